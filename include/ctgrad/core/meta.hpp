@@ -1,0 +1,87 @@
+// ctgrad/core/meta.hpp — the few type-list algorithms the graph needs (membership, index, append
+// unique, concatenation). Not for users; kept small so that compile times stay small.
+#pragma once
+
+#include <cstddef>
+#include <type_traits>
+#include <utility>
+
+#include "ctgrad/core/type_list.hpp"
+
+namespace ctgrad::meta {
+
+/// True when T is one of the types of List.
+template <class T, class List> struct contains;
+template <class T, class... Ts>
+struct contains<T, type_list<Ts...>> : std::bool_constant<(std::is_same_v<T, Ts> || ...)> {};
+template <class T, class List> inline constexpr bool contains_v = contains<T, List>::value;
+
+/// Position of T in List (the first one); List::size when absent.
+template <class T, class List> struct index_of;
+template <class T> struct index_of<T, type_list<>> : std::integral_constant<std::size_t, 0> {};
+template <class T, class H, class... Ts>
+struct index_of<T, type_list<H, Ts...>>
+    : std::integral_constant<std::size_t,
+                             std::is_same_v<T, H> ? 0 : 1 + index_of<T, type_list<Ts...>>::value> {};
+template <class T, class List> inline constexpr std::size_t index_of_v = index_of<T, List>::value;
+
+/// List with T appended unless it is already there.
+template <class List, class T> struct push_back_unique;
+template <class... Ts, class T> struct push_back_unique<type_list<Ts...>, T> {
+  using type = std::conditional_t<(std::is_same_v<T, Ts> || ...), type_list<Ts...>, type_list<Ts..., T>>;
+};
+template <class List, class T> using push_back_unique_t = typename push_back_unique<List, T>::type;
+
+/// Concatenation of lists.
+template <class... Lists> struct concat { using type = type_list<>; };
+template <class... As> struct concat<type_list<As...>> { using type = type_list<As...>; };
+template <class... As, class... Bs, class... Rest>
+struct concat<type_list<As...>, type_list<Bs...>, Rest...> {
+  using type = typename concat<type_list<As..., Bs...>, Rest...>::type;
+};
+template <class... Lists> using concat_t = typename concat<Lists...>::type;
+
+/// Union of lists, keeping first occurrences in order.
+template <class Acc, class List> struct merge_unique;
+template <class Acc> struct merge_unique<Acc, type_list<>> { using type = Acc; };
+template <class Acc, class H, class... Ts> struct merge_unique<Acc, type_list<H, Ts...>> {
+  using type = typename merge_unique<push_back_unique_t<Acc, H>, type_list<Ts...>>::type;
+};
+template <class Acc, class List> using merge_unique_t = typename merge_unique<Acc, List>::type;
+
+/// The I-th type of List.
+template <std::size_t I, class List> struct at;
+template <std::size_t I, class H, class... Ts> struct at<I, type_list<H, Ts...>> : at<I - 1, type_list<Ts...>> {};
+template <class H, class... Ts> struct at<0, type_list<H, Ts...>> { using type = H; };
+template <std::size_t I, class List> using at_t = typename at<I, List>::type;
+
+/// Reversed list.
+template <class List, class Acc = type_list<>> struct reverse { using type = Acc; };
+template <class H, class... Ts, class... As> struct reverse<type_list<H, Ts...>, type_list<As...>> {
+  using type = typename reverse<type_list<Ts...>, type_list<H, As...>>::type;
+};
+template <class List> using reverse_t = typename reverse<List>::type;
+
+/// The types T of List for which Pred<T>::value holds, in order.
+template <template <class> class Pred, class List> struct filter;
+template <template <class> class Pred, class... Ts> struct filter<Pred, type_list<Ts...>> {
+  using type = concat_t<std::conditional_t<Pred<Ts>::value, type_list<Ts>, type_list<>>...>;
+};
+template <template <class> class Pred, class List> using filter_t = typename filter<Pred, List>::type;
+
+/// Applies F to each index and type: f.template operator()<I, T>().
+template <class List, class F> constexpr void for_each_indexed(F&& f);
+namespace detail {
+template <class... Ts, std::size_t... Is, class F>
+constexpr void for_each_indexed_impl(type_list<Ts...>*, std::index_sequence<Is...>, F& f) {
+  (f.template operator()<Is, Ts>(), ...);
+}
+}  // namespace detail
+template <class List, class F> constexpr void for_each_indexed(F&& f) {
+  [&]<class... Ts>(type_list<Ts...>*) {
+    detail::for_each_indexed_impl(static_cast<type_list<Ts...>*>(nullptr),
+                                  std::index_sequence_for<Ts...>{}, f);
+  }(static_cast<List*>(nullptr));
+}
+
+}  // namespace ctgrad::meta

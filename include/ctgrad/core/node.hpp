@@ -1,0 +1,232 @@
+// ctgrad/core/node.hpp — the expression graph as types: leaves (named variables `var`, literals
+// `lit`, constants) and inner nodes `node<Op, Children...>`, plus the concepts that name them.
+// Not for evaluation or differentiation: see eval/ and autodiff/.
+#pragma once
+
+#include <algorithm>
+#include <concepts>
+#include <cstdint>
+#include <iterator>
+#include <cstddef>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+
+#include "ctgrad/core/meta.hpp"
+#include "ctgrad/core/shape.hpp"
+
+namespace ctgrad {
+
+// ---------------------------------------------------------------------------------------------
+// Names as template arguments: var<"W1", float, shape<784, 128>>.
+// ---------------------------------------------------------------------------------------------
+
+/// A string usable as a template argument (C++20 class-type non-type template parameter).
+template <std::size_t N>
+struct fixed_string {
+  char chars[N]{};
+  constexpr fixed_string(const char (&s)[N]) { std::copy_n(s, N, chars); }
+  constexpr std::string_view view() const { return {chars, N - 1}; }
+  constexpr bool operator==(const fixed_string&) const = default;
+};
+
+template <class T> concept element_type = std::same_as<T, float> || std::same_as<T, double> ||
+                                          std::same_as<T, long double>;
+template <class T> concept label_type = std::same_as<T, int> || std::same_as<T, std::int32_t> ||
+                                        std::same_as<T, std::int64_t>;
+
+template <class V> struct binding;
+
+/// A named input of the graph. Its name, element type and shape are its type, so `var<"x", ...>`
+/// written twice is the same variable. `x = value` makes a binding for evaluation.
+template <fixed_string Name, class T, class Shape = scalar_shape>
+struct var {
+  static_assert(element_type<T> || label_type<T>,
+                "var: the element type must be float, double (or int for labels)");
+  static_assert(is_shape_v<Shape>, "var: the third argument must be a ctgrad::shape<...>");
+  using value_type = T;
+  using shape_type = Shape;
+  static constexpr std::string_view name = Name.view();
+  static constexpr bool is_leaf = true;
+  static constexpr int literal_count = 0;
+
+  /// Binds a value to this variable for evaluation: a number for a scalar variable; for a
+  /// tensor variable, a contiguous range of T (std::vector, std::span, absl::Span, ctgrad::tensor)
+  /// that is viewed, not copied. Extents are checked when the binding is used (absl::Status).
+  template <class X> constexpr binding<var> operator=(const X& x) const;
+};
+
+/// A variable's value for one evaluation: a number (rank 0) or a view of user memory.
+template <class V>
+struct binding {
+  using var_type = V;
+  using T = typename V::value_type;
+  T scalar{};
+  const T* data = nullptr;
+  std::size_t size = 0;
+};
+
+template <fixed_string Name, class T, class Shape>
+template <class X>
+constexpr binding<var<Name, T, Shape>> var<Name, T, Shape>::operator=(const X& x) const {
+  if constexpr (Shape::rank == 0 && std::is_arithmetic_v<X>) {
+    return {static_cast<T>(x), nullptr, 1};
+  } else if constexpr (requires { std::data(x); std::size(x); }) {
+    using E = std::remove_cvref_t<decltype(*std::data(x))>;
+    static_assert(std::is_same_v<E, T>,
+                  "bind: the buffer's element type differs from the variable's (e.g. double data "
+                  "bound to a float variable)");
+    return {T{}, std::data(x), static_cast<std::size_t>(std::size(x))};
+  } else {
+    static_assert(Shape::rank == 0 && std::is_arithmetic_v<X>,
+                  "bind: bind a number to a scalar variable, or a contiguous range of its element "
+                  "type (std::vector, std::span, absl::Span, ctgrad::tensor) to a tensor variable");
+    return {};
+  }
+}
+
+/// A scalar literal written by the user (`2.0 * x`) or an activation parameter. Id numbers the
+/// literals of an expression so that literals of different value are different types; see
+/// docs/design.md ("literals").
+template <class T, int Id>
+struct lit {
+  using value_type = T;
+  using shape_type = scalar_shape;
+  static constexpr bool is_leaf = true;
+  static constexpr int literal_count = Id + 1;
+  T value;
+};
+
+/// An inner node: the operation Op applied to children Cs. Op is a small struct that says what the
+/// node computes (see ops/). Nodes are values: they hold their children (and so their literals).
+template <class Op, class... Cs>
+struct node {
+  using op = Op;
+  using children_types = type_list<Cs...>;
+  using value_type = typename Op::template value_type<Cs...>;
+  using shape_type = typename Op::template shape_type<Cs...>;
+  static constexpr bool is_leaf = false;
+  static constexpr int literal_count = std::max({0, Cs::literal_count...});
+  std::tuple<Cs...> children;
+
+  template <std::size_t I> constexpr const auto& child() const { return std::get<I>(children); }
+};
+
+// ---------------------------------------------------------------------------------------------
+// Concepts
+// ---------------------------------------------------------------------------------------------
+
+/// Any ctgrad expression: a variable, a literal, or a node.
+template <class E> concept expression = requires {
+  typename std::remove_cvref_t<E>::value_type;
+  typename std::remove_cvref_t<E>::shape_type;
+  { std::remove_cvref_t<E>::is_leaf } -> std::convertible_to<bool>;
+};
+/// An expression with a single value (rank 0).
+template <class E> concept scalar_expression = expression<E> && std::remove_cvref_t<E>::shape_type::rank == 0;
+
+template <class E> inline constexpr bool is_var_v = false;
+template <fixed_string N, class T, class S> inline constexpr bool is_var_v<var<N, T, S>> = true;
+template <class E> inline constexpr bool is_lit_v = false;
+template <class T, int I> inline constexpr bool is_lit_v<lit<T, I>> = true;
+template <class E> inline constexpr bool is_node_v = false;
+template <class Op, class... Cs> inline constexpr bool is_node_v<node<Op, Cs...>> = true;
+
+template <class E> using value_t = typename std::remove_cvref_t<E>::value_type;
+template <class E> using shape_t = typename std::remove_cvref_t<E>::shape_type;
+
+/// Makes a node from an op and children (no literal renumbering: for library-internal rewrites).
+template <class Op, class... Cs>
+constexpr node<Op, std::remove_cvref_t<Cs>...> make_node(Cs&&... cs) {
+  return {{std::forward<Cs>(cs)...}};
+}
+
+// ---------------------------------------------------------------------------------------------
+// Literal numbering: user-level operations combine operands with disjoint literal ids.
+// ---------------------------------------------------------------------------------------------
+
+/// The expression E with every literal id raised by Off.
+template <int Off, class E>
+constexpr auto shift_literals(const E& e) {
+  if constexpr (Off == 0 || E::literal_count == 0) {
+    return e;
+  } else if constexpr (is_lit_v<E>) {
+    return lit<typename E::value_type, E::literal_count - 1 + Off>{e.value};
+  } else if constexpr (is_node_v<E>) {
+    return std::apply([](const auto&... cs) {
+      return make_node<typename E::op>(shift_literals<Off>(cs)...);
+    }, e.children);
+  } else {
+    return e;
+  }
+}
+
+/// Operands of a user-level operation, renumbered so that no two of them share a literal id.
+template <class A, class... Bs>
+constexpr auto renumber(const A& a, const Bs&... bs) {
+  if constexpr (sizeof...(Bs) == 0) {
+    return std::tuple<A>{a};
+  } else {
+    auto rest = renumber(bs...);
+    return std::apply([&](const auto&... r) {
+      return std::tuple{a, shift_literals<A::literal_count>(r)...};
+    }, rest);
+  }
+}
+
+/// Makes a node from user operands: literal ids made disjoint first.
+template <class Op, class... Cs>
+constexpr auto make_user_node(const Cs&... cs) {
+  return std::apply([](const auto&... r) { return make_node<Op>(r...); }, renumber(cs...));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Graph traversal: unique nodes in dependency order, lookup of a node's instance by type.
+// ---------------------------------------------------------------------------------------------
+
+namespace detail {
+template <class Acc, class E> struct topo_children;
+// Lazy on purpose: a node already visited is not expanded again (DAGs stay linear to traverse).
+template <class Acc, class E, bool Seen = meta::contains_v<E, Acc>>
+struct topo { using type = typename topo_children<Acc, E>::type; };
+template <class Acc, class E> struct topo<Acc, E, true> { using type = Acc; };
+template <class Acc, class E> struct topo_children { using type = meta::push_back_unique_t<Acc, E>; };
+template <class Acc, class List> struct fold_topo { using type = Acc; };
+template <class Acc, class C, class... Cs> struct fold_topo<Acc, type_list<C, Cs...>> {
+  using type = typename fold_topo<typename topo<Acc, C>::type, type_list<Cs...>>::type;
+};
+template <class Acc, class Op, class... Cs> struct topo_children<Acc, node<Op, Cs...>> {
+  using type = meta::push_back_unique_t<typename fold_topo<Acc, type_list<Cs...>>::type, node<Op, Cs...>>;
+};
+}  // namespace detail
+
+/// The distinct sub-expressions of Es (structurally equal ones are one type, hence one entry),
+/// children before parents.
+template <class... Es> struct topo_order {
+  using type = typename detail::fold_topo<type_list<>, type_list<Es...>>::type;
+};
+template <class... Es> using topo_order_t = typename topo_order<Es...>::type;
+
+/// True when expression E contains the sub-expression X.
+template <class E, class X> inline constexpr bool contains_v = meta::contains_v<X, topo_order_t<E>>;
+
+/// A pointer to the first instance of sub-expression type X inside e (nullptr if absent).
+template <class X, class E>
+constexpr const X* find_instance(const E& e) {
+  if constexpr (std::is_same_v<X, E>) {
+    return &e;
+  } else if constexpr (is_node_v<E>) {
+    if constexpr (!contains_v<E, X>) {
+      return nullptr;
+    } else {
+      const X* found = nullptr;
+      std::apply([&](const auto&... cs) { ((found = found ? found : find_instance<X>(cs)), ...); },
+                 e.children);
+      return found;
+    }
+  } else {
+    return nullptr;
+  }
+}
+
+}  // namespace ctgrad

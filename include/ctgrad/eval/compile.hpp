@@ -1,0 +1,341 @@
+// ctgrad/eval/compile.hpp — compile(outputs...): plans buffers once and returns a program that
+// evaluates the outputs (expressions and gradient sets) over bound tensors with fused loops.
+// Not for scalar-only code that wants constexpr: value_at() (eval/value_at.hpp) is lighter.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <limits>
+#include <memory>
+#include <string>
+#include <tuple>
+#include <type_traits>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_format.h"
+#include "ctgrad/autodiff/grad.hpp"
+#include "ctgrad/core/node.hpp"
+#include "ctgrad/core/tensor.hpp"
+#include "ctgrad/eval/element.hpp"
+#include "ctgrad/eval/gemm.hpp"
+#include "ctgrad/eval/plan.hpp"
+
+namespace ctgrad {
+
+template <class Outputs, class Origins> class program;
+
+namespace detail {
+
+template <class A> struct compile_arg {  // an expression
+  using origin = A;
+  using flat = type_list<A>;
+  static constexpr int literal_count = A::literal_count;
+  static constexpr auto flatten(const A& a) { return std::tuple<A>{a}; }
+};
+template <class F, class V, class... Gs> struct compile_arg<gradient_set<F, V, Gs...>> {
+  using origin = F;
+  using flat = type_list<F, Gs...>;
+  static constexpr int literal_count = gradient_set<F, V, Gs...>::literal_count;
+  static constexpr auto flatten(const gradient_set<F, V, Gs...>& g) { return std::tuple_cat(std::tuple<F>{g.function}, g.grads); }
+};
+
+// Literal offsets per compile() argument: arguments of one origin (f and grad sets of f) share
+// their literals; unrelated arguments are renumbered apart so equal types mean equal values.
+template <class... Args> constexpr std::array<int, sizeof...(Args)> literal_offsets() {
+  using origins = type_list<typename compile_arg<Args>::origin...>;
+  constexpr int counts[] = {compile_arg<Args>::literal_count..., 0};
+  std::array<int, sizeof...(Args)> off{};
+  int running = 0;
+  meta::for_each_indexed<origins>([&]<std::size_t K, class O>() {
+    int found = -1;
+    meta::for_each_indexed<origins>([&]<std::size_t J, class P>() {
+      if (J < K && found < 0 && std::is_same_v<O, P>) found = int(J);
+    });
+    if (found >= 0) off[K] = off[std::size_t(found)];
+    else { off[K] = running; running += counts[K]; }
+  });
+  return off;
+}
+
+template <int Off, class Tuple> constexpr auto shift_group(const Tuple& t) {
+  return std::apply([](const auto&... e) { return std::tuple{shift_literals<Off>(e)...}; }, t);
+}
+
+template <class... Ts> struct as_list { using type = type_list<Ts...>; };
+template <class... Ts> struct as_list<std::tuple<Ts...>> { using type = type_list<Ts...>; };
+
+template <class V> std::string var_name() { return std::string(V::name); }
+
+}  // namespace detail
+
+/// A view of the results of a program run; valid until the program runs again.
+template <class Program>
+class results {
+ public:
+  explicit results(const Program* p) : p_(p) {}
+  /// The value of an output of the program (an expression given to compile(), or a gradient).
+  template <class E> auto operator[](const E& e) const { return (*p_)[e]; }
+
+ private:
+  const Program* p_;
+};
+
+/// A compiled program: evaluates its outputs for given bindings. Buffers are planned at compile
+/// and allocated on the first run (again only when a larger batch arrives): later runs make no
+/// heap allocation. A program is not shared between threads; compile one per thread.
+template <class... Outs, class... Origs>
+class program<type_list<Outs...>, type_list<Origs...>> {
+ public:
+  using outputs = type_list<Outs...>;
+  using nodes = topo_order_t<Outs...>;
+  using plan_type = detail::plan<nodes, outputs>;
+  using kernels = typename plan_type::kernels;
+  template <class N> struct is_var_node : std::bool_constant<is_var_v<N>> {};
+  using vars = meta::filter_t<is_var_node, nodes>;
+  using T = value_t<meta::at_t<0, outputs>>;
+  static_assert(element_type<T>, "compile: outputs must have float or double values");
+
+  explicit program(std::tuple<Outs...> outs) : outs_(std::move(outs)) {}
+
+  /// Evaluates every output for the bound variables (one binding per variable of the graph).
+  /// Errors (absl::InvalidArgumentError): a buffer whose size does not fit the variable's shape,
+  /// batch extents that disagree, an empty batch, a label out of range.
+  template <class... Vs> absl::Status run(const binding<Vs>&... bs) {
+    [&]<class... Gv>(type_list<Gv...>*) {
+      static_assert((meta::contains_v<Gv, type_list<Vs...>> && ...),
+                    "compile: a variable of the graph has no binding in this call (bind every variable: v = value)");
+    }(static_cast<vars*>(nullptr));
+    static_assert(((meta::contains_v<Vs, vars>) && ...),
+                  "compile: a binding names a variable that the compiled graph does not use");
+    std::size_t batch = 0;
+    std::string batch_from;
+    absl::Status st = absl::OkStatus();
+    (bind_one(bs, batch, batch_from, st), ...);
+    if (!st.ok()) return st;
+    if (batch == 0) batch = batch_from.empty() ? 1 : 0;
+    if (batch == 0) return absl::InvalidArgumentError(absl::StrFormat("bind: empty batch (variable '%s' has no rows)", batch_from));
+    prepare(batch);
+    return run_kernels();
+  }
+
+  /// run(), then a view of the results.
+  template <class... Vs> absl::StatusOr<results<program>> operator()(const binding<Vs>&... bs) {
+    absl::Status st = run(bs...);
+    if (!st.ok()) return st;
+    return results<program>(this);
+  }
+
+  /// The value of output e (by the expression given to compile) from the last run.
+  template <class E> tensor_view<const T> operator[](const E&) const {
+    static_assert(meta::contains_v<E, type_list<Origs...>>, "program: this expression is not an output of the program");
+    using N = meta::at_t<meta::index_of_v<E, type_list<Origs...>>, outputs>;
+    return {ptr_of<N>(), shapes::rows<shape_t<N>>(batch_), shapes::cols<shape_t<N>>(batch_)};
+  }
+
+  std::size_t batch() const noexcept { return batch_; }
+  /// Bytes of intermediate buffers currently held.
+  std::size_t buffer_bytes() const noexcept { return capacity_ * sizeof(T); }
+  static constexpr std::size_t kernel_count = type_list_size_v<kernels>;
+
+  // ---- element context (used by the fused loops) ----------------------------------------
+  template <class N> const N& instance() const {
+    const N* found = nullptr;
+    std::apply([&](const auto&... o) { ((found = found ? found : find_instance<N>(o)), ...); }, outs_);
+    return *found;
+  }
+  template <class X> value_t<X> load_leaf(std::size_t r, std::size_t c) const {
+    using S = shape_t<X>;
+    return ptr_of<X>()[r * shapes::cols<S>(batch_) + c];
+  }
+  template <class P, std::size_t I, class C> value_t<C> load(std::size_t r, std::size_t c) const {
+    using CS = shape_t<C>;
+    const value_t<C>* p = ptr_of<C>();
+    if constexpr (CS::rank == 0) {
+      return p[0];
+    } else if constexpr (CS::rank == 1) {
+      if constexpr (P::op::elementwise && P::op::row_mapped_child) return p[r];
+      else if constexpr (CS::extents[0] == 1) return p[0];
+      else return p[c];
+    } else {
+      std::size_t rr = CS::extents[0] == 1 ? 0 : r;
+      std::size_t cc = CS::extents[1] == 1 ? 0 : c;
+      return p[rr * CS::extents[1] + cc];
+    }
+  }
+  detail::loop_info info() const { return {batch_}; }
+
+ private:
+  template <class N> const value_t<N>* ptr_of() const {
+    if constexpr (is_var_v<N>) return static_cast<const value_t<N>*>(var_ptrs_[meta::index_of_v<N, vars>]);
+    else return arena_.get() + offsets_[meta::index_of_v<N, kernels>];
+  }
+  template <class N> T* out_of() { return arena_.get() + offsets_[meta::index_of_v<N, kernels>]; }
+
+  template <class V> void bind_one(const binding<V>& b, std::size_t& batch, std::string& from, absl::Status& st) {
+    if (!st.ok()) return;
+    using S = shape_t<V>;
+    const void* p = b.data ? static_cast<const void*>(b.data) : static_cast<const void*>(&b.scalar);
+    std::size_t size = b.data ? b.size : 1;
+    var_ptrs_[meta::index_of_v<V, vars>] = p;
+    if constexpr (S::is_static) {
+      constexpr std::size_t want = shapes::size<S>(1);
+      if (size != want)
+        st = absl::InvalidArgumentError(absl::StrFormat("bind: variable '%s' has shape %s (%d elements); the bound buffer has %d",
+                                                        V::name, shapes::to_string<S>(), want, size));
+    } else {
+      static_assert(S::rank == 1 || S::extents[1] != dyn, "var: `dyn` is allowed only as the first extent");
+      constexpr std::size_t per_row = S::rank == 2 ? S::extents[1] : 1;
+      if (size % per_row != 0) {
+        st = absl::InvalidArgumentError(absl::StrFormat(
+            "bind: variable '%s' has shape %s; the bound buffer has %d elements, not a multiple of %d",
+            V::name, shapes::to_string<S>(), size, per_row));
+        return;
+      }
+      std::size_t rows = size / per_row;
+      if (from.empty()) {
+        batch = rows; from = std::string(V::name);
+        if (rows == 0) st = absl::InvalidArgumentError(absl::StrFormat("bind: empty batch (variable '%s' has no rows)", V::name));
+      } else if (rows != batch) {
+        st = absl::InvalidArgumentError(absl::StrFormat(
+            "bind: variable '%s' has batch extent %d where variable '%s' has %d", V::name, rows, from, batch));
+      }
+    }
+  }
+
+  void prepare(std::size_t batch) {
+    if (batch == batch_ && arena_) return;
+    std::size_t total = 0;
+    meta::for_each_indexed<kernels>([&]<std::size_t K, class N>() {
+      offsets_[K] = total;
+      total += (shapes::size<shape_t<N>>(batch) + 15) / 16 * 16;  // 64-byte aligned for float
+    });
+    if (total > capacity_) {
+      arena_ = detail::aligned_alloc_array<T>(total);
+      capacity_ = total;
+    }
+    batch_ = batch;
+  }
+
+  absl::Status run_kernels() {
+    absl::Status st = absl::OkStatus();
+    meta::for_each_indexed<kernels>([&]<std::size_t K, class N>() {
+      if (st.ok()) st = run_kernel<N>();
+    });
+    return st;
+  }
+
+  template <class X> value_t<X> value(std::size_t r, std::size_t c) const {
+    if constexpr (is_lit_v<X>) return instance<X>().value;
+    else if constexpr (detail::is_elementwise_node<X>() && !plan_type::template materialized<X>)
+      return detail::eval_element<X, plan_type>(*this, r, c);
+    else return load_leaf<X>(r, c);
+  }
+
+  template <class N> absl::Status run_kernel() {
+    using S = shape_t<N>;
+    const std::size_t R = shapes::rows<S>(batch_), C = shapes::cols<S>(batch_);
+    T* out = out_of<N>();
+    if constexpr (detail::is_elementwise_node<N>()) {
+      for (std::size_t r = 0; r < R; ++r) {
+        T* row = out + r * C;
+        for (std::size_t c = 0; c < C; ++c) row[c] = detail::eval_element<N, plan_type>(*this, r, c);
+      }
+    } else if constexpr (detail::is_reduce_v<N>) {
+      run_reduce<N>(out);
+    } else if constexpr (detail::is_matmul_v<N>) {
+      run_matmul<N>(out);
+    } else if constexpr (detail::is_transpose_v<N>) {
+      using X = meta::at_t<0, typename N::children_types>;
+      const std::size_t XR = shapes::rows<shape_t<X>>(batch_), XC = shapes::cols<shape_t<X>>(batch_);
+      for (std::size_t r = 0; r < XR; ++r)
+        for (std::size_t c = 0; c < XC; ++c) out[c * XR + r] = value<X>(r, c);
+    } else {
+      return N::op::run(*this, out);  // ops with their own kernel (losses' label lookups)
+    }
+    return absl::OkStatus();
+  }
+
+  template <class N> void run_reduce(T* out) {
+    using op = typename N::op;
+    using X = meta::at_t<0, typename N::children_types>;
+    using XS = shape_t<X>;
+    const std::size_t XR = shapes::rows<XS>(batch_), XC = shapes::cols<XS>(batch_);
+    constexpr bool is_max = op::kind == ops::reduce_kind::max;
+    constexpr T init = is_max ? -std::numeric_limits<T>::infinity() : T(0);
+    auto combine = [](T a, T b) { if constexpr (is_max) return a > b ? a : b; else return a + b; };
+    constexpr bool per_column = op::axis == 0 && XS::rank == 2;   // [R,C] -> [C]
+    constexpr bool per_row = op::axis == 1;                         // [R,C] -> [R]
+    if constexpr (per_column) {
+      for (std::size_t c = 0; c < XC; ++c) out[c] = init;
+      for (std::size_t r = 0; r < XR; ++r)
+        for (std::size_t c = 0; c < XC; ++c) out[c] = combine(out[c], value<X>(r, c));
+      if constexpr (op::kind == ops::reduce_kind::mean)
+        for (std::size_t c = 0; c < XC; ++c) out[c] /= static_cast<T>(XR);
+    } else {
+      // 16 independent partial results per row: vectorisable without reassociating, and the
+      // same order on every run (deterministic).
+      constexpr std::size_t W = 16;
+      T total = init;
+      for (std::size_t r = 0; r < XR; ++r) {
+        T lanes[W];
+        for (std::size_t k = 0; k < W; ++k) lanes[k] = init;
+        std::size_t c = 0;
+        for (; c + W <= XC; c += W)
+          for (std::size_t k = 0; k < W; ++k) lanes[k] = combine(lanes[k], value<X>(r, c + k));
+        for (std::size_t k = 0; c + k < XC; ++k) lanes[k] = combine(lanes[k], value<X>(r, c + k));
+        T acc = init;
+        for (std::size_t k = 0; k < W; ++k) acc = combine(acc, lanes[k]);
+        if constexpr (per_row) {
+          out[r] = op::kind == ops::reduce_kind::mean ? acc / static_cast<T>(XC) : acc;
+        } else {
+          total = combine(total, acc);
+        }
+      }
+      if constexpr (!per_row) out[0] = op::kind == ops::reduce_kind::mean ? total / static_cast<T>(XR * XC) : total;
+    }
+  }
+
+  // A matmul operand: its buffer, and whether it is read transposed (a folded transpose).
+  template <class X> std::pair<const T*, bool> operand() const {
+    if constexpr (detail::is_transpose_v<X> && !plan_type::template materialized<X>)
+      return {ptr_of<meta::at_t<0, typename X::children_types>>(), true};
+    else
+      return {ptr_of<X>(), false};
+  }
+
+  template <class N> void run_matmul(T* out) {
+    using A = meta::at_t<0, typename N::children_types>;
+    using B = meta::at_t<1, typename N::children_types>;
+    const std::size_t M = shapes::rows<shape_t<A>>(batch_), K = shapes::cols<shape_t<A>>(batch_);
+    const std::size_t Nn = shape_t<B>::rank == 2 ? shapes::cols<shape_t<B>>(batch_) : 1;
+    auto [pa, ta] = operand<A>();
+    auto [pb, tb] = operand<B>();
+    kernel::gemm<T>(ta ? kernel::trans::yes : kernel::trans::no, tb ? kernel::trans::yes : kernel::trans::no,
+                    M, Nn, K, T(1), pa, ta ? M : K, pb, tb ? K : Nn, T(0), out, Nn);
+  }
+
+  std::tuple<Outs...> outs_;
+  std::unique_ptr<T[], detail::aligned_delete> arena_;
+  std::size_t capacity_ = 0;
+  std::size_t batch_ = 0;
+  std::array<std::size_t, type_list_size_v<kernels> + 1> offsets_{};
+  std::array<const void*, type_list_size_v<vars> + 1> var_ptrs_{};
+};
+
+/// Compiles outputs — expressions and gradient sets (from grad()) — into one program that
+/// evaluates them all together, each shared value once. `compile(loss, grad(loss, W, b))`.
+template <class... Args>
+auto compile(const Args&... args) {
+  static_assert(sizeof...(Args) > 0, "compile: give at least one output");
+  constexpr auto off = detail::literal_offsets<Args...>();
+  auto shifted = [&]<std::size_t... Ks>(std::index_sequence<Ks...>) {
+    return std::tuple_cat(detail::shift_group<off[Ks]>(detail::compile_arg<Args>::flatten(args))...);
+  }(std::index_sequence_for<Args...>{});
+  using outs = typename detail::as_list<decltype(shifted)>::type;
+  using origs = meta::concat_t<typename detail::compile_arg<Args>::flat...>;
+  return program<outs, origs>(shifted);
+}
+
+}  // namespace ctgrad

@@ -1,0 +1,109 @@
+// ctgrad/eval/element.hpp — evaluation of a fused elementwise sub-graph at one element: every
+// inline node gets one slot, filled in dependency order, so a value shared by the forward pass and
+// the gradient is computed once per element. Used by value_at (scalars) and by compiled loops.
+// Not a public API: users call value_at() or compile().
+#pragma once
+
+#include <cstddef>
+#include <tuple>
+#include <type_traits>
+
+#include "ctgrad/core/node.hpp"
+
+namespace ctgrad::detail {
+
+/// Run-time facts an element needs beyond its inputs: the batch extent (for mean's count).
+struct loop_info {
+  std::size_t batch = 1;
+};
+
+// ---- which nodes are evaluated inline from a root ---------------------------------------
+// Mat is a class with `template <class N> static constexpr bool materialized`.
+template <class E> constexpr bool is_elementwise_node() {
+  if constexpr (is_node_v<E>) return E::op::elementwise; else return false;
+}
+template <class Acc, class E, class Mat> struct closure_children;
+// Inline = an elementwise node that the plan does not materialise.
+template <class Acc, class E, class Mat,
+          bool Skip = meta::contains_v<E, Acc> || !is_elementwise_node<E>() || Mat::template materialized<E>>
+struct closure { using type = typename closure_children<Acc, E, Mat>::type; };
+template <class Acc, class E, class Mat> struct closure<Acc, E, Mat, true> { using type = Acc; };
+
+template <class Acc, class List, class Mat> struct closure_fold { using type = Acc; };
+template <class Acc, class C, class... Cs, class Mat> struct closure_fold<Acc, type_list<C, Cs...>, Mat> {
+  using type = typename closure_fold<typename closure<Acc, C, Mat>::type, type_list<Cs...>, Mat>::type;
+};
+template <class Acc, class E, class Mat> struct closure_children {
+  using type = meta::push_back_unique_t<typename closure_fold<Acc, typename E::children_types, Mat>::type, E>;
+};
+
+/// The inline nodes evaluated per element for Root, children first. Root itself is included (it
+/// is computed per element even when it is the materialised output of the loop).
+template <class Root, class Mat>
+using element_list = std::conditional_t<Root::is_leaf, type_list<>,
+    typename closure_children<type_list<>, Root, Mat>::type>;
+
+template <class List> struct slot_tuple;
+template <class... Ns> struct slot_tuple<type_list<Ns...>> { using type = std::tuple<value_t<Ns>...>; };
+
+template <class N, std::size_t I, class List, class Mat, class Ctx, class Slots>
+constexpr auto fetch(const Ctx& ctx, const Slots& slots, std::size_t r, std::size_t c) {
+  using C = meta::at_t<I, typename N::children_types>;
+  if constexpr (is_lit_v<C>) return ctx.template instance<N>().template child<I>().value;
+  else if constexpr (meta::contains_v<C, List>) return std::get<meta::index_of_v<C, List>>(slots);
+  else return ctx.template load<N, I, C>(r, c);
+}
+
+template <class N, class List, class Mat, class Ctx, class Slots>
+constexpr void compute_into(const Ctx& ctx, Slots& slots, std::size_t r, std::size_t c) {
+  auto& out = std::get<meta::index_of_v<N, List>>(slots);
+  [&]<std::size_t... Is>(std::index_sequence<Is...>) {
+    if constexpr (N::op::uses_index)
+      out = N::op::template apply_at<value_t<N>>(ctx.info(), r, c, fetch<N, Is, List, Mat>(ctx, slots, r, c)...);
+    else
+      out = N::op::apply(fetch<N, Is, List, Mat>(ctx, slots, r, c)...);
+  }(std::make_index_sequence<type_list_size_v<typename N::children_types>>{});
+}
+
+/// Evaluates Root at element (r, c). Ctx provides:
+///   template <class N> const N& instance() const;                 // literals' values
+///   template <class Parent, std::size_t I, class Child> auto load(r, c) const;  // materialised children
+///   loop_info info() const;
+template <class Root, class Mat, class Ctx>
+constexpr value_t<Root> eval_element(const Ctx& ctx, std::size_t r, std::size_t c) {
+  using list = element_list<Root, Mat>;
+  if constexpr (Root::is_leaf) {
+    if constexpr (is_lit_v<Root>) return ctx.template instance<Root>().value;
+    else return ctx.template load_leaf<Root>(r, c);
+  } else {
+    typename slot_tuple<list>::type slots{};
+    [&]<class... Ns>(type_list<Ns...>*) {
+      (compute_into<Ns, list, Mat>(ctx, slots, r, c), ...);
+    }(static_cast<list*>(nullptr));
+    return std::get<meta::index_of_v<Root, list>>(slots);
+  }
+}
+
+}  // namespace ctgrad::detail
+
+namespace ctgrad::detail {
+/// The inline nodes of several roots together (their shared nodes once), children first.
+template <class Mat, class... Roots>
+using elements_list = typename closure_fold<type_list<>, type_list<Roots...>, Mat>::type;
+
+/// Evaluates several roots at element (r, c) with shared slots; returns their values as a tuple.
+template <class Mat, class... Roots, class Ctx>
+constexpr auto eval_elements(const Ctx& ctx, std::size_t r, std::size_t c) {
+  using list = elements_list<Mat, Roots...>;
+  typename slot_tuple<list>::type slots{};
+  [&]<class... Ns>(type_list<Ns...>*) {
+    (compute_into<Ns, list, Mat>(ctx, slots, r, c), ...);
+  }(static_cast<list*>(nullptr));
+  auto read = [&]<class R>(std::type_identity<R>) -> value_t<R> {
+    if constexpr (is_lit_v<R>) return ctx.template instance<R>().value;
+    else if constexpr (meta::contains_v<R, list>) return std::get<meta::index_of_v<R, list>>(slots);
+    else return ctx.template load_leaf<R>(r, c);
+  };
+  return std::tuple{read(std::type_identity<Roots>{})...};
+}
+}  // namespace ctgrad::detail

@@ -1,0 +1,76 @@
+// ctgrad/eval/value_at.hpp — evaluates a scalar expression (or a set of gradients) at given
+// variable values, inlined, with no tape and no heap: usable in constant expressions.
+// Not for tensors: compile() plans buffers and loops for those (eval/compile.hpp).
+#pragma once
+
+#include <array>
+#include <tuple>
+#include <type_traits>
+
+#include "ctgrad/autodiff/grad.hpp"
+#include "ctgrad/core/node.hpp"
+#include "ctgrad/eval/element.hpp"
+
+namespace ctgrad {
+namespace detail {
+
+struct scalar_plan {
+  template <class N> static constexpr bool materialized = is_var_v<N>;
+};
+
+template <class Roots, class... Vs>
+struct scalar_ctx {
+  const Roots* roots;
+  std::tuple<const binding<Vs>*...> bound;
+
+  template <class N> constexpr const N& instance() const {
+    const N* found = nullptr;
+    std::apply([&](const auto&... r) { ((found = found ? found : find_instance<N>(r)), ...); }, *roots);
+    return *found;
+  }
+  template <class V> constexpr value_t<V> load_leaf(std::size_t, std::size_t) const {
+    static_assert((std::is_same_v<V, Vs> || ...),
+                  "value_at: the expression uses a variable that has no value bound (write v = value)");
+    return std::get<meta::index_of_v<V, type_list<Vs...>>>(bound)->scalar;
+  }
+  template <class N, std::size_t I, class C> constexpr value_t<C> load(std::size_t r, std::size_t c) const {
+    return load_leaf<C>(r, c);
+  }
+  constexpr loop_info info() const { return {}; }
+};
+
+template <class... Es, class... Vs>
+constexpr auto value_at_roots(const std::tuple<Es...>& roots, const binding<Vs>&... bs) {
+  static_assert(((shape_t<Es>::rank == 0) && ...),
+                "value_at: evaluates scalar expressions only; compile() evaluates tensor expressions");
+  static_assert(((is_var_v<Vs>) && ...), "value_at: bind variables (v = value)");
+  scalar_ctx<std::tuple<Es...>, Vs...> ctx{&roots, {&bs...}};
+  return eval_elements<scalar_plan, Es...>(ctx, 0, 0);
+}
+
+}  // namespace detail
+
+/// The value of the scalar expression e at the bound variable values, e.g.
+/// `value_at(sigmoid(a * b), a = 1.0, b = 2.0)`. Every sub-expression is computed once; no heap.
+/// For a gradient_set, returns a std::array of the gradients (in the order they were requested).
+template <class E, class... Vs>
+constexpr auto value_at(const E& e, const binding<Vs>&... bs) {
+  if constexpr (is_gradient_set_v<E>) {
+    auto vals = detail::value_at_roots(e.grads, bs...);
+    return std::apply([](auto... v) { return std::array{v...}; }, vals);
+  } else {
+    static_assert(expression<E>, "value_at: the first argument must be a ctgrad expression");
+    return std::get<0>(detail::value_at_roots(std::tuple<E>{e}, bs...));
+  }
+}
+
+/// The value of f and of its gradients, computed together (shared sub-expressions once):
+/// returns {f, std::array{df/dv...}}.
+template <class F, class Vars, class... Gs, class... Vs>
+constexpr auto value_and_grad_at(const gradient_set<F, Vars, Gs...>& gs, const binding<Vs>&... bs) {
+  auto all = std::tuple_cat(std::tuple<F>{gs.function}, gs.grads);
+  auto vals = detail::value_at_roots(all, bs...);
+  return std::apply([](auto f, auto... g) { return std::pair{f, std::array{g...}}; }, vals);
+}
+
+}  // namespace ctgrad

@@ -1,0 +1,92 @@
+// ctgrad/nn/activation.hpp — turns a scalar activation definition (a `fn::` struct: value, first
+// and second derivative, parameters; see nn/activations/) into expression nodes whose gradients
+// grad() derives. Not the definitions themselves (nn/activations/*.hpp) nor the list (registry.hpp).
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+
+#include "ctgrad/ops/elementwise.hpp"
+
+namespace ctgrad {
+namespace ops {
+
+/// y = F::value(x, params...): children are x and one literal per parameter.
+template <class F>
+struct activation_op : elementwise_op {
+  static constexpr std::string_view name = F::name;
+  template <class T, class... P> static constexpr T apply(T x, P... p) noexcept { return F::value(x, p...); }
+  template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g);
+};
+
+/// F'(x) (given y = F(x), which the forward pass already computed): children x, y, params.
+template <class F>
+struct activation_d1_op : elementwise_op {
+  static constexpr std::string_view name = F::name;
+  template <class T, class... P> static constexpr T apply(T x, T y, P... p) noexcept { return F::d1(x, y, p...); }
+  template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g);
+};
+
+/// F''(x): children x, y, params. Its own derivative (third order) is not provided.
+template <class F>
+struct activation_d2_op : elementwise_op {
+  static constexpr std::string_view name = F::name;
+  template <class T, class... P> static constexpr T apply(T x, T y, P... p) noexcept { return F::d2(x, y, p...); }
+  template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self&, const G&) {
+    static_assert(I != I, "grad: third derivatives of activations are not provided (grad of grad of grad)");
+    return no_grad{};
+  }
+};
+
+template <class F>
+template <std::size_t I, class Self, class G>
+constexpr auto activation_op<F>::vjp(const Self& s, const G& g) {
+  if constexpr (I == 0) {
+    // d/dx: g * F'(x, y); the node's children after x are its parameters.
+    return std::apply([&](const auto& x, const auto&... p) {
+      return make_node<mul_op>(g, make_node<activation_d1_op<F>>(x, s, p...));
+    }, s.children);
+  } else {
+    return no_grad{};  // parameters are constants
+  }
+}
+
+template <class F>
+template <std::size_t I, class Self, class G>
+constexpr auto activation_d1_op<F>::vjp(const Self& s, const G& g) {
+  if constexpr (I == 0) {
+    // The total derivative of F'(x, y(x)) in x is F''(x): all of it flows through x, none through y.
+    return std::apply([&](const auto& x, const auto& y, const auto&... p) {
+      return make_node<mul_op>(g, make_node<activation_d2_op<F>>(x, y, p...));
+    }, s.children);
+  } else {
+    return no_grad{};
+  }
+}
+
+}  // namespace ops
+
+namespace detail {
+template <class F, class T, std::size_t I, class Given>
+constexpr T param_or_default(const Given& given) {
+  if constexpr (I < std::tuple_size_v<Given>) return static_cast<T>(std::get<I>(given));
+  else return static_cast<T>(F::params[I].default_value);
+}
+}  // namespace detail
+
+/// Applies the activation F to x elementwise; params are F's parameters in F::params order
+/// (omitted ones take PyTorch's defaults).
+template <class F, expression X, class... P>
+constexpr auto activate(const X& x, P... params) {
+  using T = value_t<X>;
+  static_assert(element_type<T>, "activation: needs a float or double expression");
+  static_assert(sizeof...(P) <= F::params.size(), "activation: too many parameters");
+  std::tuple<P...> given{params...};
+  return [&]<std::size_t... Is>(std::index_sequence<Is...>) {
+    return make_user_node<ops::activation_op<F>>(x, lit<T, 0>{detail::param_or_default<F, T, Is>(given)}...);
+  }(std::make_index_sequence<F::params.size()>{});
+}
+
+}  // namespace ctgrad

@@ -1,0 +1,252 @@
+// ctgrad/ops/elementwise.hpp — elementwise arithmetic (+ - * /, negation, exp, log, sqrt, square, abs,
+// pow with an integer exponent) with NumPy broadcasting of trailing dimensions, and each op's
+// vector-Jacobian product (vjp). Not for activations (nn/) nor reductions and matmul (ops/).
+#pragma once
+
+#include <concepts>
+#include <string_view>
+#include <type_traits>
+
+#include "ctgrad/core/math.hpp"
+#include "ctgrad/core/node.hpp"
+
+namespace ctgrad {
+
+/// Returned by a vjp rule when a child gets no gradient (labels, masks, literals, stop_gradient).
+struct no_grad {};
+
+namespace ops {
+
+/// Defaults shared by elementwise ops: the first child's element type, the broadcast shape, and
+/// children read with NumPy broadcasting. An op computes `apply(child values...)`.
+struct elementwise_op {
+  static constexpr bool elementwise = true;
+  static constexpr bool uses_index = false;     // true: apply_at(row, col, values...) instead
+  static constexpr bool row_mapped_child = false;  // true: rank-1 children index rows, not columns
+  template <class C0, class... Cs> using value_type = value_t<C0>;
+  template <class... Cs> using shape_type = shapes::broadcast_all_t<shape_t<Cs>...>;
+};
+
+struct add_op : elementwise_op {
+  static constexpr std::string_view name = "add";
+  template <class T> static constexpr T apply(T a, T b) noexcept { return a + b; }
+  template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self&, const G& g) { return g; }
+};
+struct sub_op : elementwise_op {
+  static constexpr std::string_view name = "sub";
+  template <class T> static constexpr T apply(T a, T b) noexcept { return a - b; }
+  template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self&, const G& g);
+};
+struct mul_op : elementwise_op {
+  static constexpr std::string_view name = "mul";
+  template <class T> static constexpr T apply(T a, T b) noexcept { return a * b; }
+  template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g);
+};
+struct div_op : elementwise_op {
+  static constexpr std::string_view name = "div";
+  template <class T> static constexpr T apply(T a, T b) noexcept { return a / b; }
+  template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g);
+};
+struct neg_op : elementwise_op {
+  static constexpr std::string_view name = "neg";
+  template <class T> static constexpr T apply(T a) noexcept { return -a; }
+  template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self&, const G& g);
+};
+struct exp_op : elementwise_op {
+  static constexpr std::string_view name = "exp";
+  template <class T> static constexpr T apply(T a) noexcept { return math::exp(a); }
+  template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g);
+};
+struct log_op : elementwise_op {
+  static constexpr std::string_view name = "log";
+  template <class T> static constexpr T apply(T a) noexcept { return math::log(a); }
+  template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g);
+};
+struct sqrt_op : elementwise_op {
+  static constexpr std::string_view name = "sqrt";
+  template <class T> static constexpr T apply(T a) noexcept { return math::sqrt(a); }
+  template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g);
+};
+/// 2x, the derivative of square and the denominator of sqrt's derivative.
+struct twice_op : elementwise_op {
+  static constexpr std::string_view name = "twice";
+  template <class T> static constexpr T apply(T a) noexcept { return a + a; }
+  template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self&, const G& g);
+};
+struct square_op : elementwise_op {
+  static constexpr std::string_view name = "square";
+  template <class T> static constexpr T apply(T a) noexcept { return a * a; }
+  template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g);
+};
+/// sign(x) in {-1, 0, 1}: the derivative of abs (0 at 0, as PyTorch).
+struct sign_op : elementwise_op {
+  static constexpr std::string_view name = "sign";
+  template <class T> static constexpr T apply(T a) noexcept { return T(a > T(0)) - T(a < T(0)); }
+  template <std::size_t I, class Self, class G> static constexpr no_grad vjp(const Self&, const G&) { return {}; }
+};
+struct abs_op : elementwise_op {
+  static constexpr std::string_view name = "abs";
+  template <class T> static constexpr T apply(T a) noexcept { return math::abs(a); }
+  template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g);
+};
+/// x^n for an integer n held in a literal child (exact repeated multiplication; n < 0 divides).
+struct powi_op : elementwise_op {
+  static constexpr std::string_view name = "pow";
+  template <class T> static constexpr T apply(T x, T n) noexcept {
+    long k = static_cast<long>(n);
+    bool inv = k < 0;
+    unsigned long e = static_cast<unsigned long>(inv ? -k : k);
+    T r = T(1), b = x;
+    while (e) { if (e & 1u) r *= b; b *= b; e >>= 1u; }
+    return inv ? T(1) / r : r;
+  }
+  template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g);
+};
+/// A constant (zero or one) of a given element type and shape: used by gradients.
+template <class T, class Shape, int Value>
+struct constant_op : elementwise_op {
+  static constexpr std::string_view name = Value == 0 ? "zeros" : "ones";
+  template <class...> using value_type = T;
+  template <class...> using shape_type = Shape;
+  static constexpr T apply() noexcept { return T(Value); }
+};
+/// Identity whose gradient is cut (used for the max subtracted by softmax).
+struct stop_gradient_op : elementwise_op {
+  static constexpr std::string_view name = "stop_gradient";
+  template <class T> static constexpr T apply(T a) noexcept { return a; }
+  template <std::size_t I, class Self, class G> static constexpr no_grad vjp(const Self&, const G&) { return {}; }
+};
+/// 1 where a == b, else 0 (the mask of max's gradient).
+struct eq_mask_op : elementwise_op {
+  static constexpr std::string_view name = "eq_mask";
+  template <class T> static constexpr T apply(T a, T b) noexcept { return T(a == b); }
+  template <std::size_t I, class Self, class G> static constexpr no_grad vjp(const Self&, const G&) { return {}; }
+};
+
+}  // namespace ops
+
+template <class T, class Shape> using zeros_node = node<ops::constant_op<T, Shape, 0>>;
+template <class T, class Shape> using ones_node = node<ops::constant_op<T, Shape, 1>>;
+
+namespace detail {
+template <class A, class B>
+inline constexpr bool same_element_type_v = std::is_same_v<value_t<A>, value_t<B>>;
+
+// A user operand: an expression, or an arithmetic value that becomes a literal.
+template <class X> concept operand = expression<X> || std::is_arithmetic_v<std::remove_cvref_t<X>>;
+
+template <class T, class X> constexpr auto as_expr(const X& x) {
+  if constexpr (expression<X>) return x;
+  else return lit<T, 0>{static_cast<T>(x)};
+}
+template <class A, class B> struct operand_type {
+  using type = std::conditional_t<expression<A>, value_t<std::conditional_t<expression<A>, A, B>>,
+                                  value_t<std::conditional_t<expression<B>, B, A>>>;
+};
+}  // namespace detail
+
+/// Builds `a op b` for user operands: checks element types and broadcasting, numbers literals.
+template <class Op, class A, class B>
+constexpr auto make_binary(std::string_view, const A& a, const B& b) {
+  using T = typename detail::operand_type<A, B>::type;
+  auto ea = detail::as_expr<T>(a);
+  auto eb = detail::as_expr<T>(b);
+  using EA = decltype(ea);
+  using EB = decltype(eb);
+  static_assert(detail::same_element_type_v<EA, EB>,
+                "elementwise op: operands have different element types (e.g. float and double); "
+                "convert one of them");
+  static_assert(shapes::broadcast<shape_t<EA>, shape_t<EB>>::ok,
+                "elementwise op: shapes do not broadcast (trailing extents must be equal or 1)");
+  static_assert(element_type<value_t<EA>>, "elementwise op: arithmetic needs float or double operands");
+  return make_user_node<Op>(ea, eb);
+}
+
+// Operators: expression (op) expression / number.
+#define CTGRAD_BINARY_OPERATOR(sym, op_type)                                          \
+  template <detail::operand A, detail::operand B>                                    \
+    requires(expression<A> || expression<B>)                                         \
+  constexpr auto operator sym(const A& a, const B& b) {                              \
+    return make_binary<ops::op_type>(#sym, a, b);                                    \
+  }
+CTGRAD_BINARY_OPERATOR(+, add_op)
+CTGRAD_BINARY_OPERATOR(-, sub_op)
+CTGRAD_BINARY_OPERATOR(*, mul_op)
+CTGRAD_BINARY_OPERATOR(/, div_op)
+#undef CTGRAD_BINARY_OPERATOR
+
+/// -x
+template <expression X> constexpr auto operator-(const X& x) { return make_node<ops::neg_op>(x); }
+
+#define CTGRAD_UNARY_FUNCTION(fname, op_type)                                                    \
+  template <expression X> constexpr auto fname(const X& x) {                                     \
+    static_assert(element_type<value_t<X>>, #fname ": needs a float or double expression");      \
+    return make_node<ops::op_type>(x);                                                           \
+  }
+/// Elementwise e^x.
+CTGRAD_UNARY_FUNCTION(exp, exp_op)
+/// Elementwise natural logarithm (NaN below 0, -inf at 0, as IEEE).
+CTGRAD_UNARY_FUNCTION(log, log_op)
+/// Elementwise square root.
+CTGRAD_UNARY_FUNCTION(sqrt, sqrt_op)
+/// Elementwise x*x.
+CTGRAD_UNARY_FUNCTION(square, square_op)
+/// Elementwise |x| (derivative 0 at 0).
+CTGRAD_UNARY_FUNCTION(abs, abs_op)
+/// Cuts the gradient: the value of x, treated as a constant by grad().
+CTGRAD_UNARY_FUNCTION(stop_gradient, stop_gradient_op)
+#undef CTGRAD_UNARY_FUNCTION
+
+/// Elementwise x^n for an integer n (exact for small n; n may be negative).
+template <expression X> constexpr auto pow(const X& x, int n) {
+  static_assert(element_type<value_t<X>>, "pow: needs a float or double expression");
+  return make_user_node<ops::powi_op>(x, lit<value_t<X>, 0>{static_cast<value_t<X>>(n)});
+}
+
+// ---- vector-Jacobian products (defined after the operators they use) ----------------------
+namespace ops {
+template <std::size_t I, class Self, class G> constexpr auto sub_op::vjp(const Self&, const G& g) {
+  if constexpr (I == 0) return g; else return make_node<neg_op>(g);
+}
+template <std::size_t I, class Self, class G> constexpr auto mul_op::vjp(const Self& s, const G& g) {
+  return make_node<mul_op>(g, s.template child<1 - I>());
+}
+template <std::size_t I, class Self, class G> constexpr auto div_op::vjp(const Self& s, const G& g) {
+  if constexpr (I == 0) return make_node<div_op>(g, s.template child<1>());
+  else return make_node<neg_op>(make_node<div_op>(make_node<mul_op>(g, s), s.template child<1>()));
+}
+template <std::size_t I, class Self, class G> constexpr auto neg_op::vjp(const Self&, const G& g) {
+  return make_node<neg_op>(g);
+}
+template <std::size_t I, class Self, class G> constexpr auto exp_op::vjp(const Self& s, const G& g) {
+  return make_node<mul_op>(g, s);
+}
+template <std::size_t I, class Self, class G> constexpr auto log_op::vjp(const Self& s, const G& g) {
+  return make_node<div_op>(g, s.template child<0>());
+}
+template <std::size_t I, class Self, class G> constexpr auto sqrt_op::vjp(const Self& s, const G& g) {
+  return make_node<div_op>(g, make_node<twice_op>(s));
+}
+template <std::size_t I, class Self, class G> constexpr auto twice_op::vjp(const Self&, const G& g) {
+  return make_node<twice_op>(g);
+}
+template <std::size_t I, class Self, class G> constexpr auto square_op::vjp(const Self& s, const G& g) {
+  return make_node<mul_op>(g, make_node<twice_op>(s.template child<0>()));
+}
+template <std::size_t I, class Self, class G> constexpr auto abs_op::vjp(const Self& s, const G& g) {
+  return make_node<mul_op>(g, make_node<sign_op>(s.template child<0>()));
+}
+template <std::size_t I, class Self, class G> constexpr auto powi_op::vjp(const Self& s, const G& g) {
+  if constexpr (I == 1) {
+    return no_grad{};
+  } else {
+    using T = value_t<Self>;
+    const auto& x = s.template child<0>();
+    const auto& n = s.template child<1>();
+    // d/dx x^n = n * x^(n-1): the exponent n-1 is the literal minus a constant one.
+    auto nm1 = make_node<sub_op>(n, ones_node<T, scalar_shape>{});
+    return make_node<mul_op>(g, make_node<mul_op>(n, make_node<powi_op>(x, nm1)));
+  }
+}
+}  // namespace ops
+}  // namespace ctgrad

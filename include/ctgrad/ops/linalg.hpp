@@ -1,0 +1,83 @@
+// ctgrad/ops/linalg.hpp — matrix products and transposition: matmul (matrix·matrix, matrix·vector)
+// and transpose, with their vector-Jacobian products. Evaluated by eval/gemm.hpp's kernel.
+// Not for elementwise products (operator* in elementwise.hpp).
+#pragma once
+
+#include <string_view>
+
+#include "ctgrad/ops/elementwise.hpp"
+#include "ctgrad/ops/reduce.hpp"
+
+namespace ctgrad {
+namespace ops {
+
+/// [M,K]·[K,N] -> [M,N] and [M,K]·[K] -> [M]. Children are materialised (a transpose child is
+/// folded into the kernel call instead).
+struct matmul_op {
+  static constexpr bool elementwise = false;
+  static constexpr std::string_view name = "matmul";
+  template <class A, class B> using value_type = value_t<A>;
+  template <class A, class B>
+  using shape_type = std::conditional_t<shape_t<B>::rank == 2,
+                                        shape<shape_t<A>::extents[0], shape_t<B>::extents[shape_t<B>::rank - 1]>,
+                                        shape<shape_t<A>::extents[0]>>;
+  template <std::size_t I> static constexpr bool needs_buffer = true;
+  template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g);
+};
+
+/// [M,N] -> [N,M].
+struct transpose_op {
+  static constexpr bool elementwise = false;
+  static constexpr std::string_view name = "transpose";
+  template <class A> using value_type = value_t<A>;
+  template <class A> using shape_type = shape<shape_t<A>::extents[1], shape_t<A>::extents[0]>;
+  template <std::size_t I> static constexpr bool needs_buffer = false;
+  template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g);
+};
+
+}  // namespace ops
+
+/// The transpose of a matrix expression (transpose(transpose(a)) is a).
+template <expression A> constexpr auto transpose(const A& a) {
+  static_assert(shape_t<A>::rank == 2, "transpose: needs a matrix (rank 2) expression");
+  if constexpr (is_node_v<A>) {
+    if constexpr (std::is_same_v<typename A::op, ops::transpose_op>) return a.template child<0>();
+    else return make_node<ops::transpose_op>(a);
+  } else {
+    return make_node<ops::transpose_op>(a);
+  }
+}
+
+/// Matrix product: [M,K]·[K,N] -> [M,N], or matrix·vector [M,K]·[K] -> [M].
+template <expression A, expression B> constexpr auto matmul(const A& a, const B& b) {
+  using SA = shape_t<A>;
+  using SB = shape_t<B>;
+  static_assert(SA::rank == 2, "matmul: the left operand must be a matrix (rank 2)");
+  static_assert(SB::rank == 1 || SB::rank == 2, "matmul: the right operand must be a matrix or a vector");
+  static_assert(std::is_same_v<value_t<A>, value_t<B>>, "matmul: operands have different element types");
+  static_assert(element_type<value_t<A>>, "matmul: needs float or double operands");
+  if constexpr (SA::rank == 2 && (SB::rank == 1 || SB::rank == 2)) {
+    static_assert(SA::extents[1] == SB::extents[0], "matmul: inner extents differ");
+    return make_user_node<ops::matmul_op>(a, b);
+  }
+}
+
+namespace ops {
+template <std::size_t I, class Self, class G> constexpr auto matmul_op::vjp(const Self& s, const G& g) {
+  const auto& a = s.template child<0>();
+  const auto& b = s.template child<1>();
+  using SB = shape_t<decltype(b)>;
+  if constexpr (SB::rank == 2) {
+    if constexpr (I == 0) return make_node<matmul_op>(g, transpose(b));    // dA = G·Bᵀ
+    else return make_node<matmul_op>(transpose(a), g);                     // dB = Aᵀ·G
+  } else {
+    using SA = shape_t<decltype(a)>;
+    if constexpr (I == 0) return make_node<mul_op>(make_node<broadcast_to_op<SA, true, 1, count_scale::none>>(g), b);  // g ⊗ b
+    else return make_node<matmul_op>(transpose(a), g);                                   // Aᵀ·g
+  }
+}
+template <std::size_t I, class Self, class G> constexpr auto transpose_op::vjp(const Self&, const G& g) {
+  return transpose(g);
+}
+}  // namespace ops
+}  // namespace ctgrad

@@ -1,0 +1,137 @@
+// ctgrad/ops/reduce.hpp — reductions (sum, mean, max: over all elements or along an axis) and the
+// broadcasts that are their gradients. Not for elementwise ops (elementwise.hpp).
+#pragma once
+
+#include <string_view>
+
+#include "ctgrad/ops/elementwise.hpp"
+
+namespace ctgrad {
+namespace ops {
+
+enum class reduce_kind { sum, mean, max };
+
+/// Reduction of the child over Axis (-1: all elements; 0: rows; 1: columns), keeping the reduced
+/// dimension as extent 1 when KeepDims. Evaluated fused with its (elementwise) child.
+template <reduce_kind Kind, int Axis, bool KeepDims>
+struct reduce_op {
+  static constexpr bool elementwise = false;
+  static constexpr reduce_kind kind = Kind;
+  static constexpr int axis = Axis;
+  static constexpr bool keep_dims = KeepDims;
+  static constexpr std::string_view name = Kind == reduce_kind::sum ? "sum" : Kind == reduce_kind::mean ? "mean" : "max";
+  template <class C> using value_type = value_t<C>;
+  template <class C> using shape_type = shapes::reduce_t<shape_t<C>, Axis, KeepDims>;
+  template <std::size_t I> static constexpr bool needs_buffer = false;  // fused with its child
+  template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g);
+};
+
+enum class count_scale { none, inv_count };
+
+/// Broadcasts its child to Shape: the gradient of a reduction. RowMapped: a rank-1 child indexes
+/// rows (the gradient of a reduction along axis 1). Scale::inv_count divides by the number of
+/// elements the reduction saw (the gradient of mean).
+template <class Shape, bool RowMapped, int Axis, count_scale Scale>
+struct broadcast_to_op : elementwise_op {
+  static constexpr std::string_view name = "broadcast_to";
+  static constexpr bool row_mapped_child = RowMapped;
+  static constexpr int axis = Axis;
+  static constexpr count_scale scale = Scale;
+  static constexpr bool uses_index = Scale == count_scale::inv_count;
+  template <class C> using shape_type = Shape;
+  template <class T> static constexpr T apply(T g) noexcept { return g; }
+  /// g / n, n the number of elements the (mean) reduction saw, known once the batch is.
+  template <class T, class Info>
+  static constexpr T apply_at(const Info& info, std::size_t, std::size_t, T g) noexcept {
+    std::size_t n = Axis == 0 ? shapes::rows<Shape>(info.batch)
+                  : Axis == 1 ? shapes::cols<Shape>(info.batch) : shapes::size<Shape>(info.batch);
+    if constexpr (Shape::rank == 1 && Axis == 0) n = shapes::cols<Shape>(info.batch);
+    return g / static_cast<T>(n);
+  }
+  template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g);
+};
+
+}  // namespace ops
+
+namespace detail {
+template <ops::reduce_kind K, int Axis, bool Keep, class X>
+constexpr auto make_reduce(const X& x) {
+  static_assert(element_type<value_t<X>>, "sum/mean/max: needs a float or double expression");
+  static_assert(Axis == -1 || (Axis >= 0 && Axis < int(shape_t<X>::rank)),
+                "sum/mean/max: axis out of range for the expression's rank");
+  return make_node<ops::reduce_op<K, Axis, Keep>>(x);
+}
+}  // namespace detail
+
+/// Sum of all elements (a scalar).
+template <expression X> constexpr auto sum(const X& x) { return detail::make_reduce<ops::reduce_kind::sum, -1, false>(x); }
+/// Sum along Axis (0 sums rows away: [R,C] -> [C]; 1 sums columns away: [R,C] -> [R]).
+template <int Axis, bool KeepDims = false, expression X> constexpr auto sum(const X& x) {
+  return detail::make_reduce<ops::reduce_kind::sum, Axis, KeepDims>(x);
+}
+/// Mean of all elements (a scalar).
+template <expression X> constexpr auto mean(const X& x) { return detail::make_reduce<ops::reduce_kind::mean, -1, false>(x); }
+/// Mean along Axis.
+template <int Axis, bool KeepDims = false, expression X> constexpr auto mean(const X& x) {
+  return detail::make_reduce<ops::reduce_kind::mean, Axis, KeepDims>(x);
+}
+/// Maximum of all elements; its gradient goes to every maximal element.
+template <expression X> constexpr auto max(const X& x) { return detail::make_reduce<ops::reduce_kind::max, -1, false>(x); }
+/// Maximum along Axis.
+template <int Axis, bool KeepDims = false, expression X> constexpr auto max(const X& x) {
+  return detail::make_reduce<ops::reduce_kind::max, Axis, KeepDims>(x);
+}
+
+/// Sums g down to Shape (undoes broadcasting): the adjoint of an operand that was broadcast.
+template <class Shape, class G>
+constexpr auto reduce_to(const G& g) {
+  using S = shape_t<G>;
+  if constexpr (std::is_same_v<S, Shape>) {
+    return g;
+  } else if constexpr (Shape::rank == 0) {
+    return make_node<ops::reduce_op<ops::reduce_kind::sum, -1, false>>(g);
+  } else if constexpr (S::rank == 2 && Shape::rank == 1) {       // [R,C] -> [C]
+    return make_node<ops::reduce_op<ops::reduce_kind::sum, 0, false>>(g);
+  } else if constexpr (S::rank == 2 && Shape::rank == 2) {
+    if constexpr (Shape::extents[0] == 1 && Shape::extents[1] == 1)
+      return make_node<ops::reduce_op<ops::reduce_kind::sum, -1, true>>(g);
+    else if constexpr (Shape::extents[0] == 1)
+      return make_node<ops::reduce_op<ops::reduce_kind::sum, 0, true>>(g);
+    else
+      return make_node<ops::reduce_op<ops::reduce_kind::sum, 1, true>>(g);
+  } else {                                                          // [C] -> [1]
+    return make_node<ops::reduce_op<ops::reduce_kind::sum, -1, true>>(g);
+  }
+}
+
+namespace ops {
+template <reduce_kind Kind, int Axis, bool KeepDims>
+template <std::size_t I, class Self, class G>
+constexpr auto reduce_op<Kind, Axis, KeepDims>::vjp(const Self& s, const G& g) {
+  using XS = shape_t<decltype(s.template child<0>())>;
+  constexpr bool row_mapped = Axis == 1 && !KeepDims;
+  constexpr count_scale sc = Kind == reduce_kind::mean ? count_scale::inv_count : count_scale::none;
+  auto spread = make_node<broadcast_to_op<XS, row_mapped, Axis, sc>>(g);
+  if constexpr (Kind == reduce_kind::max) {
+    auto m = make_node<broadcast_to_op<XS, row_mapped, Axis, count_scale::none>>(s);
+    return make_node<mul_op>(spread, make_node<eq_mask_op>(s.template child<0>(), m));
+  } else {
+    return spread;
+  }
+}
+template <class Shape, bool RowMapped, int Axis, count_scale Scale>
+template <std::size_t I, class Self, class G>
+constexpr auto broadcast_to_op<Shape, RowMapped, Axis, Scale>::vjp(const Self& s, const G& g) {
+  using CS = shape_t<decltype(s.template child<0>())>;
+  constexpr reduce_kind k = Scale == count_scale::inv_count ? reduce_kind::mean : reduce_kind::sum;
+  if constexpr (CS::rank == 0) return make_node<reduce_op<k, -1, false>>(g);
+  else if constexpr (RowMapped) return make_node<reduce_op<k, 1, false>>(g);
+  else if constexpr (Shape::rank == CS::rank) {
+    if constexpr (CS::extents[0] == 1 && CS::rank == 2 && CS::extents[1] == 1) return make_node<reduce_op<k, -1, true>>(g);
+    else if constexpr (CS::rank == 2 && CS::extents[0] == 1) return make_node<reduce_op<k, 0, true>>(g);
+    else if constexpr (CS::rank == 2) return make_node<reduce_op<k, 1, true>>(g);
+    else return make_node<reduce_op<k, -1, true>>(g);
+  } else return make_node<reduce_op<k, 0, false>>(g);
+}
+}  // namespace ops
+}  // namespace ctgrad
