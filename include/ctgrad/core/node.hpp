@@ -62,21 +62,22 @@ struct binding {
   using var_type = V;
   using T = typename V::value_type;
   T scalar{};
-  const T* data = nullptr;
+  const T* data = nullptr;   // a view of user memory (tensor variables); unused for a number
   std::size_t size = 0;
+  bool is_number = false;    // true: `scalar` holds the value
 };
 
 template <fixed_string Name, class T, class Shape>
 template <class X>
 constexpr binding<var<Name, T, Shape>> var<Name, T, Shape>::operator=(const X& x) const {
   if constexpr (Shape::rank == 0 && std::is_arithmetic_v<X>) {
-    return {static_cast<T>(x), nullptr, 1};
+    return {static_cast<T>(x), nullptr, 1, true};
   } else if constexpr (requires { std::data(x); std::size(x); }) {
     using E = std::remove_cvref_t<decltype(*std::data(x))>;
     static_assert(std::is_same_v<E, T>,
                   "bind: the buffer's element type differs from the variable's (e.g. double data "
                   "bound to a float variable)");
-    return {T{}, std::data(x), static_cast<std::size_t>(std::size(x))};
+    return {T{}, std::data(x), static_cast<std::size_t>(std::size(x)), false};
   } else {
     static_assert(Shape::rank == 0 && std::is_arithmetic_v<X>,
                   "bind: bind a number to a scalar variable, or a contiguous range of its element "

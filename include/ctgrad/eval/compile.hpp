@@ -29,34 +29,73 @@ template <class Outputs, class Origins> class program;
 namespace detail {
 
 template <class A> struct compile_arg {  // an expression
+  static constexpr bool is_gradient_set = false;
   using origin = A;
+  static constexpr const A& origin_of(const A& a) { return a; }
   using flat = type_list<A>;
   static constexpr int literal_count = A::literal_count;
   static constexpr auto flatten(const A& a) { return std::tuple<A>{a}; }
 };
 template <class F, class V, class... Gs> struct compile_arg<gradient_set<F, V, Gs...>> {
+  static constexpr bool is_gradient_set = true;
   using origin = F;
+  static constexpr const F& origin_of(const gradient_set<F, V, Gs...>& g) { return g.function; }
   using flat = type_list<F, Gs...>;
   static constexpr int literal_count = gradient_set<F, V, Gs...>::literal_count;
   static constexpr auto flatten(const gradient_set<F, V, Gs...>& g) { return std::tuple_cat(std::tuple<F>{g.function}, g.grads); }
 };
 
-// Literal offsets per compile() argument: arguments of one origin (f and grad sets of f) share
-// their literals; unrelated arguments are renumbered apart so equal types mean equal values.
-template <class... Args> constexpr std::array<int, sizeof...(Args)> literal_offsets() {
+// Literal renumbering of compile()'s arguments. Arguments are renumbered apart (so that equal
+// types mean equal values), except a gradient set whose function has the type of an earlier
+// argument: it shares that argument's literals (so f's forward values are shared with the
+// gradients), which compile() verifies at run time (share_sources).
+template <class... Args> constexpr std::array<int, sizeof...(Args)> share_sources() {
   using origins = type_list<typename compile_arg<Args>::origin...>;
-  constexpr int counts[] = {compile_arg<Args>::literal_count..., 0};
-  std::array<int, sizeof...(Args)> off{};
-  int running = 0;
+  constexpr bool is_set[] = {compile_arg<Args>::is_gradient_set..., false};
+  std::array<int, sizeof...(Args)> src{};
   meta::for_each_indexed<origins>([&]<std::size_t K, class O>() {
     int found = -1;
     meta::for_each_indexed<origins>([&]<std::size_t J, class P>() {
-      if (J < K && found < 0 && std::is_same_v<O, P>) found = int(J);
+      if (J < K && found < 0 && is_set[K] && std::is_same_v<O, P>) found = int(J);
     });
-    if (found >= 0) off[K] = off[std::size_t(found)];
-    else { off[K] = running; running += counts[K]; }
+    src[K] = found;
   });
+  return src;
+}
+template <class... Args> constexpr std::array<int, sizeof...(Args)> literal_offsets() {
+  constexpr auto src = share_sources<Args...>();
+  constexpr int counts[] = {compile_arg<Args>::literal_count..., 0};
+  std::array<int, sizeof...(Args)> off{};
+  int running = 0;
+  for (std::size_t k = 0; k < sizeof...(Args); ++k) {
+    if (src[k] >= 0) off[k] = off[std::size_t(src[k])];
+    else { off[k] = running; running += counts[k]; }
+  }
   return off;
+}
+
+// True when a and b (one type) hold the same literal values.
+template <class E> constexpr bool same_literals(const E& a, const E& b) {
+  if constexpr (E::literal_count == 0) return true;
+  else if constexpr (is_lit_v<E>) return a.value == b.value;
+  else if constexpr (is_node_v<E>)
+    return [&]<std::size_t... Is>(std::index_sequence<Is...>) {
+      return (same_literals(std::get<Is>(a.children), std::get<Is>(b.children)) && ...);
+    }(std::make_index_sequence<std::tuple_size_v<decltype(a.children)>>{});
+  else return true;
+}
+template <class... Args> bool shared_literals_agree(const Args&... args) {
+  constexpr auto src = share_sources<Args...>();
+  auto tup = std::forward_as_tuple(args...);
+  bool ok = true;
+  meta::for_each_indexed<type_list<Args...>>([&]<std::size_t K, class A>() {
+    if constexpr (src[K] >= 0) {
+      using B = meta::at_t<std::size_t(src[K]), type_list<Args...>>;
+      ok = ok && same_literals(compile_arg<A>::origin_of(std::get<K>(tup)),
+                               compile_arg<B>::origin_of(std::get<std::size_t(src[K])>(tup)));
+    }
+  });
+  return ok;
 }
 
 template <int Off, class Tuple> constexpr auto shift_group(const Tuple& t) {
@@ -97,18 +136,18 @@ class program<type_list<Outs...>, type_list<Origs...>> {
   using T = value_t<meta::at_t<0, outputs>>;
   static_assert(element_type<T>, "compile: outputs must have float or double values");
 
-  explicit program(std::tuple<Outs...> outs) : outs_(std::move(outs)) {}
+  explicit program(std::tuple<Outs...> outs, absl::Status compile_status = absl::OkStatus())
+      : outs_(std::move(outs)), compile_status_(std::move(compile_status)) {}
 
   /// Evaluates every output for the bound variables (one binding per variable of the graph).
   /// Errors (absl::InvalidArgumentError): a buffer whose size does not fit the variable's shape,
   /// batch extents that disagree, an empty batch, a label out of range.
   template <class... Vs> absl::Status run(const binding<Vs>&... bs) {
+    if (!compile_status_.ok()) return compile_status_;
     [&]<class... Gv>(type_list<Gv...>*) {
       static_assert((meta::contains_v<Gv, type_list<Vs...>> && ...),
                     "compile: a variable of the graph has no binding in this call (bind every variable: v = value)");
     }(static_cast<vars*>(nullptr));
-    static_assert(((meta::contains_v<Vs, vars>) && ...),
-                  "compile: a binding names a variable that the compiled graph does not use");
     std::size_t batch = 0;
     std::string batch_from;
     absl::Status st = absl::OkStatus();
@@ -130,7 +169,15 @@ class program<type_list<Outs...>, type_list<Origs...>> {
   /// The value of output e (by the expression given to compile) from the last run.
   template <class E> tensor_view<const T> operator[](const E&) const {
     static_assert(meta::contains_v<E, type_list<Origs...>>, "program: this expression is not an output of the program");
-    using N = meta::at_t<meta::index_of_v<E, type_list<Origs...>>, outputs>;
+    static_assert(unambiguous<E>(),
+                  "program: two different outputs have this expression's type (e.g. sum(v * 2.0) and "
+                  "sum(v * 3.0)); read them by position with get<I>()");
+    return get<meta::index_of_v<E, type_list<Origs...>>>();
+  }
+
+  /// The value of the I-th output (outputs of gradient sets counted as f, then each gradient).
+  template <std::size_t I> tensor_view<const T> get() const {
+    using N = meta::at_t<I, outputs>;
     return {ptr_of<N>(), shapes::rows<shape_t<N>>(batch_), shapes::cols<shape_t<N>>(batch_)};
   }
 
@@ -167,17 +214,25 @@ class program<type_list<Outs...>, type_list<Origs...>> {
   detail::loop_info info() const { return {batch_}; }
 
  private:
+  // Every output given as E was renumbered to the same type (E names one output).
+  template <class E> static constexpr bool unambiguous() {
+    using first = meta::at_t<meta::index_of_v<E, type_list<Origs...>>, outputs>;
+    return ((!std::is_same_v<Origs, E> || std::is_same_v<Outs, first>) && ...);
+  }
+
   template <class N> const value_t<N>* ptr_of() const {
     if constexpr (is_var_v<N>) return static_cast<const value_t<N>*>(var_ptrs_[meta::index_of_v<N, vars>]);
     else return arena_.get() + offsets_[meta::index_of_v<N, kernels>];
   }
   template <class N> T* out_of() { return arena_.get() + offsets_[meta::index_of_v<N, kernels>]; }
 
+  // Bindings of variables the graph does not use are accepted and ignored.
   template <class V> void bind_one(const binding<V>& b, std::size_t& batch, std::string& from, absl::Status& st) {
+    if constexpr (!meta::contains_v<V, vars>) return;
     if (!st.ok()) return;
     using S = shape_t<V>;
-    const void* p = b.data ? static_cast<const void*>(b.data) : static_cast<const void*>(&b.scalar);
-    std::size_t size = b.data ? b.size : 1;
+    const void* p = b.is_number ? static_cast<const void*>(&b.scalar) : static_cast<const void*>(b.data);
+    std::size_t size = b.is_number ? 1 : b.size;
     var_ptrs_[meta::index_of_v<V, vars>] = p;
     if constexpr (S::is_static) {
       constexpr std::size_t want = shapes::size<S>(1);
@@ -252,7 +307,7 @@ class program<type_list<Outs...>, type_list<Origs...>> {
       for (std::size_t r = 0; r < XR; ++r)
         for (std::size_t c = 0; c < XC; ++c) out[c * XR + r] = value<X>(r, c);
     } else {
-      return N::op::run(*this, out);  // ops with their own kernel (losses' label lookups)
+      return N::op::template run<N>(*this, out);  // ops with their own kernel (label lookups)
     }
     return absl::OkStatus();
   }
@@ -317,6 +372,7 @@ class program<type_list<Outs...>, type_list<Origs...>> {
   }
 
   std::tuple<Outs...> outs_;
+  absl::Status compile_status_;
   std::unique_ptr<T[], detail::aligned_delete> arena_;
   std::size_t capacity_ = 0;
   std::size_t batch_ = 0;
@@ -335,7 +391,12 @@ auto compile(const Args&... args) {
   }(std::index_sequence_for<Args...>{});
   using outs = typename detail::as_list<decltype(shifted)>::type;
   using origs = meta::concat_t<typename detail::compile_arg<Args>::flat...>;
-  return program<outs, origs>(shifted);
+  absl::Status st = absl::OkStatus();
+  if (!detail::shared_literals_agree(args...))
+    st = absl::InvalidArgumentError(
+        "compile: a gradient set's function has the type of another output but different literal "
+        "values; compile the gradient set alone (compile(grad(f, ...)) evaluates f too)");
+  return program<outs, origs>(shifted, std::move(st));
 }
 
 }  // namespace ctgrad

@@ -1,0 +1,16 @@
+// ctgrad/ctgrad.hpp — the umbrella header: everything a user of the expression graph needs.
+// Not included by ctgrad's own headers (each includes what it uses).
+#pragma once
+
+#include "ctgrad/autodiff/grad.hpp"
+#include "ctgrad/core/node.hpp"
+#include "ctgrad/core/shape.hpp"
+#include "ctgrad/core/tensor.hpp"
+#include "ctgrad/eval/compile.hpp"
+#include "ctgrad/eval/value_at.hpp"
+#include "ctgrad/nn/activations.hpp"
+#include "ctgrad/nn/losses.hpp"
+#include "ctgrad/nn/softmax.hpp"
+#include "ctgrad/ops/elementwise.hpp"
+#include "ctgrad/ops/linalg.hpp"
+#include "ctgrad/ops/reduce.hpp"

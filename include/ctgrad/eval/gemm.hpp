@@ -1,0 +1,357 @@
+// ctgrad/eval/gemm.hpp — the single-threaded matrix-multiply kernel behind compiled matmuls:
+// C = alpha * op(A) * op(B) + beta * C on row-major float/double buffers, all four transpose cases.
+// Not a BLAS: no threading, no argument checking (callers pass extents they have already checked).
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstring>
+#include <type_traits>
+#include <utility>
+
+#if defined(CTGRAD_USE_BLAS)
+#include <cblas.h>
+#endif
+
+namespace ctgrad::kernel {
+
+/// Whether gemm uses an operand as stored (`no`) or transposed (`yes`).
+enum class trans { no, yes };
+
+/// Computes C[M,N] = alpha * op(A)[M,K] * op(B)[K,N] + beta * C for row-major float or double
+/// matrices, where op(X) is X (trans::no) or its transpose (trans::yes).
+/// Shapes: A is stored M x K (ta == no) or K x M (ta == yes) with row stride lda >= its width; B is
+/// stored K x N (tb == no) or N x K (tb == yes) with row stride ldb; C is M x N with row stride ldc.
+/// beta == 0 never reads C (it may hold NaN or be uninitialised); K == 0 or alpha == 0 only scales C.
+/// Elements of C outside the M x N window are not touched. No heap allocation: packing uses
+/// fixed-size thread-local buffers (192 KiB per thread and element type). No errors are reported:
+/// the caller guarantees the pointers cover the given extents.
+template <class T>
+void gemm(trans ta, trans tb, std::size_t M, std::size_t N, std::size_t K, T alpha, const T* A,
+          std::size_t lda, const T* B, std::size_t ldb, T beta, T* C, std::size_t ldc) noexcept;
+
+}  // namespace ctgrad::kernel
+
+namespace ctgrad::detail::gemm_impl {
+
+// ---- the vector type ---------------------------------------------------------------------------
+// GNU vector extensions (g++ and clang++) sized to the widest SIMD registers the target enables;
+// elsewhere, or with CTGRAD_KERNEL_SCALAR defined, plain scalars (the same code, one lane).
+#if !defined(CTGRAD_KERNEL_SCALAR) && (defined(__GNUC__) || defined(__clang__))
+#if defined(__AVX512F__)
+inline constexpr std::size_t vector_bytes = 64;
+#elif defined(__AVX__)
+inline constexpr std::size_t vector_bytes = 32;
+#else
+inline constexpr std::size_t vector_bytes = 16;  // SSE2, NEON, or split into scalars by the compiler
+#endif
+template <class T> struct simd;
+template <> struct simd<float> {
+  typedef float type __attribute__((vector_size(vector_bytes)));
+};
+template <> struct simd<double> {
+  typedef double type __attribute__((vector_size(vector_bytes)));
+};
+template <class T> inline constexpr std::size_t lanes = vector_bytes / sizeof(T);
+#else
+inline constexpr std::size_t vector_bytes = 0;
+template <class T> struct simd { using type = T; };
+template <class T> inline constexpr std::size_t lanes = 1;
+#endif
+
+// ---- blocking ----------------------------------------------------------------------------------
+// The micro-tile is mr rows x nv vectors: mr * nv accumulators stay in registers (16 of 32 with
+// AVX-512, 12 of 16 with AVX/SSE/NEON). Packed B (kc x nc) takes 128 KiB, packed A (mc x kc) 64 KiB.
+template <class T> struct config {
+  static constexpr std::size_t L = lanes<T>;
+  static constexpr std::size_t mr = vector_bytes == 64 ? 8 : vector_bytes == 0 ? 4 : 6;
+  static constexpr std::size_t nv = vector_bytes == 0 ? 4 : 2;
+  static constexpr std::size_t nr = nv * L;
+  static constexpr std::size_t kc = 256;
+  static constexpr std::size_t mc = (65536 / (kc * sizeof(T))) / mr * mr;
+  static constexpr std::size_t nc = (131072 / (kc * sizeof(T))) / nr * nr;
+  static_assert(mc >= mr && nc >= nr, "gemm: the packing buffers must hold at least one micro-tile");
+};
+
+template <class T> struct pack_buffers {
+  alignas(64) T a[config<T>::mc * config<T>::kc];
+  alignas(64) T b[config<T>::kc * config<T>::nc];
+};
+
+template <class T> inline pack_buffers<T>& thread_buffers() noexcept {
+  static thread_local pack_buffers<T> buffers;
+  return buffers;
+}
+
+template <class V, class T> inline V load(const T* p) noexcept {
+  V v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+template <class V, class T> inline void store(T* p, const V& v) noexcept { std::memcpy(p, &v, sizeof v); }
+
+// One micro-tile's work: a (packed A rows), b (a packed B panel, [k][nr]) and where the tile goes.
+template <class T> struct tile_job {
+  std::size_t kc;
+  const T* a;            // a_k_major: step k at a + k * mr; else row i at a + i * a_row_stride
+  std::size_t a_row_stride;
+  const T* b;            // step k at b + k * nr
+  T alpha, beta;
+  T* c;
+  std::size_t rsc, csc;  // C strides of the tile's rows and columns
+  std::size_t n;         // valid columns of the tile, 1..NV * lanes
+};
+
+// The edge case of the write-back, kept out of the kernels: C tile (m x job.n) = alpha * tile +
+// beta * C tile for a partial tile or a C written with a column stride (the transposed problem).
+template <class T>
+void write_tile(const T* tile, std::size_t ld, std::size_t m, const tile_job<T>& job) noexcept {
+  const T alpha = job.alpha, beta = job.beta;
+  if (job.csc == 1) {
+    for (std::size_t i = 0; i < m; ++i) {
+      T* c = job.c + i * job.rsc;
+      const T* t = tile + i * ld;
+      if (beta == T(0)) {
+        for (std::size_t j = 0; j < job.n; ++j) c[j] = alpha * t[j];
+      } else {
+        for (std::size_t j = 0; j < job.n; ++j) c[j] = alpha * t[j] + beta * c[j];
+      }
+    }
+    return;
+  }
+  for (std::size_t j = 0; j < job.n; ++j) {  // C transposed: walk each C row (a tile column)
+    T* c = job.c + j * job.csc;
+    if (beta == T(0)) {
+      for (std::size_t i = 0; i < m; ++i) c[i * job.rsc] = alpha * tile[i * ld + j];
+    } else {
+      for (std::size_t i = 0; i < m; ++i) c[i * job.rsc] = alpha * tile[i * ld + j] + beta * c[i * job.rsc];
+    }
+  }
+}
+
+// C tile (MR x NV vectors) = alpha * A_panel * B_panel + beta * C tile, accumulated in registers.
+template <class T, std::size_t MR, std::size_t NV, bool AKMajor>
+void micro_kernel(const tile_job<T>& job) noexcept {
+  using V = typename simd<T>::type;
+  constexpr std::size_t L = lanes<T>, NR = config<T>::nr, MRP = config<T>::mr;
+  V acc[MR][NV] = {};
+  const T* b = job.b;
+  if constexpr (AKMajor) {
+    const T* a = job.a;
+    for (std::size_t k = 0; k < job.kc; ++k, a += MRP, b += NR) {
+      V bv[NV];
+#pragma GCC unroll 8
+      for (std::size_t v = 0; v < NV; ++v) bv[v] = load<V>(b + v * L);
+#pragma GCC unroll 16
+      for (std::size_t i = 0; i < MR; ++i) {
+        const V ai = a[i] - V{};  // broadcast (x - 0 is exact, unlike x + 0 for x = -0)
+#pragma GCC unroll 8
+        for (std::size_t v = 0; v < NV; ++v) acc[i][v] += ai * bv[v];
+      }
+    }
+  } else {
+    const T* rows[MR];
+#pragma GCC unroll 16
+    for (std::size_t i = 0; i < MR; ++i) rows[i] = job.a + i * job.a_row_stride;
+    for (std::size_t k = 0; k < job.kc; ++k, b += NR) {
+      V bv[NV];
+#pragma GCC unroll 8
+      for (std::size_t v = 0; v < NV; ++v) bv[v] = load<V>(b + v * L);
+#pragma GCC unroll 16
+      for (std::size_t i = 0; i < MR; ++i) {
+        const V ai = rows[i][k] - V{};
+#pragma GCC unroll 8
+        for (std::size_t v = 0; v < NV; ++v) acc[i][v] += ai * bv[v];
+      }
+    }
+  }
+  const T alpha = job.alpha, beta = job.beta;
+  if (job.csc == 1 && job.n == NV * L) {
+    for (std::size_t i = 0; i < MR; ++i) {
+      T* c = job.c + i * job.rsc;
+      if (beta == T(0)) {
+        for (std::size_t v = 0; v < NV; ++v) store(c + v * L, V(alpha * acc[i][v]));
+      } else {
+        for (std::size_t v = 0; v < NV; ++v)
+          store(c + v * L, V(alpha * acc[i][v] + beta * load<V>(c + v * L)));
+      }
+    }
+    return;
+  }
+  alignas(64) T tile[MR * NV * L];
+  for (std::size_t i = 0; i < MR; ++i)
+    for (std::size_t v = 0; v < NV; ++v) store(tile + i * NV * L + v * L, acc[i][v]);
+  write_tile(tile, NV * L, MR, job);
+}
+
+template <class T> using kernel_fn = void (*)(const tile_job<T>&) noexcept;
+
+// kernels<T, AKMajor>[(nv - 1) * 4 + slot]: tiles of nv vectors by 1, 2, 4 or mr rows (slots 0-3);
+// a remainder of rows is covered by the largest that fit, so no kernel computes padding rows.
+template <class T> constexpr std::size_t rows_of_slot(std::size_t slot) noexcept {
+  return slot == 3 ? config<T>::mr : std::size_t{1} << slot;
+}
+template <class T> constexpr std::size_t slot_for_rows(std::size_t rows) noexcept {
+  return rows >= config<T>::mr ? 3 : rows >= 4 ? 2 : rows >= 2 ? 1 : 0;
+}
+template <class T, bool AKMajor, std::size_t... I>
+constexpr std::array<kernel_fn<T>, sizeof...(I)> make_kernels(std::index_sequence<I...>) noexcept {
+  static_assert(config<T>::mr >= 4, "gemm: the micro-tile must have at least 4 rows");
+  return {&micro_kernel<T, rows_of_slot<T>(I % 4), I / 4 + 1, AKMajor>...};
+}
+template <class T, bool AKMajor>
+inline constexpr auto kernels = make_kernels<T, AKMajor>(std::make_index_sequence<4 * config<T>::nv>{});
+
+// Packs rows [0, m) x steps [0, kc) of A (element (i, k) at a[i * rs + k * cs]) k-major, in
+// micro-panels of mr rows ([k][mr]), for an A whose rows are not contiguous along k.
+template <class T>
+void pack_a(std::size_t m, std::size_t kc, const T* a, std::size_t rs, std::size_t cs, T* dst) noexcept {
+  constexpr std::size_t mr = config<T>::mr;
+  for (std::size_t i0 = 0; i0 < m; i0 += mr, dst += mr * kc) {
+    const std::size_t rows = std::min(mr, m - i0);
+    const T* src = a + i0 * rs;
+    if (rs == 1 && rows == mr) {
+      for (std::size_t k = 0; k < kc; ++k) std::memcpy(dst + k * mr, src + k * cs, mr * sizeof(T));
+    } else {
+      for (std::size_t k = 0; k < kc; ++k)
+        for (std::size_t i = 0; i < rows; ++i) dst[k * mr + i] = src[i * rs + k * cs];
+    }
+  }
+}
+
+// Packs steps [0, kc) x columns [0, n) of B (element (k, j) at b[k * rs + j * cs]) in panels of nr
+// columns, each [k][nr], zero-padding a last partial panel to whole vectors.
+template <class T>
+void pack_b(std::size_t kc, std::size_t n, const T* b, std::size_t rs, std::size_t cs, T* dst) noexcept {
+  constexpr std::size_t nr = config<T>::nr, L = lanes<T>;
+  for (std::size_t j0 = 0; j0 < n; j0 += nr, dst += kc * nr) {
+    const std::size_t cols = std::min(nr, n - j0);
+    const std::size_t padded = (cols + L - 1) / L * L;
+    const T* src = b + j0 * cs;
+    if (cs == 1 && cols == nr) {
+      for (std::size_t k = 0; k < kc; ++k) std::memcpy(dst + k * nr, src + k * rs, nr * sizeof(T));
+    } else if (cs == 1) {  // a narrow last panel: short copies inline, not memcpy calls
+      for (std::size_t k = 0; k < kc; ++k) {
+        for (std::size_t j = 0; j < cols; ++j) dst[k * nr + j] = src[k * rs + j];
+        for (std::size_t j = cols; j < padded; ++j) dst[k * nr + j] = T(0);
+      }
+    } else {
+      // Transposing copy in strips of 8 columns: 8 read streams, one short contiguous write per k.
+      std::size_t j = 0;
+      for (; j + 8 <= cols; j += 8) {
+        const T* s = src + j * cs;
+        for (std::size_t k = 0; k < kc; ++k)
+          for (std::size_t jj = 0; jj < 8; ++jj) dst[k * nr + j + jj] = s[jj * cs + k * rs];
+      }
+      for (; j < cols; ++j)
+        for (std::size_t k = 0; k < kc; ++k) dst[k * nr + j] = src[j * cs + k * rs];
+      for (std::size_t k = 0; k < kc; ++k)
+        for (std::size_t jj = cols; jj < padded; ++jj) dst[k * nr + jj] = T(0);
+    }
+  }
+}
+
+// BLIS-style loops over C[m,n] += op(A)[m,k] op(B)[k,n] with general strides (one of each pair is 1).
+template <class T>
+void blocked(std::size_t M, std::size_t N, std::size_t K, T alpha, const T* A, std::size_t rsa,
+             std::size_t csa, const T* B, std::size_t rsb, std::size_t csb, T beta, T* C,
+             std::size_t rsc, std::size_t csc) noexcept {
+  using cfg = config<T>;
+  pack_buffers<T>& buf = thread_buffers<T>();
+  const bool a_k_major = csa != 1;  // A's rows are not contiguous along k: pack [k][mr]
+  const auto& table = a_k_major ? kernels<T, true> : kernels<T, false>;
+  const std::size_t k_blocks = (K + cfg::kc - 1) / cfg::kc;
+  const std::size_t kc_even = (K + k_blocks - 1) / k_blocks;  // balanced: no thin last block
+  for (std::size_t jc = 0; jc < N; jc += cfg::nc) {
+    const std::size_t nc = std::min(cfg::nc, N - jc);
+    for (std::size_t pc = 0; pc < K; pc += kc_even) {
+      const std::size_t kc = std::min(kc_even, K - pc);
+      const T beta_k = pc == 0 ? beta : T(1);
+      pack_b(kc, nc, B + pc * rsb + jc * csb, rsb, csb, buf.b);
+      for (std::size_t ic = 0; ic < M; ic += cfg::mc) {
+        const std::size_t mc = std::min(cfg::mc, M - ic);
+        // A with rows contiguous along k is read in place (rows of a tile are a_row_stride apart);
+        // otherwise it is packed k-major, mr values per step.
+        const T* a_block = A + ic * rsa + pc * csa;
+        if (a_k_major) pack_a(mc, kc, a_block, rsa, csa, buf.a);
+        const std::size_t a_row_stride = a_k_major ? 1 : rsa, a_panel_stride = a_k_major ? kc : rsa;
+        tile_job<T> job{kc, nullptr, a_row_stride, nullptr, alpha, beta_k, nullptr, rsc, csc, 0};
+        for (std::size_t jr = 0; jr < nc; jr += cfg::nr) {
+          job.n = std::min(cfg::nr, nc - jr);
+          job.b = buf.b + jr * kc;
+          const std::size_t nv = (job.n + cfg::L - 1) / cfg::L;
+          for (std::size_t ir = 0; ir < mc; ir += cfg::mr) {
+            const std::size_t m = std::min(cfg::mr, mc - ir);
+            for (std::size_t r = 0, slot = 0; r < m; r += rows_of_slot<T>(slot)) {
+              slot = slot_for_rows<T>(m - r);
+              job.a = (a_k_major ? buf.a : a_block) + ir * a_panel_stride + r * a_row_stride;
+              job.c = C + (ic + ir + r) * rsc + (jc + jr) * csc;
+              table[(nv - 1) * 4 + slot](job);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// Rough cost, in vector multiply-adds, of running blocked() with n as the vector dimension: the
+// multiply-adds (n padded to whole vectors), plus one per element when the vector operand has to be
+// transposed while packing, plus one per element of C when it is written with a stride (weights
+// measured on AVX-512 at the MLP's shapes: each costs about as much as one vector multiply-add).
+template <class T>
+constexpr double cost(std::size_t m, std::size_t n, std::size_t k, bool vector_operand_contiguous,
+                      bool c_contiguous) noexcept {
+  constexpr std::size_t L = lanes<T>;
+  const double fmas = double(m) * double(k) * double((n + L - 1) / L);
+  return fmas + (vector_operand_contiguous ? 0.0 : double(k) * double(n)) +
+         (c_contiguous ? 0.0 : double(m) * double(n));
+}
+
+template <class T> void scale(std::size_t M, std::size_t N, T beta, T* C, std::size_t ldc) noexcept {
+  for (std::size_t i = 0; i < M; ++i)
+    for (std::size_t j = 0; j < N; ++j) C[i * ldc + j] = beta == T(0) ? T(0) : beta * C[i * ldc + j];
+}
+
+}  // namespace ctgrad::detail::gemm_impl
+
+namespace ctgrad::kernel {
+
+template <class T>
+void gemm(trans ta, trans tb, std::size_t M, std::size_t N, std::size_t K, T alpha, const T* A,
+          std::size_t lda, const T* B, std::size_t ldb, T beta, T* C, std::size_t ldc) noexcept {
+  static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>,
+                "gemm: the element type must be float or double");
+  namespace impl = ctgrad::detail::gemm_impl;
+  if (M == 0 || N == 0) return;
+  if (K == 0 || alpha == T(0)) {
+    impl::scale(M, N, beta, C, ldc);
+    return;
+  }
+#if defined(CTGRAD_USE_BLAS)
+  {
+    const auto op = [](trans t) { return t == trans::yes ? CblasTrans : CblasNoTrans; };
+    if constexpr (std::is_same_v<T, float>)
+      cblas_sgemm(CblasRowMajor, op(ta), op(tb), int(M), int(N), int(K), alpha, A, int(lda), B,
+                  int(ldb), beta, C, int(ldc));
+    else
+      cblas_dgemm(CblasRowMajor, op(ta), op(tb), int(M), int(N), int(K), alpha, A, int(lda), B,
+                  int(ldb), beta, C, int(ldc));
+    return;
+  }
+#endif
+  // op(A)(i, k) = A[i * rsa + k * csa], op(B)(k, j) = B[k * rsb + j * csb].
+  const std::size_t rsa = ta == trans::no ? lda : 1, csa = ta == trans::no ? 1 : lda;
+  const std::size_t rsb = tb == trans::no ? ldb : 1, csb = tb == trans::no ? 1 : ldb;
+  // Either C = op(A) op(B) with B's rows as vectors, or C^T = op(B)^T op(A)^T with A's columns as
+  // vectors and C written transposed: whichever the cost model says is cheaper.
+  const double direct = impl::cost<T>(M, N, K, csb == 1, true);
+  const double swapped = impl::cost<T>(N, M, K, rsa == 1, false);
+  if (direct <= swapped)
+    impl::blocked(M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, ldc, std::size_t{1});
+  else
+    impl::blocked(N, M, K, alpha, B, csb, rsb, A, csa, rsa, beta, C, std::size_t{1}, ldc);
+}
+
+}  // namespace ctgrad::kernel

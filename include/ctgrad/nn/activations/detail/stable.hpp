@@ -1,0 +1,61 @@
+// ctgrad/nn/activations/detail/stable.hpp — numerically stable building blocks shared by the activation
+// families (logistic pair, softplus, exact products). Implementation detail: not part of the public API.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <type_traits>
+
+#include <ctgrad/core/math.hpp>
+
+namespace ctgrad::detail::act {
+
+/// The type an activation computes in internally: float is widened to double where the doc comment of
+/// the activation says so (an ill-conditioned intermediate would otherwise cost more than 4 ulp).
+template <class T> using wide_t = std::conditional_t<std::is_same_v<T, float>, double, T>;
+
+/// sigma(x) and sigma(-x) from one exp(-|x|): both are accurate to a few ulp relative for every x,
+/// including the tail where 1 - sigma(x) would cancel.
+template <class T> struct logistic_pair {
+  T pos;  // sigma(x)
+  T neg;  // sigma(-x) = 1 - sigma(x)
+};
+template <class T> constexpr logistic_pair<T> logistic(T x) noexcept {
+  const T e = ::ctgrad::math::exp(-::ctgrad::math::abs(x));
+  const T r = T(1) / (T(1) + e);
+  const T small = e * r;  // sigma(-|x|)
+  const bool pos = x >= T(0);
+  return {pos ? r : small, pos ? small : r};
+}
+
+/// log(1 + exp(x)) without overflow: max(x, 0) + log1p(exp(-|x|)).
+template <class T> constexpr T softplus(T x) noexcept {
+  return ::ctgrad::math::max(x, T(0)) + ::ctgrad::math::log1p(::ctgrad::math::exp(-::ctgrad::math::abs(x)));
+}
+
+/// Exact product: a * b == hi + lo (Dekker/Veltkamp, no FMA so it stays constexpr). Valid while
+/// |a|, |b| < sqrt(max)/2^27; callers select the uncorrected result outside that range.
+template <class T> struct exact_product {
+  T hi;
+  T lo;
+};
+template <class T> constexpr T split_factor() noexcept {
+  return T(1) + T(std::uint64_t(1) << ((std::numeric_limits<T>::digits + 1) / 2));
+}
+template <class T> constexpr exact_product<T> two_prod(T a, T b) noexcept {
+  const T p = a * b;
+  const T ca = split_factor<T>() * a;
+  const T a_big = ca - a;
+  const T ah = ca - a_big;
+  const T al = a - ah;
+  const T cb = split_factor<T>() * b;
+  const T b_big = cb - b;
+  const T bh = cb - b_big;
+  const T bl = b - bh;
+  const T e1 = ah * bh - p;
+  const T e2 = e1 + ah * bl;
+  const T e3 = e2 + al * bh;
+  return {p, e3 + al * bl};
+}
+
+}  // namespace ctgrad::detail::act

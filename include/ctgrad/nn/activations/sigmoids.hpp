@@ -1,0 +1,150 @@
+// ctgrad/nn/activations/sigmoids.hpp — the sigmoid family as scalar definitions: sigmoid, logsigmoid,
+// hardsigmoid, tanh, softsign (value, d1, d2, kinks, docs, PyTorch parameters, long double reference).
+// Not expression nodes and not softmax/log_softmax (row-wise, in the losses).
+#pragma once
+
+#include <array>
+#include <cmath>
+#include <string_view>
+
+#include <ctgrad/core/math.hpp>
+#include <ctgrad/nn/activations/detail/stable.hpp>
+#include <ctgrad/nn/activations/param.hpp>
+
+namespace ctgrad::fn {
+
+/// sigmoid(x) = 1 / (1 + exp(-x)), evaluated from exp(-|x|) so it never overflows; saturates to exactly
+/// 0 and 1. d1 = y (1 - y) and d2 = y (1 - y)(1 - 2y) read y = sigmoid(x) (PyTorch's sigmoid_backward).
+/// Accuracy: value <= 3 ulp. d1/d2 have absolute error <= 2 eps (relative accuracy is lost where
+/// 1 - y rounds, |x| > ~15 in double: y carries only absolute precision near 1).
+struct sigmoid {
+  static constexpr std::string_view name = "sigmoid";
+  static constexpr std::string_view formula = "1 / (1 + exp(-x))";
+  static constexpr std::string_view derivative = "y * (1 - y)";
+  static constexpr std::string_view range = "(0, 1)";
+  static constexpr std::string_view kink_convention = "none (smooth)";
+  static constexpr std::array<param_info, 0> params{};
+  static constexpr bool smooth = true;
+  static constexpr bool uses_value_in_derivative = true;
+
+  template <class T> static constexpr std::array<T, 0> kinks() noexcept { return {}; }
+  template <class T> static constexpr T value(T x) noexcept { return detail::act::logistic(x).pos; }
+  template <class T> static constexpr T d1(T /*x*/, T y) noexcept { return y * (T(1) - y); }
+  template <class T> static constexpr T d2(T /*x*/, T y) noexcept {
+    return y * (T(1) - y) * (T(1) - T(2) * y);
+  }
+  static long double reference(long double x) { return 1.0L / (1.0L + std::exp(-x)); }
+  static long double reference_d1(long double x) {
+    const long double e = std::exp(-std::fabs(x));
+    return e / ((1.0L + e) * (1.0L + e));
+  }
+};
+
+/// logsigmoid(x) = log(sigmoid(x)) = -softplus(-x) = min(x, 0) - log1p(exp(-|x|)): no overflow, no
+/// cancellation. d1 = sigmoid(-x), d2 = -sigmoid(x) sigmoid(-x), both from exp(-|x|).
+/// Accuracy: value and d1 <= 3 ulp.
+struct logsigmoid {
+  static constexpr std::string_view name = "logsigmoid";
+  static constexpr std::string_view formula = "log(1 / (1 + exp(-x)))";
+  static constexpr std::string_view derivative = "1 - sigmoid(x) = sigmoid(-x)";
+  static constexpr std::string_view range = "(-inf, 0)";
+  static constexpr std::string_view kink_convention = "none (smooth)";
+  static constexpr std::array<param_info, 0> params{};
+  static constexpr bool smooth = true;
+  static constexpr bool uses_value_in_derivative = false;
+
+  template <class T> static constexpr std::array<T, 0> kinks() noexcept { return {}; }
+  template <class T> static constexpr T value(T x) noexcept {
+    return ::ctgrad::math::min(x, T(0)) - ::ctgrad::math::log1p(::ctgrad::math::exp(-::ctgrad::math::abs(x)));
+  }
+  template <class T> static constexpr T d1(T x, T /*y*/) noexcept { return detail::act::logistic(x).neg; }
+  template <class T> static constexpr T d2(T x, T /*y*/) noexcept {
+    const auto s = detail::act::logistic(x);
+    return -(s.pos * s.neg);
+  }
+  static long double reference(long double x) { return -std::log1p(std::exp(-x)); }
+  static long double reference_d1(long double x) { return 1.0L / (1.0L + std::exp(x)); }
+};
+
+/// hardsigmoid(x) = min(max(x + 3, 0), 6) / 6. d1 = 1/6 on the open (-3, 3), else 0 — including at
+/// x = -3 and x = 3 (PyTorch's hardsigmoid_backward); d2 = 0. Error <= 1 ulp.
+struct hardsigmoid {
+  static constexpr std::string_view name = "hardsigmoid";
+  static constexpr std::string_view formula = "min(max(x + 3, 0), 6) / 6";
+  static constexpr std::string_view derivative = "1/6 if -3 < x < 3, else 0";
+  static constexpr std::string_view range = "[0, 1]";
+  static constexpr std::string_view kink_convention = "f'(-3) = f'(3) = 0 (PyTorch)";
+  static constexpr std::array<param_info, 0> params{};
+  static constexpr bool smooth = false;
+  static constexpr bool uses_value_in_derivative = false;
+
+  template <class T> static constexpr std::array<T, 2> kinks() noexcept { return {T(-3), T(3)}; }
+  template <class T> static constexpr T value(T x) noexcept {
+    const T s = x + T(3);
+    return (s < T(0) ? T(0) : (s > T(6) ? T(6) : s)) / T(6);
+  }
+  template <class T> static constexpr T d1(T x, T /*y*/) noexcept {
+    return ((x > T(-3)) & (x < T(3))) ? T(1) / T(6) : T(0);
+  }
+  template <class T> static constexpr T d2(T /*x*/, T /*y*/) noexcept { return T(0); }
+  static long double reference(long double x) {
+    return x <= -3 ? 0.0L : (x >= 3 ? 1.0L : (x + 3) / 6);
+  }
+  static long double reference_d1(long double x) { return x > -3 && x < 3 ? 1.0L / 6 : 0.0L; }
+};
+
+/// tanh(x), saturating to exactly +-1. d1 = (1 - y)(1 + y) and d2 = -2 y (1 - y)(1 + y) read y = tanh(x)
+/// (PyTorch's tanh_backward). Accuracy: value <= 1 ulp (libm); d1/d2 absolute error <= 2 eps (relative
+/// accuracy is lost where 1 - |y| rounds, |x| > ~9 in double).
+struct tanh {
+  static constexpr std::string_view name = "tanh";
+  static constexpr std::string_view formula = "(exp(x) - exp(-x)) / (exp(x) + exp(-x))";
+  static constexpr std::string_view derivative = "1 - y^2";
+  static constexpr std::string_view range = "(-1, 1)";
+  static constexpr std::string_view kink_convention = "none (smooth)";
+  static constexpr std::array<param_info, 0> params{};
+  static constexpr bool smooth = true;
+  static constexpr bool uses_value_in_derivative = true;
+
+  template <class T> static constexpr std::array<T, 0> kinks() noexcept { return {}; }
+  template <class T> static constexpr T value(T x) noexcept { return ::ctgrad::math::tanh(x); }
+  template <class T> static constexpr T d1(T /*x*/, T y) noexcept { return (T(1) - y) * (T(1) + y); }
+  template <class T> static constexpr T d2(T /*x*/, T y) noexcept {
+    return T(-2) * y * ((T(1) - y) * (T(1) + y));
+  }
+  static long double reference(long double x) { return std::tanh(x); }
+  static long double reference_d1(long double x) {
+    const long double c = std::cosh(x);
+    return 1.0L / (c * c);
+  }
+};
+
+/// softsign(x) = x / (1 + |x|). d1 = 1 / (1 + |x|)^2 (continuous, f'(0) = 1);
+/// d2 = -2 sign(x) / (1 + |x|)^3 jumps at 0, where it is 0 (PyTorch's sgn(0) = 0), hence smooth = false.
+/// Error <= 2 ulp.
+struct softsign {
+  static constexpr std::string_view name = "softsign";
+  static constexpr std::string_view formula = "x / (1 + |x|)";
+  static constexpr std::string_view derivative = "1 / (1 + |x|)^2";
+  static constexpr std::string_view range = "(-1, 1)";
+  static constexpr std::string_view kink_convention = "f'(0) = 1 (continuous); f''(0) = 0 (sgn(0) = 0)";
+  static constexpr std::array<param_info, 0> params{};
+  static constexpr bool smooth = false;
+  static constexpr bool uses_value_in_derivative = false;
+
+  template <class T> static constexpr std::array<T, 1> kinks() noexcept { return {T(0)}; }
+  template <class T> static constexpr T value(T x) noexcept { return x / (T(1) + ::ctgrad::math::abs(x)); }
+  template <class T> static constexpr T d1(T x, T /*y*/) noexcept {
+    const T d = T(1) + ::ctgrad::math::abs(x);
+    return T(1) / (d * d);
+  }
+  template <class T> static constexpr T d2(T x, T /*y*/) noexcept {
+    const T d = T(1) + ::ctgrad::math::abs(x);
+    const T sgn = x > T(0) ? T(1) : (x < T(0) ? T(-1) : T(0));
+    return T(-2) * sgn / (d * d * d);
+  }
+  static long double reference(long double x) { return x / (1.0L + std::fabs(x)); }
+  static long double reference_d1(long double x) { return 1.0L / std::pow(1.0L + std::fabs(x), 2.0L); }
+};
+
+}  // namespace ctgrad::fn

@@ -1,0 +1,199 @@
+// ctgrad/nn/losses.hpp — losses with PyTorch's names, defaults and reductions: mse, cross_entropy
+// (integer labels, optional label smoothing), nll, binary_cross_entropy and
+// binary_cross_entropy_with_logits. Not for activations (nn/activations/).
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_format.h"
+#include "ctgrad/core/math.hpp"
+#include "ctgrad/nn/softmax.hpp"
+#include "ctgrad/ops/elementwise.hpp"
+#include "ctgrad/ops/reduce.hpp"
+
+namespace ctgrad {
+
+/// How a loss reduces its per-element (or per-row) values: PyTorch's 'mean' (default) and 'sum'.
+enum class reduction { mean, sum };
+
+namespace ops {
+
+/// out[r] = x[r, labels[r]]: the log-likelihood lookup of nll/cross_entropy. Checks label range.
+struct pick_op {
+  static constexpr bool elementwise = false;
+  static constexpr std::string_view name = "pick";
+  template <class X, class L> using value_type = value_t<X>;
+  template <class X, class L> using shape_type = shape<shape_t<X>::extents[0]>;
+  template <class N, class Prog, class T> static absl::Status run(const Prog& p, T* out);
+  template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g);
+};
+
+/// The gradient of pick: g[r] at column labels[r], 0 elsewhere (a one-hot scatter) over Shape.
+template <class Shape>
+struct onehot_op : elementwise_op {
+  static constexpr std::string_view name = "onehot";
+  static constexpr bool uses_index = true;
+  static constexpr bool row_mapped_child = true;
+  template <class G, class L> using shape_type = Shape;
+  template <class T, class Info, class L>
+  static constexpr T apply_at(const Info&, std::size_t, std::size_t c, T g, L label) noexcept {
+    return static_cast<std::size_t>(label) == c ? g : T(0);
+  }
+  template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g) {
+    if constexpr (I == 0) return make_node<pick_op>(g, s.template child<1>());
+    else return no_grad{};
+  }
+};
+
+template <class N, class Prog, class T> absl::Status pick_op::run(const Prog& p, T* out) {
+  using X = meta::at_t<0, typename N::children_types>;   // materialised by the plan
+  using L = meta::at_t<1, typename N::children_types>;   // a bound label variable
+  const std::size_t batch = p.info().batch;
+  const std::size_t rows = shapes::rows<shape_t<X>>(batch), cols = shapes::cols<shape_t<X>>(batch);
+  for (std::size_t r = 0; r < rows; ++r) {
+    const auto label = p.template load_leaf<L>(0, r);
+    if (label < 0 || static_cast<std::size_t>(label) >= cols)
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "cross_entropy/nll: label %d at row %d of variable '%s' is out of range [0, %d)",
+          static_cast<long long>(label), r, L::name, cols));
+    out[r] = p.template load_leaf<X>(r, static_cast<std::size_t>(label));
+  }
+  return absl::OkStatus();
+}
+
+/// Binary cross-entropy with logits, stable form: max(x, 0) - x t + log1p(exp(-|x|)).
+struct bce_logits_op : elementwise_op {
+  static constexpr std::string_view name = "binary_cross_entropy_with_logits";
+  template <class T> static constexpr T apply(T x, T t) noexcept {
+    return math::max(x, T(0)) - x * t + math::log1p(math::exp(-math::abs(x)));
+  }
+  template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g);
+};
+
+/// Binary cross-entropy of probabilities: -(t log p + (1 - t) log(1 - p)), logs clamped at -100
+/// (PyTorch), gradient (p - t) / max(p (1 - p), 1e-12) as PyTorch.
+struct bce_op : elementwise_op {
+  static constexpr std::string_view name = "binary_cross_entropy";
+  template <class T> static constexpr T apply(T p, T t) noexcept {
+    T lp = math::max(math::log(p), T(-100)), l1p = math::max(math::log1p(-p), T(-100));
+    return -(t * lp + (T(1) - t) * l1p);
+  }
+  template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g);
+};
+struct bce_grad_op : elementwise_op {
+  static constexpr std::string_view name = "binary_cross_entropy_grad";
+  template <class T> static constexpr T apply(T p, T t) noexcept {
+    return (p - t) / math::max(p * (T(1) - p), T(1e-12));
+  }
+  template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self&, const G&) {
+    static_assert(I != I, "grad: second derivatives of binary_cross_entropy are not provided");
+    return no_grad{};
+  }
+};
+/// sigmoid(x) - t: the derivative of bce_with_logits in x.
+struct sigmoid_minus_op : elementwise_op {
+  static constexpr std::string_view name = "sigmoid_minus";
+  template <class T> static constexpr T apply(T x, T t) noexcept {
+    T e = math::exp(-math::abs(x));
+    T s = x >= T(0) ? T(1) / (T(1) + e) : e / (T(1) + e);
+    return s - t;
+  }
+  template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g) {
+    if constexpr (I == 0) {
+      // d/dx (sigmoid(x) - t) = s (1 - s) with s = (sigmoid(x) - t) + t
+      auto sig = make_node<add_op>(s, s.template child<1>());
+      return make_node<mul_op>(g, make_node<mul_op>(sig, make_node<sub_op>(ones_node<value_t<Self>, scalar_shape>{}, sig)));
+    } else {
+      return make_node<neg_op>(g);
+    }
+  }
+};
+
+template <std::size_t I, class Self, class G> constexpr auto bce_logits_op::vjp(const Self& s, const G& g) {
+  if constexpr (I == 0) return make_node<mul_op>(g, make_node<sigmoid_minus_op>(s.template child<0>(), s.template child<1>()));
+  else return make_node<neg_op>(make_node<mul_op>(g, s.template child<0>()));
+}
+template <std::size_t I, class Self, class G> constexpr auto bce_op::vjp(const Self& s, const G& g) {
+  if constexpr (I == 0) return make_node<mul_op>(g, make_node<bce_grad_op>(s.template child<0>(), s.template child<1>()));
+  else {
+    // d/dt = log(1 - p) - log(p), clamped like the value
+    using T = value_t<Self>;
+    (void)sizeof(T);
+    return make_node<mul_op>(g, make_node<sub_op>(make_node<log_op>(make_node<sub_op>(ones_node<T, scalar_shape>{}, s.template child<0>())),
+                                                  make_node<log_op>(s.template child<0>())));
+  }
+}
+template <std::size_t I, class Self, class G> constexpr auto pick_op::vjp(const Self& s, const G& g) {
+  if constexpr (I == 0) return make_node<onehot_op<shape_t<decltype(s.template child<0>())>>>(g, s.template child<1>());
+  else return no_grad{};
+}
+
+}  // namespace ops
+
+namespace detail {
+template <reduction R, class E> constexpr auto reduce_loss(const E& e) {
+  if constexpr (R == reduction::mean) return mean(e); else return sum(e);
+}
+template <class X, class L> constexpr void check_labels() {
+  static_assert(shape_t<X>::rank == 2, "cross_entropy/nll: the input must be a [batch, classes] matrix");
+  static_assert(label_type<value_t<L>>,
+                "cross_entropy/nll: labels must be an integer variable of class indices (for "
+                "probability targets use binary_cross_entropy)");
+  static_assert(shape_t<L>::rank == 1 && shape_t<L>::extents[0] == shape_t<X>::extents[0],
+                "cross_entropy/nll: labels must be a vector with one label per row of the input");
+}
+}  // namespace detail
+
+/// Negative log-likelihood of log-probabilities logp [B, C] at integer labels [B].
+template <reduction R = reduction::mean, expression X, expression L>
+constexpr auto nll(const X& logp, const L& labels) {
+  detail::check_labels<X, L>();
+  return detail::reduce_loss<R>(-make_user_node<ops::pick_op>(logp, labels));
+}
+
+/// Cross-entropy of logits [B, C] with integer labels [B]: log_softmax fused with the label
+/// lookup (stable for any logits). label_smoothing = eps mixes the one-hot target with uniform
+/// eps / C, as PyTorch.
+template <reduction R = reduction::mean, expression X, expression L>
+constexpr auto cross_entropy(const X& logits, const L& labels) {
+  detail::check_labels<X, L>();
+  return nll<R>(log_softmax(logits), labels);
+}
+template <reduction R = reduction::mean, expression X, expression L>
+constexpr auto cross_entropy(const X& logits, const L& labels, double label_smoothing) {
+  detail::check_labels<X, L>();
+  using T = value_t<X>;
+  auto ls = log_softmax(logits);
+  auto per_row = -make_user_node<ops::pick_op>(ls, labels) * (1.0 - label_smoothing) -
+                 mean<1>(ls) * static_cast<T>(label_smoothing);
+  return detail::reduce_loss<R>(per_row);
+}
+
+/// Mean squared error (or sum with reduction::sum) of predictions and float targets of one shape.
+template <reduction R = reduction::mean, expression P, expression Y>
+constexpr auto mse(const P& pred, const Y& target) {
+  static_assert(element_type<value_t<Y>>,
+                "mse: targets must be floating-point values (for class labels use cross_entropy)");
+  static_assert(std::is_same_v<shape_t<P>, shape_t<Y>>, "mse: predictions and targets must have the same shape");
+  return detail::reduce_loss<R>(square(pred - target));
+}
+
+/// Binary cross-entropy of logits x and targets t in [0, 1], stable for any x.
+template <reduction R = reduction::mean, expression X, expression Y>
+constexpr auto binary_cross_entropy_with_logits(const X& x, const Y& t) {
+  static_assert(element_type<value_t<Y>>, "binary_cross_entropy_with_logits: targets must be floating-point");
+  static_assert(std::is_same_v<shape_t<X>, shape_t<Y>>, "binary_cross_entropy_with_logits: logits and targets must have the same shape");
+  return detail::reduce_loss<R>(make_user_node<ops::bce_logits_op>(x, t));
+}
+
+/// Binary cross-entropy of probabilities p in [0, 1] and targets t (logs clamped at -100, as PyTorch).
+template <reduction R = reduction::mean, expression P, expression Y>
+constexpr auto binary_cross_entropy(const P& p, const Y& t) {
+  static_assert(element_type<value_t<Y>>, "binary_cross_entropy: targets must be floating-point");
+  static_assert(std::is_same_v<shape_t<P>, shape_t<Y>>, "binary_cross_entropy: probabilities and targets must have the same shape");
+  return detail::reduce_loss<R>(make_user_node<ops::bce_op>(p, t));
+}
+
+}  // namespace ctgrad

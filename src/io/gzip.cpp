@@ -1,0 +1,137 @@
+// gzip decompression (zlib inflate, streaming over the input buffer) and compression.
+#include "ctgrad/io/gzip.hpp"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <climits>
+#include <string>
+
+#include "absl/strings/str_format.h"
+
+namespace ctgrad::io {
+namespace {
+
+// zlib counts in uInt; feed it pieces no larger than this.
+constexpr std::size_t max_piece = 1u << 30;
+
+uInt piece(std::size_t n) { return static_cast<uInt>(std::min(n, max_piece)); }
+
+struct inflate_guard {
+  z_stream* s;
+  ~inflate_guard() { inflateEnd(s); }
+};
+
+}  // namespace
+
+bool is_gzip(absl::Span<const std::uint8_t> bytes) noexcept {
+  return bytes.size() >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b;
+}
+
+absl::StatusOr<std::vector<std::uint8_t>> gunzip(absl::Span<const std::uint8_t> compressed,
+                                                 std::string_view name, std::size_t max_bytes) {
+  if (!is_gzip(compressed)) {
+    return absl::DataLossError(absl::StrFormat("%s: corrupt gzip data: missing gzip magic 1f 8b", name));
+  }
+  z_stream s{};
+  // 15 + 16: gzip wrapper only, with its CRC32 and length trailer checked by zlib.
+  if (inflateInit2(&s, 15 + 16) != Z_OK) {
+    return absl::InternalError(absl::StrFormat("%s: zlib inflateInit2 failed", name));
+  }
+  inflate_guard guard{&s};
+
+  std::vector<std::uint8_t> out;
+  // First size: the trailer's ISIZE (uncompressed size mod 2^32 of the last member) when it is
+  // plausible, else a guess; the loop grows the buffer geometrically, never past max_bytes + 1.
+  const std::size_t cap = max_bytes == SIZE_MAX ? max_bytes : max_bytes + 1;
+  std::size_t first = std::max<std::size_t>(compressed.size() * 4, 1u << 16);
+  if (compressed.size() >= 18) {
+    const std::uint8_t* t = compressed.data() + compressed.size() - 4;
+    const std::size_t isize = std::size_t{t[0]} | std::size_t{t[1]} << 8 | std::size_t{t[2]} << 16 |
+                              std::size_t{t[3]} << 24;
+    // ISIZE is unchecked input until the stream ends: trust it only up to a ratio real data has
+    // (IDX files compress 2-5x), so a damaged trailer cannot make us allocate the whole limit.
+    if (isize != 0) first = std::min(isize, std::max<std::size_t>(compressed.size() * 16, 1u << 16));
+  }
+  out.resize(std::min(first, cap));
+  std::size_t produced = 0;
+  std::size_t consumed = 0;
+  for (;;) {
+    if (produced == out.size()) {
+      if (produced > max_bytes) break;
+      out.resize(std::min(cap, std::max(out.size() * 2, std::size_t{1} << 16)));
+    }
+    const std::size_t in_left = compressed.size() - consumed;
+    s.next_in = const_cast<Bytef*>(compressed.data() + consumed);
+    s.avail_in = piece(in_left);
+    s.next_out = out.data() + produced;
+    s.avail_out = piece(out.size() - produced);
+    const uInt in_before = s.avail_in, out_before = s.avail_out;
+    const int rc = inflate(&s, Z_NO_FLUSH);
+    consumed += in_before - s.avail_in;
+    produced += out_before - s.avail_out;
+    if (produced > max_bytes) break;
+    if (rc == Z_STREAM_END) {
+      if (consumed == compressed.size()) {
+        out.resize(produced);
+        return out;
+      }
+      // Another member follows (as `cat a.gz b.gz` makes), or garbage.
+      if (!is_gzip(compressed.subspan(consumed))) {
+        return absl::DataLossError(absl::StrFormat(
+            "%s: corrupt gzip data: %d bytes of trailing garbage after the gzip stream", name,
+            compressed.size() - consumed));
+      }
+      inflateReset(&s);
+      continue;
+    }
+    if (rc == Z_DATA_ERROR || rc == Z_NEED_DICT || rc == Z_STREAM_ERROR) {
+      return absl::DataLossError(absl::StrFormat("%s: corrupt gzip data: %s", name,
+                                                 s.msg != nullptr ? s.msg : "invalid stream"));
+    }
+    if (rc == Z_MEM_ERROR) {
+      return absl::ResourceExhaustedError(absl::StrFormat("%s: out of memory while inflating", name));
+    }
+    // Z_OK or Z_BUF_ERROR: no progress possible without more input means the input is cut short.
+    if (consumed == compressed.size() && s.avail_out != 0) {
+      return absl::DataLossError(absl::StrFormat(
+          "%s: truncated gzip stream (input ends after %d compressed bytes, %d bytes inflated)",
+          name, compressed.size(), produced));
+    }
+  }
+  return absl::ResourceExhaustedError(
+      absl::StrFormat("%s: decompressed size exceeds the limit of %d bytes", name, max_bytes));
+}
+
+std::vector<std::uint8_t> gzip_compress(absl::Span<const std::uint8_t> bytes,
+                                        std::string_view stored_name) {
+  z_stream s{};
+  deflateInit2(&s, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+  std::string name_z(stored_name);  // zlib wants a NUL-terminated string that outlives deflate
+  gz_header header{};
+  header.os = 3;  // Unix
+  if (!stored_name.empty()) {
+    header.name = reinterpret_cast<Bytef*>(name_z.data());
+    deflateSetHeader(&s, &header);
+  }
+  std::vector<std::uint8_t> out(deflateBound(&s, static_cast<uLong>(bytes.size())) + name_z.size() + 64);
+  std::size_t consumed = 0, produced = 0;
+  int rc = Z_OK;
+  while (rc != Z_STREAM_END) {
+    if (produced == out.size()) out.resize(out.size() * 2);
+    s.next_in = const_cast<Bytef*>(bytes.data() + consumed);
+    s.avail_in = piece(bytes.size() - consumed);
+    s.next_out = out.data() + produced;
+    s.avail_out = piece(out.size() - produced);
+    const uInt in_before = s.avail_in, out_before = s.avail_out;
+    const bool last = bytes.size() - consumed <= max_piece;
+    rc = deflate(&s, last ? Z_FINISH : Z_NO_FLUSH);
+    consumed += in_before - s.avail_in;
+    produced += out_before - s.avail_out;
+  }
+  deflateEnd(&s);
+  out.resize(produced);
+  return out;
+}
+
+}  // namespace ctgrad::io

@@ -1,0 +1,130 @@
+// Tests for ctgrad/eval/compile.hpp: every value is computed once per run (counted), runs after
+// the first make no heap allocation (counted), bad bindings are absl::Status errors, and the batch
+// may change between runs.
+#define BOOST_TEST_MODULE compile
+#include <boost/test/unit_test.hpp>
+
+#include <atomic>
+#include <cstdlib>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "ctgrad/ctgrad.hpp"
+
+// ---- counting heap allocations for the whole test program ------------------------------------
+// (malloc/free based; g++ cannot see that the replaced new and delete match)
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+namespace {
+std::atomic<long> g_allocations{0};
+}
+void* operator new(std::size_t n) {
+  ++g_allocations;
+  if (void* p = std::malloc(n ? n : 1)) return p;
+  throw std::bad_alloc();
+}
+void* operator new(std::size_t n, std::align_val_t al) {
+  ++g_allocations;
+  std::size_t a = static_cast<std::size_t>(al);
+  if (void* p = std::aligned_alloc(a, (n + a - 1) / a * a)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+
+using namespace ctgrad;
+
+// An activation that counts how often its value and derivative are computed.
+struct counted {
+  static inline long values = 0, derivatives = 0;
+  static constexpr std::string_view name = "counted";
+  static constexpr std::array<param_info, 0> params{};
+  template <class T> static T value(T x) noexcept { ++values; return x * x * x; }
+  template <class T> static T d1(T x, T) noexcept { ++derivatives; return 3 * x * x; }
+  template <class T> static T d2(T x, T) noexcept { return 6 * x; }
+};
+
+BOOST_AUTO_TEST_SUITE(compile_suite)
+
+BOOST_AUTO_TEST_CASE(each_value_is_computed_once_for_value_and_gradient) {
+  var<"x", double, shape<dyn>> x;
+  auto c = activate<counted>(x);
+  auto loss = sum(c * c + c);            // c used three times, and again by the gradient
+  auto g = grad(loss, x);
+  auto prog = compile(loss, g);
+  std::vector<double> data(100, 0.5);
+  counted::values = counted::derivatives = 0;
+  BOOST_TEST_REQUIRE(prog.run(x = data).ok());
+  BOOST_TEST(counted::values == 100);
+  BOOST_TEST(counted::derivatives == 100);
+  BOOST_TEST(prog[g][0] == (2 * 0.125 + 1) * 3 * 0.25);
+}
+
+BOOST_AUTO_TEST_CASE(runs_after_the_first_make_no_heap_allocation) {
+  var<"x", float, shape<dyn, 20>> x;
+  var<"W", float, shape<20, 8>> W;
+  var<"b", float, shape<8>> b;
+  var<"y", int, shape<dyn>> y;
+  auto loss = cross_entropy(sigmoid(matmul(x, W) + b), y);
+  auto gs = grad(loss, W, b);
+  auto prog = compile(gs);
+  std::vector<float> xv(16 * 20, 0.1f), wv(160, 0.01f), bv(8, 0.0f);
+  std::vector<int> yv(16, 3);
+  BOOST_TEST_REQUIRE(prog.run(x = xv, W = wv, b = bv, y = yv).ok());
+  const long before = g_allocations.load();
+  for (int i = 0; i < 5; ++i) BOOST_TEST_REQUIRE(prog.run(x = xv, W = wv, b = bv, y = yv).ok());
+  BOOST_TEST(g_allocations.load() - before == 0);
+}
+
+BOOST_AUTO_TEST_CASE(bad_bindings_are_status_errors_that_name_the_variable) {
+  var<"x", float, shape<dyn, 4>> x;
+  var<"w", float, shape<4>> w;
+  var<"y", int, shape<dyn>> y;
+  auto f = sum(matmul(x, w)) + sum(x) * 0.0f;
+  auto prog = compile(f);
+  std::vector<float> xv(8, 1.0f), wv(4, 1.0f), wrong(3, 1.0f), odd(7, 1.0f), none;
+  auto st = prog.run(x = xv, w = wrong);
+  BOOST_TEST(!st.ok());
+  BOOST_TEST(std::string(st.message()).find("variable 'w' has shape [4] (4 elements); the bound buffer has 3") != std::string::npos);
+  st = prog.run(x = odd, w = wv);
+  BOOST_TEST(std::string(st.message()).find("not a multiple of 4") != std::string::npos);
+  st = prog.run(x = none, w = wv);
+  BOOST_TEST(std::string(st.message()).find("empty batch") != std::string::npos);
+  auto g = compile(sum(x) + sum(cross_entropy(x, y)));
+  std::vector<int> labels3(3, 0);
+  st = g.run(x = xv, y = labels3);
+  BOOST_TEST(std::string(st.message()).find("variable 'y' has batch extent 3 where variable 'x' has 2") != std::string::npos);
+  BOOST_TEST(prog.run(x = xv, w = wv).ok());
+  BOOST_TEST(prog[f].item() == 8.0f);
+}
+
+BOOST_AUTO_TEST_CASE(batch_may_change_between_runs) {
+  var<"x", double, shape<dyn, 2>> x;
+  auto f = sum(x * x);
+  auto prog = compile(f);
+  std::vector<double> small{1, 2}, large{1, 2, 3, 4, 5, 6};
+  BOOST_TEST_REQUIRE(prog.run(x = large).ok());
+  BOOST_TEST(prog[f].item() == 91.0);
+  BOOST_TEST_REQUIRE(prog.run(x = small).ok());
+  BOOST_TEST(prog[f].item() == 5.0);
+  BOOST_TEST(prog.batch() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(tensors_bind_without_copies) {
+  var<"x", float, shape<dyn, 3>> x;
+  tensor<float, shape<dyn, 3>> t(2);
+  for (std::size_t i = 0; i < t.size(); ++i) t[i] = float(i);
+  auto f = sum(x);
+  auto prog = compile(f);
+  BOOST_TEST_REQUIRE(prog.run(x = t).ok());
+  BOOST_TEST(prog[f].item() == 15.0f);
+  t[0] = 100.0f;   // the program reads the user's memory directly
+  BOOST_TEST_REQUIRE(prog.run(x = t).ok());
+  BOOST_TEST(prog[f].item() == 115.0f);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,168 @@
+#define BOOST_TEST_MODULE gemm
+// Tests for ctgrad/eval/gemm.hpp: every transpose case, odd and block-straddling sizes, padded
+// leading dimensions, alpha/beta variants, against a long double reference with a K-scaled bound.
+#include "ctgrad/eval/gemm.hpp"
+
+#include <boost/mpl/list.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <cmath>
+#include <cstddef>
+#include <limits>
+#include <random>
+#include <vector>
+
+namespace {
+
+using ctgrad::kernel::trans;
+
+using element_types = boost::mpl::list<float, double>;
+
+// One gemm call's inputs, stored with padded leading dimensions.
+template <class T> struct problem {
+  trans ta, tb;
+  std::size_t m, n, k, lda, ldb, ldc;
+  T alpha, beta;
+  std::vector<T> a, b, c;
+
+  T op_a(std::size_t i, std::size_t p) const { return ta == trans::no ? a[i * lda + p] : a[p * lda + i]; }
+  T op_b(std::size_t p, std::size_t j) const { return tb == trans::no ? b[p * ldb + j] : b[j * ldb + p]; }
+};
+
+constexpr float sentinel = -12345.0f;
+
+template <class T>
+problem<T> make_problem(std::mt19937_64& rng, trans ta, trans tb, std::size_t m, std::size_t n,
+                        std::size_t k, std::size_t pad, T alpha, T beta, bool nan_c) {
+  problem<T> p{ta, tb, m, n, k, 0, 0, 0, alpha, beta, {}, {}, {}};
+  const std::size_t a_rows = ta == trans::no ? m : k, a_cols = ta == trans::no ? k : m;
+  const std::size_t b_rows = tb == trans::no ? k : n, b_cols = tb == trans::no ? n : k;
+  p.lda = a_cols + pad;
+  p.ldb = b_cols + pad;
+  p.ldc = n + pad;
+  std::uniform_real_distribution<T> u(T(-1), T(1));
+  p.a.resize(a_rows * p.lda);
+  p.b.resize(b_rows * p.ldb);
+  p.c.resize(m * p.ldc);
+  for (auto& x : p.a) x = u(rng);
+  for (auto& x : p.b) x = u(rng);
+  for (std::size_t i = 0; i < m; ++i)
+    for (std::size_t j = 0; j < p.ldc; ++j)
+      p.c[i * p.ldc + j] = j >= n ? T(sentinel) : nan_c ? std::numeric_limits<T>::quiet_NaN() : u(rng);
+  return p;
+}
+
+// Runs gemm on p and checks every element of C against a long double reference, with the bound
+// |error| <= 2 (K + 2) eps (|alpha| sum_k |a||b| + |beta c|), and that the padding is untouched.
+template <class T> void run_and_check(problem<T> p, const char* what) {
+  const std::vector<T> c0 = p.c;
+  ctgrad::kernel::gemm<T>(p.ta, p.tb, p.m, p.n, p.k, p.alpha, p.a.data(), p.lda, p.b.data(), p.ldb, p.beta, p.c.data(),
+          p.ldc);
+  const long double eps = std::numeric_limits<T>::epsilon();
+  std::size_t failures = 0;
+  for (std::size_t i = 0; i < p.m; ++i) {
+    for (std::size_t j = 0; j < p.ldc; ++j) {
+      const T got = p.c[i * p.ldc + j];
+      if (j >= p.n) {  // outside the M x N window
+        if (got != T(sentinel) && ++failures <= 5)
+          BOOST_ERROR(what << ": C(" << i << "," << j << ") outside the window was overwritten");
+        continue;
+      }
+      long double sum = 0, mag = 0;
+      for (std::size_t q = 0; q < p.k; ++q) {
+        const long double t = static_cast<long double>(p.op_a(i, q)) * p.op_b(q, j);
+        sum += t;
+        mag += std::fabs(t);
+      }
+      long double ref = static_cast<long double>(p.alpha) * sum;
+      long double bound_mag = std::fabs(static_cast<long double>(p.alpha)) * mag;
+      if (p.beta != T(0)) {
+        ref += static_cast<long double>(p.beta) * c0[i * p.ldc + j];
+        bound_mag += std::fabs(static_cast<long double>(p.beta) * c0[i * p.ldc + j]);
+      }
+      const long double bound = 2 * (p.k + 2) * eps * bound_mag + std::numeric_limits<T>::min();
+      if (!(std::fabs(got - ref) <= bound) && ++failures <= 5)
+        BOOST_ERROR(what << ": C(" << i << "," << j << ") = " << got << ", expected " << static_cast<double>(ref)
+                         << " within " << static_cast<double>(bound) << " (M=" << p.m << " N=" << p.n
+                         << " K=" << p.k << " ta=" << (p.ta == trans::yes) << " tb=" << (p.tb == trans::yes)
+                         << " alpha=" << p.alpha << " beta=" << p.beta << ")");
+    }
+  }
+  BOOST_TEST(failures == 0u, what << ": " << failures << " wrong elements");
+}
+
+constexpr trans both[] = {trans::no, trans::yes};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(gemm)
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(matches_reference_for_every_transpose_case_at_random_odd_sizes, T,
+                              element_types) {
+  std::mt19937_64 rng(20240601);
+  std::uniform_int_distribution<std::size_t> extent(1, 67), pad(0, 5);
+  const T alphas[] = {T(1), T(-0.75), T(2.5)};
+  const T betas[] = {T(0), T(1), T(-1.5)};
+  for (int round = 0; round < 40; ++round)
+    for (trans ta : both)
+      for (trans tb : both) {
+        const T alpha = alphas[round % 3], beta = betas[(round / 3) % 3];
+        run_and_check(make_problem<T>(rng, ta, tb, extent(rng), extent(rng), extent(rng), pad(rng), alpha,
+                                      beta, beta == T(0)),
+                      "random odd sizes");
+      }
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(handles_single_row_column_and_step, T, element_types) {
+  std::mt19937_64 rng(7);
+  const std::size_t sizes[] = {1, 2, 17};
+  for (trans ta : both)
+    for (trans tb : both)
+      for (std::size_t m : sizes)
+        for (std::size_t n : sizes)
+          for (std::size_t k : sizes)
+            run_and_check(make_problem<T>(rng, ta, tb, m, n, k, 1, T(1), T(0.5), false), "tiny sizes");
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(beta_zero_overwrites_nan_filled_c, T, element_types) {
+  std::mt19937_64 rng(11);
+  for (trans ta : both)
+    for (trans tb : both)
+      run_and_check(make_problem<T>(rng, ta, tb, 37, 45, 29, 3, T(1), T(0), true), "beta = 0 over NaN");
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(accumulates_across_several_cache_blocks_of_every_loop, T, element_types) {
+  // K > 256 (several k blocks, beta applied once), N > 128 and M > 64 (several n and m blocks).
+  std::mt19937_64 rng(13);
+  for (trans ta : both)
+    for (trans tb : both) {
+      run_and_check(make_problem<T>(rng, ta, tb, 150, 301, 600, 2, T(0.5), T(-1), false), "large beta = -1");
+      run_and_check(make_problem<T>(rng, ta, tb, 71, 133, 517, 0, T(1), T(0), true), "large beta = 0");
+    }
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(matches_reference_at_the_mlp_shapes, T, element_types) {
+  // Forward 32x784 * 784x128 and 32x128 * 128x10; backward dW1 = X^T G, dW2 = H^T G2, dX = G W1^T,
+  // dH = G2 W2^T.
+  std::mt19937_64 rng(17);
+  struct shape { trans ta, tb; std::size_t m, n, k; };
+  const shape shapes[] = {{trans::no, trans::no, 32, 128, 784},  {trans::no, trans::no, 32, 10, 128},
+                          {trans::yes, trans::no, 784, 128, 32}, {trans::yes, trans::no, 128, 10, 32},
+                          {trans::no, trans::yes, 32, 784, 128}, {trans::no, trans::yes, 32, 128, 10}};
+  for (const shape& s : shapes)
+    run_and_check(make_problem<T>(rng, s.ta, s.tb, s.m, s.n, s.k, 0, T(1), T(0), true), "MLP shape");
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(zero_k_or_zero_alpha_only_scales_c_by_beta, T, element_types) {
+  std::vector<T> c = {1, 2, 3, 4, 5, 6};  // 2 x 2 window in a 2 x 3 buffer
+  const T a[] = {std::numeric_limits<T>::quiet_NaN()}, b[] = {std::numeric_limits<T>::quiet_NaN()};
+  ctgrad::kernel::gemm<T>(trans::no, trans::no, 2, 2, 0, T(1), a, 1, b, 2, T(2), c.data(), 3);
+  BOOST_TEST((c == std::vector<T>{2, 4, 3, 8, 10, 6}));
+  ctgrad::kernel::gemm<T>(trans::no, trans::no, 2, 2, 1, T(0), a, 1, b, 2, T(0.5), c.data(), 3);
+  BOOST_TEST((c == std::vector<T>{1, 2, 3, 4, 5, 6}));
+  c[0] = std::numeric_limits<T>::quiet_NaN();
+  ctgrad::kernel::gemm<T>(trans::no, trans::no, 2, 2, 0, T(1), a, 1, b, 2, T(0), c.data(), 3);
+  BOOST_TEST((c == std::vector<T>{0, 0, 3, 0, 0, 6}));
+}
+
+BOOST_AUTO_TEST_SUITE_END()

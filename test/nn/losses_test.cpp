@@ -1,0 +1,94 @@
+// Tests for ctgrad/nn/losses.hpp: values against direct formulas, gradients against the closed
+// forms PyTorch uses, label smoothing, reductions, stability, and out-of-range labels.
+#define BOOST_TEST_MODULE losses
+#include <boost/test/unit_test.hpp>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "ctgrad/ctgrad.hpp"
+
+using namespace ctgrad;
+namespace tt = boost::test_tools;
+
+BOOST_AUTO_TEST_SUITE(losses)
+
+BOOST_AUTO_TEST_CASE(cross_entropy_value_and_gradient_softmax_minus_onehot) {
+  var<"z", double, shape<dyn, 3>> z;
+  var<"y", int, shape<dyn>> y;
+  auto loss = cross_entropy(z, y);
+  auto g = grad(loss, z);
+  auto prog = compile(loss, g);
+  std::vector<double> zv{1.0, 2.0, 0.5, -1.0, 0.0, 3.0};
+  std::vector<int> yv{1, 0};
+  BOOST_TEST_REQUIRE(prog.run(z = zv, y = yv).ok());
+  double expected = 0;
+  for (int r = 0; r < 2; ++r) {
+    double lse = std::log(std::exp(zv[r * 3]) + std::exp(zv[r * 3 + 1]) + std::exp(zv[r * 3 + 2]));
+    expected += (lse - zv[r * 3 + yv[r]]) / 2;
+    for (int c = 0; c < 3; ++c) {
+      double p = std::exp(zv[r * 3 + c] - lse);
+      BOOST_TEST(prog[g](r, c) == (p - (c == yv[r])) / 2, tt::tolerance(1e-14));
+    }
+  }
+  BOOST_TEST(prog[loss].item() == expected, tt::tolerance(1e-14));
+}
+
+BOOST_AUTO_TEST_CASE(cross_entropy_with_label_smoothing_and_sum_reduction) {
+  var<"z", double, shape<dyn, 3>> z;
+  var<"y", int, shape<dyn>> y;
+  auto smooth = cross_entropy<reduction::sum>(z, y, 0.1);
+  auto prog = compile(smooth);
+  std::vector<double> zv{1.0, 2.0, 0.5};
+  std::vector<int> yv{2};
+  BOOST_TEST_REQUIRE(prog.run(z = zv, y = yv).ok());
+  double lse = std::log(std::exp(1.0) + std::exp(2.0) + std::exp(0.5));
+  double nll = lse - 0.5, uniform = lse - (1.0 + 2.0 + 0.5) / 3;
+  BOOST_TEST(prog[smooth].item() == 0.9 * nll + 0.1 * uniform, tt::tolerance(1e-14));
+}
+
+BOOST_AUTO_TEST_CASE(label_out_of_range_is_a_status_error) {
+  var<"z", float, shape<dyn, 10>> z;
+  var<"y", int, shape<dyn>> y;
+  auto prog = compile(cross_entropy(z, y));
+  std::vector<float> zv(20, 0.0f);
+  std::vector<int> yv{3, 10};
+  auto st = prog.run(z = zv, y = yv);
+  BOOST_TEST(!st.ok());
+  BOOST_TEST(std::string(st.message()) == "cross_entropy/nll: label 10 at row 1 of variable 'y' is out of range [0, 10)");
+  yv[1] = -1;
+  BOOST_TEST(!prog.run(z = zv, y = yv).ok());
+}
+
+BOOST_AUTO_TEST_CASE(mse_and_binary_cross_entropies) {
+  var<"p", double, shape<dyn>> p;
+  var<"t", double, shape<dyn>> t;
+  auto m = mse(p, t);
+  auto bl = binary_cross_entropy_with_logits(p, t);
+  auto gbl = grad(bl, p);
+  auto prog = compile(m, bl, gbl);
+  std::vector<double> pv{0.5, -2.0, 1e4, -1e4}, tv{1.0, 0.0, 1.0, 1.0};
+  BOOST_TEST_REQUIRE(prog.run(p = pv, t = tv).ok());
+  double mref = 0, bref = 0;
+  for (int i = 0; i < 4; ++i) {
+    mref += (pv[i] - tv[i]) * (pv[i] - tv[i]) / 4;
+    bref += (std::max(pv[i], 0.0) - pv[i] * tv[i] + std::log1p(std::exp(-std::abs(pv[i])))) / 4;
+    BOOST_TEST(prog[gbl][i] == (1 / (1 + std::exp(-pv[i])) - tv[i]) / 4, tt::tolerance(1e-14));
+  }
+  BOOST_TEST(prog[m].item() == mref, tt::tolerance(1e-14));
+  BOOST_TEST(prog[bl].item() == bref, tt::tolerance(1e-14));
+  BOOST_TEST(std::isfinite(prog[bl].item()));
+
+  var<"q", double, shape<3>> q;
+  var<"u", double, shape<3>> u;
+  auto b = binary_cross_entropy(q, u);
+  auto gb = grad(b, q);
+  auto prog2 = compile(b, gb);
+  std::vector<double> qv{0.2, 0.9, 0.0}, uv{0.0, 1.0, 1.0};
+  BOOST_TEST_REQUIRE(prog2.run(q = qv, u = uv).ok());
+  BOOST_TEST(prog2[b].item() == (-std::log(0.8) - std::log(0.9) + 100.0) / 3, tt::tolerance(1e-13));
+  BOOST_TEST(prog2[gb][0] == (0.2 / (0.2 * 0.8)) / 3, tt::tolerance(1e-13));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
