@@ -45,34 +45,35 @@ template <std::floating_point T> constexpr T min(T x, T y) noexcept;
 
 /// e^x. Overflow (x > 88.72 float, > 709.78 double) gives +inf, exp(-inf) == 0, results below the
 /// smallest normal are rounded once into the subnormal range and go to 0 below it; NaN propagates.
-/// Max error: 1 ulp float, 1 ulp double (measured: see MEASURED_EXP).
+/// Max error (measured by test/core/math_test): 1.0 ulp float, 1.01 ulp double.
 template <std::floating_point T> constexpr T exp(T x) noexcept;
 
 /// e^x - 1, accurate for small |x| (expm1(x) == x for tiny x, -0.0 preserved). expm1(-inf) == -1,
-/// overflow gives +inf, NaN propagates. Max error: MEASURED_EXPM1.
+/// overflow gives +inf, NaN propagates. Max error: 1.4 ulp float, 1.9 ulp double (measured).
 template <std::floating_point T> constexpr T expm1(T x) noexcept;
 
 /// Natural logarithm. log(±0) == -inf, log(x < 0) == NaN, log(+inf) == +inf, NaN propagates;
-/// subnormal arguments are exact-scaled first. Max error: MEASURED_LOG.
+/// subnormal arguments are exact-scaled first. Max error: 0.74 ulp (measured, float and double).
 template <std::floating_point T> constexpr T log(T x) noexcept;
 
 /// log(1 + x), accurate for small |x| (log1p(x) == x for tiny x). log1p(-1) == -inf,
-/// log1p(x < -1) == NaN, log1p(+inf) == +inf, NaN propagates. Max error: MEASURED_LOG1P.
+/// log1p(x < -1) == NaN, log1p(+inf) == +inf, NaN propagates. Max error: 0.75 ulp (measured, float and double).
 template <std::floating_point T> constexpr T log1p(T x) noexcept;
 
 /// Hyperbolic tangent: an odd minimax polynomial for |x| < 0.625, else sign(x) * (1 - 2 / (expm1(2|x|) + 2)).
-/// tanh(±inf) == ±1, tanh(-0.0) == -0.0, NaN propagates. Max error: MEASURED_TANH.
+/// tanh(±inf) == ±1, tanh(-0.0) == -0.0, NaN propagates. Max error: 1.3 ulp float, 1.35 ulp double (measured).
 template <std::floating_point T> constexpr T tanh(T x) noexcept;
 
 /// The error function 2/sqrt(pi) * integral_0^x e^(-t^2) dt. For |x| < 1 an odd minimax polynomial,
 /// else 1 - e^(-x^2) * R(|x|) with a minimax R (two pieces in double). erf(±inf) == ±1, NaN propagates.
-/// Max error: MEASURED_ERF.
+/// Max error: 1.0 ulp float, 1.05 ulp double (measured).
 template <std::floating_point T> constexpr T erf(T x) noexcept;
 
-/// The complementary error function 1 - erf(x). Computed as 1 - erf(x): for x < 0.5 the error
-/// is within MEASURED_ERFC; for larger x the error is bounded by one ulp of 1 in absolute terms (about
-/// 6e-8 float, 1.1e-16 double), so the tail is not relatively accurate and reads 0 once erfc(x) is
-/// below that (x > ~3.9 float, ~5.9 double). erfc(-inf) == 2, erfc(+inf) == 0, NaN propagates.
+/// The complementary error function 1 - erf(x), relatively accurate over its whole range (the tail
+/// included, down to underflow): 1 - erf(x) for x < 1, else e^(-x^2) erfcx(x) with an exactly split
+/// x^2, erfcx from a minimax polynomial and, far out, a continued fraction. erfc(-inf) == 2,
+/// erfc(+inf) == 0, NaN propagates. Max error: 1.1 / 1.2 ulp (float / double) for x < 0.5,
+/// 4.3 / 7.8 ulp in the tail (measured).
 template <std::floating_point T> constexpr T erfc(T x) noexcept;
 
 /// Square root, correctly rounded. At run time this is std::sqrt (the hardware instruction); note that
@@ -272,6 +273,7 @@ template <class T> CTGRAD_DETAIL_MATH_INLINE constexpr T log1p_core(T x) noexcep
   y = blend(x == inf_v<T>, x, y);
   y = blend(x == T(-1), -inf_v<T>, y);
   y = blend(x < T(-1), nan_v<T>, y);
+  y = blend(x == T(0), x, y);  // keeps -0.0
   return blend(x != x, x, y);
 }
 
@@ -309,9 +311,43 @@ template <class T> CTGRAD_DETAIL_MATH_INLINE constexpr T erf_core(T x) noexcept 
   return ctgrad::math::copysign(y, x);
 }
 
-// 1 - erf(x): accurate relative to the result for x < 0.5 only; beyond, the error is bounded by
-// one ulp of 1 (absolute), so the far tail (erfc(x) < 2^-53) reads as 0.
-template <class T> CTGRAD_DETAIL_MATH_INLINE constexpr T erfc_core(T x) noexcept { return T(1) - erf_core(x); }
+// erfc(x) = 1 - erf(x) for x < 1 (erf(x) <= 0.85 there, so at most a few ulp are lost); beyond,
+// e^(-x^2) * erfcx(x) with x^2 split exactly (Dekker) so that the exponential keeps full relative
+// accuracy: erfcx is the minimax polynomial of erf_core up to 2 (float) / 2.3 (double) and a
+// fixed-depth continued fraction 1/sqrt(pi) / (x + (1/2) / (x + 1 / (x + (3/2) / ...))) above.
+// Every piece is computed and blended, so a loop over erfc still vectorises.
+template <class T> CTGRAD_DETAIL_MATH_INLINE constexpr T erfc_core(T x) noexcept {
+  constexpr bool is_float = std::is_same_v<T, float>;
+  constexpr T split = is_float ? T(4097) : T(134217729);       // 2^12 + 1, 2^27 + 1
+  // The polynomials are only relatively accurate below these (beyond, erf_core needs them absolutely).
+  constexpr T poly_end = is_float ? T(2) : T(2.3);
+  constexpr int cf_depth = is_float ? 24 : 48;
+  constexpr T zero_beyond = is_float ? T(11) : T(27.5);         // erfc underflows to 0 beyond
+  const T small = T(1) - erf_core(x);
+  const T a = blend(x < T(1), T(1), blend(x > zero_beyond, zero_beyond, x));
+  T erfcx_poly;
+  if constexpr (is_float) {
+    erfcx_poly = horner(a - 2.5f, coeffs<float>::erfcx_1_4);
+  } else {
+    const double r12 = horner(a - 1.5, coeffs<double>::erfcx_1_2);
+    const double r26 = horner(a - 4.0, coeffs<double>::erfcx_2_6);
+    erfcx_poly = blend(a < 2.0, r12, r26);
+  }
+  T t = a;
+  for (int n = cf_depth; n > 0; --n) t = a + T(n) * T(0.5) / t;
+  const T erfcx_cf = T(0.564189583547756286948079451560772586L) / t;
+  const T erfcx = blend(a < poly_end, erfcx_poly, erfcx_cf);
+  // a^2 = hi + lo exactly.
+  const T hi = a * a;
+  const T c = split * a;
+  const T a1 = c - (c - a);
+  const T a2 = a - a1;
+  const T lo = ((a1 * a1 - hi) + T(2) * a1 * a2) + a2 * a2;
+  T y = exp_core(-hi) * (T(1) - lo) * erfcx;
+  y = blend(x > zero_beyond, T(0), y);
+  y = blend(x < T(1), small, y);
+  return blend(x != x, x, y);
+}
 
 // ---- long double and constant-evaluation fallbacks ---------------------------------------------
 // Plain series, used only for long double in constant expressions (no accuracy claim beyond ~1e-17).
@@ -547,7 +583,7 @@ template <std::floating_point T> CTGRAD_DETAIL_MATH_INLINE constexpr T erfc(T x)
   } else {
     if (std::is_constant_evaluated()) {
       if (x != x) return x;
-      if (abs(x) > d::fp_traits<T>::erf_sat) return x < 0 ? T(2) : T(0);
+      if (x < -d::fp_traits<T>::erf_sat) return T(2);
     }
     return d::erfc_core(x);
   }
