@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <new>
 #include <string>
+#include <cmath>
+#include <thread>
 #include <vector>
 
 #include "ctgrad/ctgrad.hpp"
@@ -37,6 +39,7 @@ void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
 
 using namespace ctgrad;
+namespace tt = boost::test_tools;
 
 // An activation that counts how often its value and derivative are computed.
 struct counted {
@@ -125,6 +128,53 @@ BOOST_AUTO_TEST_CASE(tensors_bind_without_copies) {
   t[0] = 100.0f;   // the program reads the user's memory directly
   BOOST_TEST_REQUIRE(prog.run(x = t).ok());
   BOOST_TEST(prog[f].item() == 115.0f);
+}
+
+BOOST_AUTO_TEST_CASE(a_prepared_binding_set_runs_a_program_and_looks_up_by_variable) {
+  var<"x", float, shape<dyn, 3>> x;
+  var<"w", float, shape<3>> w;
+  auto f = sum(x * w);
+  auto prog = compile(f, grad(f, w));
+  std::vector<float> xs{1, 2, 3, 4, 5, 6}, ws{1, 0, -1};
+  const auto set = bind(x = xs, w = ws);               // a Boost.Hana map keyed by variable type
+  BOOST_TEST(set[w].data == ws.data());
+  BOOST_TEST(set[x].size == 6u);
+  BOOST_TEST_REQUIRE(prog.run(set).ok());
+  BOOST_TEST(prog[f].item() == (1 - 3) + (4 - 6));
+  BOOST_TEST(prog.get<1>()[0] == 5.0f);
+  std::vector<float> short_x{1, 2};
+  BOOST_TEST(!prog.run(bind(x = short_x, w = ws)).ok());  // the same checks as run(x = ..., ...)
+}
+
+BOOST_AUTO_TEST_CASE(separate_programs_run_on_separate_threads) {
+  // A graph is a value and a program owns its buffers: one program per thread, no shared state.
+  var<"x", double, shape<dyn, 16>> x;
+  var<"W", double, shape<16, 4>> W;
+  var<"y", int, shape<dyn>> y;
+  auto loss = cross_entropy(tanh(matmul(x, W)), y);
+  auto dW = grad(loss, W);
+  std::vector<double> wv(64);
+  for (std::size_t i = 0; i < wv.size(); ++i) wv[i] = 0.01 * double(i % 7) - 0.03;
+  auto work = [&](int seed, std::vector<double>& out) {
+    auto prog = compile(loss, dW);
+    std::vector<double> xv(8 * 16);
+    for (std::size_t i = 0; i < xv.size(); ++i) xv[i] = std::sin(double(seed) + double(i));
+    std::vector<int> yv{0, 1, 2, 3, 3, 2, 1, 0};
+    for (int rep = 0; rep < 200; ++rep)
+      if (!prog.run(x = xv, W = wv, y = yv).ok()) return;
+    out.assign(prog[dW].begin(), prog[dW].end());
+    out.push_back(prog[loss].item());
+  };
+  std::vector<double> serial[4], threaded[4];
+  for (int t = 0; t < 4; ++t) work(t, serial[t]);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) threads.emplace_back(work, t, std::ref(threaded[t]));
+  for (auto& th : threads) th.join();
+  for (int t = 0; t < 4; ++t) {
+    BOOST_TEST_REQUIRE(serial[t].size() == 65u);
+    BOOST_TEST(serial[t] == threaded[t], tt::per_element());
+  }
+  BOOST_TEST((serial[0] != serial[1]));  // the inputs differ, so must the results
 }
 
 BOOST_AUTO_TEST_SUITE_END()

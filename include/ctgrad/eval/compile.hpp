@@ -25,6 +25,7 @@
 namespace ctgrad {
 
 template <class Outputs, class Origins> class program;
+template <class... Vs> struct binding_set;  // core/bind.hpp
 
 namespace detail {
 
@@ -109,6 +110,41 @@ template <class V> std::string var_name() { return std::string(V::name); }
 
 }  // namespace detail
 
+namespace detail {
+template <class A> constexpr bool is_compile_arg() { return expression<A> || is_gradient_set_v<A>; }
+template <class A> struct compile_value { using type = void; };
+template <class A> requires expression<A> struct compile_value<A> { using type = value_t<A>; };
+template <class F, class V, class... Gs> struct compile_value<gradient_set<F, V, Gs...>> { using type = value_t<F>; };
+template <class... Args> struct first_value { using type = void; };
+template <class A, class... As> struct first_value<A, As...> { using type = typename compile_value<A>::type; };
+
+// Reports the first misuse among compile()'s arguments (one message) and says whether they are valid.
+template <class... Args> constexpr bool compile_checks() {
+  constexpr bool some = sizeof...(Args) > 0;
+  constexpr bool args_ok = (is_compile_arg<Args>() && ...);
+  constexpr bool floating = (element_type<typename compile_value<Args>::type> && ...);
+  constexpr bool same_type =
+      (std::is_same_v<typename compile_value<Args>::type, typename first_value<Args...>::type> && ...);
+  static_assert(some, "compile: give at least one output");
+  static_assert(!some || args_ok, "compile: outputs must be expressions or gradient sets (from grad())");
+  static_assert(!some || !args_ok || floating,
+                "compile: outputs must have float or double values (integer label variables are "
+                "inputs only)");
+  static_assert(!some || !args_ok || !floating || same_type,
+                "compile: outputs have different element types (e.g. float and double); a program "
+                "computes in one type");
+  return some && args_ok && floating && same_type;
+}
+
+/// What compile() returns after reporting a misuse: accepts run() and reads without further errors.
+struct invalid_program {
+  template <class... Bs> absl::Status run(const Bs&...) { return absl::InternalError("invalid program"); }
+  template <class E> tensor_view<const float> operator[](const E&) const { return {}; }
+  template <std::size_t I> tensor_view<const float> get() const { return {}; }
+  std::size_t batch() const noexcept { return 0; }
+};
+}  // namespace detail
+
 /// A view of the results of a program run; valid until the program runs again.
 template <class Program>
 class results {
@@ -142,6 +178,11 @@ class program<type_list<Outs...>, type_list<Origs...>> {
   /// Evaluates every output for the bound variables (one binding per variable of the graph).
   /// Errors (absl::InvalidArgumentError): a buffer whose size does not fit the variable's shape,
   /// batch extents that disagree, an empty batch, a label out of range.
+  /// Runs with a prepared set of bindings: prog.run(bind(x = a, W = w)) (core/bind.hpp).
+  template <class... Vs> absl::Status run(const binding_set<Vs...>& set) {
+    return set.apply([&](const auto&... b) { return run(b...); });
+  }
+
   template <class... Vs> absl::Status run(const binding<Vs>&... bs) {
     if (!compile_status_.ok()) return compile_status_;
     [&]<class... Gv>(type_list<Gv...>*) {
@@ -168,17 +209,29 @@ class program<type_list<Outs...>, type_list<Origs...>> {
 
   /// The value of output e (by the expression given to compile) from the last run.
   template <class E> tensor_view<const T> operator[](const E&) const {
-    static_assert(meta::contains_v<E, type_list<Origs...>>, "program: this expression is not an output of the program");
-    static_assert(unambiguous<E>(),
-                  "program: two different outputs have this expression's type (e.g. sum(v * 2.0) and "
-                  "sum(v * 3.0)); read them by position with get<I>()");
-    return get<meta::index_of_v<E, type_list<Origs...>>>();
+    if constexpr (!meta::contains_v<E, type_list<Origs...>>) {
+      static_assert(meta::contains_v<E, type_list<Origs...>>,
+                    "program: this expression is not an output of the program; pass it to compile() "
+                    "(or read a gradient with prog[gs[v]])");
+      return {};
+    } else {
+      static_assert(unambiguous<E>(),
+                    "program: two different outputs have this expression's type (e.g. sum(v * 2.0) and "
+                    "sum(v * 3.0)); read them by position with get<I>()");
+      return get<meta::index_of_v<E, type_list<Origs...>>>();
+    }
   }
 
   /// The value of the I-th output (outputs of gradient sets counted as f, then each gradient).
   template <std::size_t I> tensor_view<const T> get() const {
-    using N = meta::at_t<I, outputs>;
-    return {ptr_of<N>(), shapes::rows<shape_t<N>>(batch_), shapes::cols<shape_t<N>>(batch_)};
+    if constexpr (I >= type_list_size_v<outputs>) {
+      static_assert(I < type_list_size_v<outputs>,
+                    "program: get<I>() past the last output (gradient sets count as f, then each gradient)");
+      return {};
+    } else {
+      using N = meta::at_t<I, outputs>;
+      return {ptr_of<N>(), shapes::rows<shape_t<N>>(batch_), shapes::cols<shape_t<N>>(batch_)};
+    }
   }
 
   std::size_t batch() const noexcept { return batch_; }
@@ -196,10 +249,22 @@ class program<type_list<Outs...>, type_list<Origs...>> {
     using S = shape_t<X>;
     return ptr_of<X>()[r * shapes::cols<S>(batch_) + c];
   }
+  // A materialised constant such as grad()'s seed of ones (broadcast, so it has a buffer) is
+  // recomputed rather than read back: its buffer shares the arena with the loop's output, so the
+  // compiler must assume that every store may change it and reloads it each iteration, which keeps
+  // the loop scalar (GCC: "latch block not empty", or "control flow in loop" once the reloaded
+  // value is multiplied in one arm of a derivative's condition).
+  template <class C> static constexpr bool is_constant_node() {
+    if constexpr (detail::is_elementwise_node<C>())
+      return type_list_size_v<typename C::children_types> == 0 && !C::op::uses_index;
+    else return false;
+  }
   template <class P, std::size_t I, class C> value_t<C> load(std::size_t r, std::size_t c) const {
     using CS = shape_t<C>;
     const value_t<C>* p = ptr_of<C>();
-    if constexpr (CS::rank == 0) {
+    if constexpr (is_constant_node<C>()) {
+      return C::op::apply();
+    } else if constexpr (CS::rank == 0) {
       return p[0];
     } else if constexpr (CS::rank == 1) {
       if constexpr (P::op::elementwise && P::op::row_mapped_child) return p[r];
@@ -337,7 +402,10 @@ class program<type_list<Outs...>, type_list<Origs...>> {
         T lanes[W];
         for (std::size_t k = 0; k < W; ++k) lanes[k] = init;
         std::size_t c = 0;
+        // Unrolled, so that the 16 lanes are one group of the c loop (vectorised as such); as a nest,
+        // GCC vectorises the k loop but reports the c loop as not vectorised.
         for (; c + W <= XC; c += W)
+#pragma GCC unroll 16
           for (std::size_t k = 0; k < W; ++k) lanes[k] = combine(lanes[k], value<X>(r, c + k));
         for (std::size_t k = 0; c + k < XC; ++k) lanes[k] = combine(lanes[k], value<X>(r, c + k));
         T acc = init;
@@ -380,11 +448,9 @@ class program<type_list<Outs...>, type_list<Origs...>> {
   std::array<const void*, type_list_size_v<vars> + 1> var_ptrs_{};
 };
 
-/// Compiles outputs — expressions and gradient sets (from grad()) — into one program that
-/// evaluates them all together, each shared value once. `compile(loss, grad(loss, W, b))`.
+namespace detail {
 template <class... Args>
-auto compile(const Args&... args) {
-  static_assert(sizeof...(Args) > 0, "compile: give at least one output");
+auto compile_valid(const Args&... args) {
   constexpr auto off = detail::literal_offsets<Args...>();
   auto shifted = [&]<std::size_t... Ks>(std::index_sequence<Ks...>) {
     return std::tuple_cat(detail::shift_group<off[Ks]>(detail::compile_arg<Args>::flatten(args))...);
@@ -397,6 +463,20 @@ auto compile(const Args&... args) {
         "compile: a gradient set's function has the type of another output but different literal "
         "values; compile the gradient set alone (compile(grad(f, ...)) evaluates f too)");
   return program<outs, origs>(shifted, std::move(st));
+}
+}  // namespace detail
+
+/// Compiles outputs — expressions and gradient sets (from grad()) — into one program that
+/// evaluates them all together, each shared value once. `compile(loss, grad(loss, W, b))`.
+template <class... Args>
+auto compile(const Args&... args) {
+  if constexpr (any_invalid_v<Args...>) {
+    return detail::invalid_program{};  // a misuse already reported
+  } else if constexpr (!detail::compile_checks<Args...>()) {
+    return detail::invalid_program{};
+  } else {
+    return detail::compile_valid(args...);
+  }
 }
 
 }  // namespace ctgrad
