@@ -16,6 +16,10 @@ namespace ctgrad {
 
 /// The gradients of a scalar function F with respect to several variables Vs, as expressions.
 /// `gs[v]` is the expression of df/dv; compile(gs) evaluates f and every gradient together.
+namespace detail {
+inline constexpr invalid_expression invalid_placeholder{};
+}  // namespace detail
+
 template <class F, class Vars, class... Gs>
 struct gradient_set {
   using function_type = F;
@@ -27,8 +31,13 @@ struct gradient_set {
 
   /// The gradient expression with respect to variable V (a compile error if V was not requested).
   template <class V> constexpr const auto& operator[](const V&) const {
-    static_assert(meta::contains_v<V, Vars>, "gradient_set: no gradient was requested for this variable");
-    return std::get<meta::index_of_v<V, Vars>>(grads);
+    if constexpr (!meta::contains_v<V, Vars>) {
+      static_assert(meta::contains_v<V, Vars>,
+                    "gradient_set: no gradient was requested for this variable; name it in grad(f, ...)");
+      return detail::invalid_placeholder;
+    } else {
+      return std::get<meta::index_of_v<V, Vars>>(grads);
+    }
   }
 };
 
@@ -70,6 +79,11 @@ template <class E, class Vars> struct reaches;
 template <class E, class... Vs> struct reaches<E, type_list<Vs...>>
     : std::bool_constant<element_type<value_t<E>> && (contains_v<E, Vs> || ...)> {};
 
+// An op whose derivative is not provided says so with `static constexpr bool differentiable = false`.
+template <class Op> constexpr bool differentiable_op() {
+  if constexpr (requires { Op::differentiable; }) return Op::differentiable; else return true;
+}
+
 template <class Vars, class N, class G, class Adj>
 constexpr auto propagate(const N&, const G&, const Adj& adj) { return adj; }
 
@@ -100,6 +114,12 @@ constexpr auto backprop(const F& f, const Adj& adj, type_list<N, Rest...>) {
       static_cast<Adj*>(nullptr));
   if constexpr (i < 0 || N::is_leaf) {
     return backprop<Vars>(f, adj, type_list<Rest...>{});
+  } else if constexpr (!differentiable_op<typename N::op>() && reaches<N, Vars>::value) {
+    static_assert(differentiable_op<typename N::op>(),
+                  "grad: this function contains a derivative that ctgrad cannot differentiate again "
+                  "(third derivatives of activations, second derivatives of binary_cross_entropy); "
+                  "use binary_cross_entropy_with_logits or stop at the second derivative");
+    return adj;  // stop here: one message for the whole function
   } else {
     const N& n = *find_instance<N>(f);
     const auto& g = std::get<i>(adj).expr;
@@ -134,20 +154,41 @@ constexpr auto adjoints(const F& f) {
 /// A variable f does not use gets a zero gradient (documented choice: it keeps grad-of-grad total).
 template <expression F, class... Vs>
 constexpr auto grad(const F& f, const Vs&...) {
-  static_assert(sizeof...(Vs) > 0, "grad: name at least one variable to differentiate with respect to");
-  static_assert((is_var_v<Vs> && ...), "grad: differentiate with respect to variables (ctgrad::var<...>) only");
-  static_assert(shape_t<F>::rank == 0,
-                "grad: the function must be a scalar (rank 0) expression; reduce it with sum() or mean() first");
-  static_assert(element_type<value_t<F>>, "grad: the function must have a float or double value");
-  static_assert((element_type<value_t<Vs>> && ...),
-                "grad: cannot differentiate with respect to an integer (label) variable");
-  auto gs = detail::adjoints<F, Vs...>(f);
-  if constexpr (sizeof...(Vs) == 1) {
-    return std::get<0>(gs);
+  constexpr bool some = sizeof...(Vs) > 0;
+  constexpr bool vars = (is_var_v<Vs> && ...);
+  constexpr bool scalar = shape_t<F>::rank == 0;
+  constexpr bool floating = element_type<value_t<F>>;
+  constexpr bool float_vars = (element_type<value_t<Vs>> && ...);
+  if constexpr (any_invalid_v<F, Vs...>) {
+    return invalid_expression{};  // a misuse already reported
+  } else if constexpr (!some) {
+    static_assert(some, "grad: name at least one variable to differentiate with respect to");
+    return invalid_expression{};
+  } else if constexpr (!vars) {
+    static_assert(vars,
+                  "grad: differentiate with respect to variables (ctgrad::var<...>) only, not "
+                  "expressions; to differentiate through an intermediate, make it a variable");
+    return invalid_expression{};
+  } else if constexpr (!scalar) {
+    static_assert(scalar,
+                  "grad: the function must be a scalar (rank 0) expression; reduce it with sum() or mean() first");
+    return invalid_expression{};
+  } else if constexpr (!floating) {
+    static_assert(floating, "grad: the function must have a float or double value");
+    return invalid_expression{};
+  } else if constexpr (!float_vars) {
+    static_assert(float_vars,
+                  "grad: cannot differentiate with respect to an integer (label) variable");
+    return invalid_expression{};
   } else {
-    return std::apply([&](const auto&... g) {
-      return gradient_set<F, type_list<Vs...>, std::remove_cvref_t<decltype(g)>...>{f, {g...}};
-    }, gs);
+    auto gs = detail::adjoints<F, Vs...>(f);
+    if constexpr (sizeof...(Vs) == 1) {
+      return std::get<0>(gs);
+    } else {
+      return std::apply([&](const auto&... g) {
+        return gradient_set<F, type_list<Vs...>, std::remove_cvref_t<decltype(g)>...>{f, {g...}};
+      }, gs);
+    }
   }
 }
 

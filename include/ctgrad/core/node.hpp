@@ -37,13 +37,21 @@ template <class T> concept label_type = std::same_as<T, int> || std::same_as<T, 
 
 template <class V> struct binding;
 
+namespace detail {
+template <class T> inline constexpr bool var_element_ok = element_type<T> || label_type<T>;
+// True unless S is a shape with `dyn` after its first extent (not-a-shape is reported separately).
+template <class S> inline constexpr bool dyn_first_only = true;
+template <std::size_t E0, std::size_t E1> inline constexpr bool dyn_first_only<shape<E0, E1>> = E1 != dyn;
+}  // namespace detail
+
 /// A named input of the graph. Its name, element type and shape are its type, so `var<"x", ...>`
 /// written twice is the same variable. `x = value` makes a binding for evaluation.
 template <fixed_string Name, class T, class Shape = scalar_shape>
 struct var {
-  static_assert(element_type<T> || label_type<T>,
-                "var: the element type must be float, double (or int for labels)");
+  static_assert(detail::var_element_ok<T>, "var: the element type must be float, double (or int for labels)");
   static_assert(is_shape_v<Shape>, "var: the third argument must be a ctgrad::shape<...>");
+  static_assert(detail::dyn_first_only<Shape>,
+                "var: `dyn` is allowed only as the first extent (the batch); write shape<dyn, N>");
   using value_type = T;
   using shape_type = Shape;
   static constexpr std::string_view name = Name.view();
@@ -76,8 +84,9 @@ constexpr binding<var<Name, T, Shape>> var<Name, T, Shape>::operator=(const X& x
     using E = std::remove_cvref_t<decltype(*std::data(x))>;
     static_assert(std::is_same_v<E, T>,
                   "bind: the buffer's element type differs from the variable's (e.g. double data "
-                  "bound to a float variable)");
-    return {T{}, std::data(x), static_cast<std::size_t>(std::size(x)), false};
+                  "bound to a float variable); convert the data or declare the variable with its type");
+    if constexpr (!std::is_same_v<E, T>) return {};  // reported above; no second error
+    else return {T{}, std::data(x), static_cast<std::size_t>(std::size(x)), false};
   } else {
     static_assert(Shape::rank == 0 && std::is_arithmetic_v<X>,
                   "bind: bind a number to a scalar variable, or a contiguous range of its element "
@@ -112,6 +121,22 @@ struct node {
 
   template <std::size_t I> constexpr const auto& child() const { return std::get<I>(children); }
 };
+
+/// What an operation returns after one of its static_asserts has reported a misuse: an expression
+/// that every ctgrad operation accepts and passes on without checks of its own, so that one mistake
+/// prints one error rather than a cascade. It never appears in a program that compiles.
+struct invalid_expression {
+  using value_type = float;
+  using shape_type = scalar_shape;
+  static constexpr bool is_leaf = true;
+  static constexpr int literal_count = 0;
+  /// Indexing it (as if it were a gradient_set) gives the placeholder again.
+  template <class V> constexpr invalid_expression operator[](const V&) const { return {}; }
+};
+
+/// True when one of Es is the placeholder of an already-reported misuse (see invalid_expression).
+template <class... Es>
+inline constexpr bool any_invalid_v = (std::is_same_v<std::remove_cvref_t<Es>, invalid_expression> || ...);
 
 // ---------------------------------------------------------------------------------------------
 // Concepts

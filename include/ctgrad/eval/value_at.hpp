@@ -39,13 +39,25 @@ struct scalar_ctx {
   constexpr loop_info info() const { return {}; }
 };
 
+// True when every variable among Nodes is one of Bound.
+template <class Nodes, class Bound> inline constexpr bool all_bound_v = false;
+template <class... Ns, class Bound>
+inline constexpr bool all_bound_v<type_list<Ns...>, Bound> = ((!is_var_v<Ns> || meta::contains_v<Ns, Bound>) && ...);
+
 template <class... Es, class... Vs>
 constexpr auto value_at_roots(const std::tuple<Es...>& roots, const binding<Vs>&... bs) {
-  static_assert(((shape_t<Es>::rank == 0) && ...),
+  constexpr bool scalars = ((shape_t<Es>::rank == 0) && ...);
+  constexpr bool all_bound = all_bound_v<topo_order_t<Es...>, type_list<Vs...>>;
+  static_assert(scalars,
                 "value_at: evaluates scalar expressions only; compile() evaluates tensor expressions");
-  static_assert(((is_var_v<Vs>) && ...), "value_at: bind variables (v = value)");
-  scalar_ctx<std::tuple<Es...>, Vs...> ctx{&roots, {&bs...}};
-  return eval_elements<scalar_plan, Es...>(ctx, 0, 0);
+  static_assert(!scalars || all_bound,
+                "value_at: the expression uses a variable that has no value bound (write v = value)");
+  if constexpr (!(scalars && all_bound)) {
+    return std::tuple<value_t<Es>...>{};  // reported above; no second error
+  } else {
+    scalar_ctx<std::tuple<Es...>, Vs...> ctx{&roots, {&bs...}};
+    return eval_elements<scalar_plan, Es...>(ctx, 0, 0);
+  }
 }
 
 }  // namespace detail
@@ -55,11 +67,15 @@ constexpr auto value_at_roots(const std::tuple<Es...>& roots, const binding<Vs>&
 /// For a gradient_set, returns a std::array of the gradients (in the order they were requested).
 template <class E, class... Vs>
 constexpr auto value_at(const E& e, const binding<Vs>&... bs) {
-  if constexpr (is_gradient_set_v<E>) {
+  if constexpr (any_invalid_v<E>) {
+    return 0.0f;  // a misuse already reported
+  } else if constexpr (is_gradient_set_v<E>) {
     auto vals = detail::value_at_roots(e.grads, bs...);
     return std::apply([](auto... v) { return std::array{v...}; }, vals);
-  } else {
+  } else if constexpr (!expression<E>) {
     static_assert(expression<E>, "value_at: the first argument must be a ctgrad expression");
+    return 0.0f;
+  } else {
     return std::get<0>(detail::value_at_roots(std::tuple<E>{e}, bs...));
   }
 }

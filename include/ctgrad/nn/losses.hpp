@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <string_view>
+#include <type_traits>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_format.h"
@@ -84,6 +85,7 @@ struct bce_op : elementwise_op {
 };
 struct bce_grad_op : elementwise_op {
   static constexpr std::string_view name = "binary_cross_entropy_grad";
+  static constexpr bool differentiable = false;  // grad() reports a function that needs its derivative
   template <class T> static constexpr T apply(T p, T t) noexcept {
     return (p - t) / math::max(p * (T(1) - p), T(1e-12));
   }
@@ -136,21 +138,55 @@ namespace detail {
 template <reduction R, class E> constexpr auto reduce_loss(const E& e) {
   if constexpr (R == reduction::mean) return mean(e); else return sum(e);
 }
-template <class X, class L> constexpr void check_labels() {
-  static_assert(shape_t<X>::rank == 2, "cross_entropy/nll: the input must be a [batch, classes] matrix");
-  static_assert(label_type<value_t<L>>,
+// Reports the first misuse of cross_entropy/nll's operands (one message) and says whether the call
+// is valid.
+template <class X, class L> constexpr bool labels_checks() {
+  constexpr bool matrix = shape_t<X>::rank == 2;
+  constexpr bool floating = element_type<value_t<X>>;
+  constexpr bool integer = label_type<value_t<L>>;
+  constexpr bool vector = shape_t<L>::rank == 1;
+  constexpr bool one_per_row = [] {
+    if constexpr (matrix && vector) return shape_t<L>::extents[0] == shape_t<X>::extents[0];
+    else return true;
+  }();
+  static_assert(matrix, "cross_entropy/nll: the input must be a [batch, classes] matrix");
+  static_assert(!matrix || floating, "cross_entropy/nll: the input must have float or double values");
+  static_assert(!matrix || !floating || integer,
                 "cross_entropy/nll: labels must be an integer variable of class indices (for "
                 "probability targets use binary_cross_entropy)");
-  static_assert(shape_t<L>::rank == 1 && shape_t<L>::extents[0] == shape_t<X>::extents[0],
-                "cross_entropy/nll: labels must be a vector with one label per row of the input");
+  static_assert(!matrix || !floating || !integer || vector,
+                "cross_entropy/nll: labels must be a vector (rank 1) of class indices, one per row "
+                "of the input");
+  static_assert(!matrix || !floating || !integer || !vector || one_per_row,
+                "cross_entropy/nll: labels must have one label per row of the input (their extents "
+                "differ)");
+  return matrix && floating && integer && vector && one_per_row;
+}
+// Same for mse and the binary cross-entropies: float targets of the input's shape.
+template <class P, class Y> constexpr bool targets_checks() {
+  constexpr bool floating = element_type<value_t<P>>;
+  constexpr bool float_targets = element_type<value_t<Y>>;
+  constexpr bool same_type = std::is_same_v<value_t<P>, value_t<Y>>;
+  constexpr bool same_shape = std::is_same_v<shape_t<P>, shape_t<Y>>;
+  static_assert(floating, "mse/binary_cross_entropy: the input must have float or double values");
+  static_assert(!floating || float_targets,
+                "mse/binary_cross_entropy: targets must be floating-point values (for class labels "
+                "use cross_entropy)");
+  static_assert(!floating || !float_targets || same_type,
+                "mse/binary_cross_entropy: input and targets have different element types (e.g. "
+                "float and double); convert one of them");
+  static_assert(!floating || !float_targets || !same_type || same_shape,
+                "mse/binary_cross_entropy: input and targets must have the same shape");
+  return floating && float_targets && same_type && same_shape;
 }
 }  // namespace detail
 
 /// Negative log-likelihood of log-probabilities logp [B, C] at integer labels [B].
 template <reduction R = reduction::mean, expression X, expression L>
 constexpr auto nll(const X& logp, const L& labels) {
-  detail::check_labels<X, L>();
-  return detail::reduce_loss<R>(-make_user_node<ops::pick_op>(logp, labels));
+  if constexpr (any_invalid_v<X, L>) return invalid_expression{};  // a misuse already reported
+  else if constexpr (!detail::labels_checks<X, L>()) return invalid_expression{};
+  else return detail::reduce_loss<R>(-make_user_node<ops::pick_op>(logp, labels));
 }
 
 /// Cross-entropy of logits [B, C] with integer labels [B]: log_softmax fused with the label
@@ -158,42 +194,47 @@ constexpr auto nll(const X& logp, const L& labels) {
 /// eps / C, as PyTorch.
 template <reduction R = reduction::mean, expression X, expression L>
 constexpr auto cross_entropy(const X& logits, const L& labels) {
-  detail::check_labels<X, L>();
-  return nll<R>(log_softmax(logits), labels);
+  if constexpr (any_invalid_v<X, L>) return invalid_expression{};  // a misuse already reported
+  else if constexpr (!detail::labels_checks<X, L>()) return invalid_expression{};
+  else return nll<R>(log_softmax(logits), labels);
 }
 template <reduction R = reduction::mean, expression X, expression L>
 constexpr auto cross_entropy(const X& logits, const L& labels, double label_smoothing) {
-  detail::check_labels<X, L>();
-  using T = value_t<X>;
-  auto ls = log_softmax(logits);
-  auto per_row = -make_user_node<ops::pick_op>(ls, labels) * (1.0 - label_smoothing) -
-                 mean<1>(ls) * static_cast<T>(label_smoothing);
-  return detail::reduce_loss<R>(per_row);
+  if constexpr (any_invalid_v<X, L>) {
+    return invalid_expression{};  // a misuse already reported
+  } else if constexpr (!detail::labels_checks<X, L>()) {
+    return invalid_expression{};
+  } else {
+    using T = value_t<X>;
+    auto ls = log_softmax(logits);
+    auto per_row = -make_user_node<ops::pick_op>(ls, labels) * (1.0 - label_smoothing) -
+                   mean<1>(ls) * static_cast<T>(label_smoothing);
+    return detail::reduce_loss<R>(per_row);
+  }
 }
 
 /// Mean squared error (or sum with reduction::sum) of predictions and float targets of one shape.
 template <reduction R = reduction::mean, expression P, expression Y>
 constexpr auto mse(const P& pred, const Y& target) {
-  static_assert(element_type<value_t<Y>>,
-                "mse: targets must be floating-point values (for class labels use cross_entropy)");
-  static_assert(std::is_same_v<shape_t<P>, shape_t<Y>>, "mse: predictions and targets must have the same shape");
-  return detail::reduce_loss<R>(square(pred - target));
+  if constexpr (any_invalid_v<P, Y>) return invalid_expression{};  // a misuse already reported
+  else if constexpr (!detail::targets_checks<P, Y>()) return invalid_expression{};
+  else return detail::reduce_loss<R>(square(pred - target));
 }
 
 /// Binary cross-entropy of logits x and targets t in [0, 1], stable for any x.
 template <reduction R = reduction::mean, expression X, expression Y>
 constexpr auto binary_cross_entropy_with_logits(const X& x, const Y& t) {
-  static_assert(element_type<value_t<Y>>, "binary_cross_entropy_with_logits: targets must be floating-point");
-  static_assert(std::is_same_v<shape_t<X>, shape_t<Y>>, "binary_cross_entropy_with_logits: logits and targets must have the same shape");
-  return detail::reduce_loss<R>(make_user_node<ops::bce_logits_op>(x, t));
+  if constexpr (any_invalid_v<X, Y>) return invalid_expression{};  // a misuse already reported
+  else if constexpr (!detail::targets_checks<X, Y>()) return invalid_expression{};
+  else return detail::reduce_loss<R>(make_user_node<ops::bce_logits_op>(x, t));
 }
 
 /// Binary cross-entropy of probabilities p in [0, 1] and targets t (logs clamped at -100, as PyTorch).
 template <reduction R = reduction::mean, expression P, expression Y>
 constexpr auto binary_cross_entropy(const P& p, const Y& t) {
-  static_assert(element_type<value_t<Y>>, "binary_cross_entropy: targets must be floating-point");
-  static_assert(std::is_same_v<shape_t<P>, shape_t<Y>>, "binary_cross_entropy: probabilities and targets must have the same shape");
-  return detail::reduce_loss<R>(make_user_node<ops::bce_op>(p, t));
+  if constexpr (any_invalid_v<P, Y>) return invalid_expression{};  // a misuse already reported
+  else if constexpr (!detail::targets_checks<P, Y>()) return invalid_expression{};
+  else return detail::reduce_loss<R>(make_user_node<ops::bce_op>(p, t));
 }
 
 }  // namespace ctgrad

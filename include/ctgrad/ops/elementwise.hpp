@@ -148,18 +148,29 @@ template <class A, class B> struct operand_type {
 /// Builds `a op b` for user operands: checks element types and broadcasting, numbers literals.
 template <class Op, class A, class B>
 constexpr auto make_binary(std::string_view, const A& a, const B& b) {
-  using T = typename detail::operand_type<A, B>::type;
-  auto ea = detail::as_expr<T>(a);
-  auto eb = detail::as_expr<T>(b);
-  using EA = decltype(ea);
-  using EB = decltype(eb);
-  static_assert(detail::same_element_type_v<EA, EB>,
-                "elementwise op: operands have different element types (e.g. float and double); "
-                "convert one of them");
-  static_assert(shapes::broadcast<shape_t<EA>, shape_t<EB>>::ok,
-                "elementwise op: shapes do not broadcast (trailing extents must be equal or 1)");
-  static_assert(element_type<value_t<EA>>, "elementwise op: arithmetic needs float or double operands");
-  return make_user_node<Op>(ea, eb);
+  if constexpr (any_invalid_v<A, B>) {
+    return invalid_expression{};  // a misuse already reported
+  } else {
+    using T = typename detail::operand_type<A, B>::type;
+    auto ea = detail::as_expr<T>(a);
+    auto eb = detail::as_expr<T>(b);
+    using EA = decltype(ea);
+    using EB = decltype(eb);
+    constexpr bool same_type = detail::same_element_type_v<EA, EB>;
+    constexpr bool broadcasts = shapes::broadcast<shape_t<EA>, shape_t<EB>>::ok;
+    constexpr bool floating = element_type<value_t<EA>>;
+    // One message per misuse: the first failed check is reported, the others wait for its fix.
+    static_assert(same_type,
+                  "elementwise op: operands have different element types (e.g. float and double); "
+                  "convert one of them");
+    static_assert(!same_type || broadcasts,
+                  "elementwise op: shapes do not broadcast (trailing extents must be equal or 1)");
+    static_assert(!same_type || !broadcasts || floating,
+                  "elementwise op: arithmetic needs float or double operands (integer label "
+                  "variables are only for losses)");
+    if constexpr (!(same_type && broadcasts && floating)) return invalid_expression{};
+    else return make_user_node<Op>(ea, eb);
+  }
 }
 
 // Operators: expression (op) expression / number.
@@ -176,12 +187,27 @@ CTGRAD_BINARY_OPERATOR(/, div_op)
 #undef CTGRAD_BINARY_OPERATOR
 
 /// -x
-template <expression X> constexpr auto operator-(const X& x) { return make_node<ops::neg_op>(x); }
+template <expression X> constexpr auto operator-(const X& x) {
+  if constexpr (any_invalid_v<X>) {
+    return invalid_expression{};
+  } else {
+    constexpr bool floating = element_type<value_t<X>>;
+    static_assert(floating, "negation: needs a float or double expression");
+    if constexpr (!floating) return invalid_expression{};
+    else return make_node<ops::neg_op>(x);
+  }
+}
 
 #define CTGRAD_UNARY_FUNCTION(fname, op_type)                                                    \
   template <expression X> constexpr auto fname(const X& x) {                                     \
-    static_assert(element_type<value_t<X>>, #fname ": needs a float or double expression");      \
-    return make_node<ops::op_type>(x);                                                           \
+    if constexpr (any_invalid_v<X>) {                                                            \
+      return invalid_expression{};                                                               \
+    } else {                                                                                     \
+      constexpr bool floating = element_type<value_t<X>>;                                        \
+      static_assert(floating, #fname ": needs a float or double expression");                    \
+      if constexpr (!floating) return invalid_expression{};                                      \
+      else return make_node<ops::op_type>(x);                                                    \
+    }                                                                                            \
   }
 /// Elementwise e^x.
 CTGRAD_UNARY_FUNCTION(exp, exp_op)
@@ -199,8 +225,14 @@ CTGRAD_UNARY_FUNCTION(stop_gradient, stop_gradient_op)
 
 /// Elementwise x^n for an integer n (exact for small n; n may be negative).
 template <expression X> constexpr auto pow(const X& x, int n) {
-  static_assert(element_type<value_t<X>>, "pow: needs a float or double expression");
-  return make_user_node<ops::powi_op>(x, lit<value_t<X>, 0>{static_cast<value_t<X>>(n)});
+  if constexpr (any_invalid_v<X>) {
+    return invalid_expression{};
+  } else {
+    constexpr bool floating = element_type<value_t<X>>;
+    static_assert(floating, "pow: needs a float or double expression");
+    if constexpr (!floating) return invalid_expression{};
+    else return make_user_node<ops::powi_op>(x, lit<value_t<X>, 0>{static_cast<value_t<X>>(n)});
+  }
 }
 
 // ---- vector-Jacobian products (defined after the operators they use) ----------------------

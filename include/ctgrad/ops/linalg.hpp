@@ -39,8 +39,13 @@ struct transpose_op {
 
 /// The transpose of a matrix expression (transpose(transpose(a)) is a).
 template <expression A> constexpr auto transpose(const A& a) {
-  static_assert(shape_t<A>::rank == 2, "transpose: needs a matrix (rank 2) expression");
-  if constexpr (is_node_v<A>) {
+  if constexpr (any_invalid_v<A>) {
+    return invalid_expression{};  // a misuse already reported
+  } else if constexpr (shape_t<A>::rank != 2) {
+    static_assert(shape_t<A>::rank == 2,
+                  "transpose: needs a matrix (rank 2) expression; a vector has no orientation to swap");
+    return invalid_expression{};
+  } else if constexpr (is_node_v<A>) {
     if constexpr (std::is_same_v<typename A::op, ops::transpose_op>) return a.template child<0>();
     else return make_node<ops::transpose_op>(a);
   } else {
@@ -52,12 +57,30 @@ template <expression A> constexpr auto transpose(const A& a) {
 template <expression A, expression B> constexpr auto matmul(const A& a, const B& b) {
   using SA = shape_t<A>;
   using SB = shape_t<B>;
-  static_assert(SA::rank == 2, "matmul: the left operand must be a matrix (rank 2)");
-  static_assert(SB::rank == 1 || SB::rank == 2, "matmul: the right operand must be a matrix or a vector");
-  static_assert(std::is_same_v<value_t<A>, value_t<B>>, "matmul: operands have different element types");
-  static_assert(element_type<value_t<A>>, "matmul: needs float or double operands");
-  if constexpr (SA::rank == 2 && (SB::rank == 1 || SB::rank == 2)) {
-    static_assert(SA::extents[1] == SB::extents[0], "matmul: inner extents differ");
+  constexpr bool floating = element_type<value_t<A>>;
+  if constexpr (any_invalid_v<A, B>) {
+    return invalid_expression{};  // a misuse already reported
+  } else if constexpr (SA::rank != 2) {
+    static_assert(SA::rank == 2,
+                  "matmul: the left operand must be a matrix (rank 2); for a vector-matrix product write "
+                  "matmul(transpose(W), v)");
+    return invalid_expression{};
+  } else if constexpr (SB::rank != 1 && SB::rank != 2) {
+    static_assert(SB::rank == 1 || SB::rank == 2, "matmul: the right operand must be a matrix or a vector");
+    return invalid_expression{};
+  } else if constexpr (!std::is_same_v<value_t<A>, value_t<B>>) {
+    static_assert(std::is_same_v<value_t<A>, value_t<B>>,
+                  "matmul: operands have different element types (e.g. float and double); convert one of them");
+    return invalid_expression{};
+  } else if constexpr (!floating) {
+    static_assert(floating, "matmul: needs float or double operands");
+    return invalid_expression{};
+  } else if constexpr (SA::extents[1] != SB::extents[0]) {
+    static_assert(SA::extents[1] == SB::extents[0],
+                  "matmul: inner extents differ (the left operand's columns must equal the right "
+                  "operand's rows)");
+    return invalid_expression{};
+  } else {
     return make_user_node<ops::matmul_op>(a, b);
   }
 }

@@ -56,10 +56,21 @@ struct broadcast_to_op : elementwise_op {
 namespace detail {
 template <ops::reduce_kind K, int Axis, bool Keep, class X>
 constexpr auto make_reduce(const X& x) {
-  static_assert(element_type<value_t<X>>, "sum/mean/max: needs a float or double expression");
-  static_assert(Axis == -1 || (Axis >= 0 && Axis < int(shape_t<X>::rank)),
-                "sum/mean/max: axis out of range for the expression's rank");
-  return make_node<ops::reduce_op<K, Axis, Keep>>(x);
+  constexpr bool floating = element_type<value_t<X>>;
+  constexpr bool axis_ok = Axis == -1 || (Axis >= 0 && Axis < int(shape_t<X>::rank));
+  if constexpr (any_invalid_v<X>) {
+    return invalid_expression{};  // a misuse already reported
+  } else if constexpr (!floating) {
+    static_assert(floating, "sum/mean/max: needs a float or double expression");
+    return invalid_expression{};
+  } else if constexpr (!axis_ok) {
+    static_assert(axis_ok,
+                  "sum/mean/max: axis out of range for the expression's rank (axis 0 or 1 for a "
+                  "matrix, 0 for a vector; none for all elements)");
+    return invalid_expression{};
+  } else {
+    return make_node<ops::reduce_op<K, Axis, Keep>>(x);
+  }
 }
 }  // namespace detail
 

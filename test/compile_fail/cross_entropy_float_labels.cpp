@@ -1,0 +1,15 @@
+// cross_entropy with float labels: it takes integer class indices.
+// expect: cross_entropy/nll: labels must be an integer variable of class indices
+// max-lines: 20
+#include <ctgrad/nn/losses.hpp>
+using namespace ctgrad;
+int main() {
+  var<"z", float, shape<8, 10>> z;
+#ifndef CTGRAD_COMPILE_FAIL_FIXED
+  var<"y", float, shape<8>> y;
+#else
+  var<"y", int, shape<8>> y;
+#endif
+  auto l = cross_entropy(z, y);
+  (void)l;
+}

@@ -1,0 +1,15 @@
+// cross_entropy of 8 rows of logits with 16 labels.
+// expect: cross_entropy/nll: labels must have one label per row of the input
+// max-lines: 20
+#include <ctgrad/nn/losses.hpp>
+using namespace ctgrad;
+int main() {
+  var<"z", float, shape<8, 10>> z;
+#ifndef CTGRAD_COMPILE_FAIL_FIXED
+  var<"y", int, shape<16>> y;
+#else
+  var<"y", int, shape<8>> y;
+#endif
+  auto l = cross_entropy(z, y);
+  (void)l;
+}

@@ -1,0 +1,15 @@
+// Multiplying a float variable by a double variable: ctgrad never converts silently.
+// expect: elementwise op: operands have different element types
+// max-lines: 20
+#include <ctgrad/ops/elementwise.hpp>
+using namespace ctgrad;
+int main() {
+  var<"a", float, shape<4>> a;
+#ifndef CTGRAD_COMPILE_FAIL_FIXED
+  var<"b", double, shape<4>> b;
+#else
+  var<"b", float, shape<4>> b;
+#endif
+  auto y = a * b;
+  (void)y;
+}

@@ -1,0 +1,15 @@
+// mse with integer class labels as targets.
+// expect: mse/binary_cross_entropy: targets must be floating-point values
+// max-lines: 20
+#include <ctgrad/nn/losses.hpp>
+using namespace ctgrad;
+int main() {
+  var<"p", float, shape<8>> p;
+#ifndef CTGRAD_COMPILE_FAIL_FIXED
+  var<"y", int, shape<8>> y;
+#else
+  var<"y", float, shape<8>> y;
+#endif
+  auto l = mse(p, y);
+  (void)l;
+}

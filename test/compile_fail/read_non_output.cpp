@@ -1,0 +1,18 @@
+// Reading prog[x * x] from a program compiled for sum(x * x): only outputs are kept.
+// expect: program: this expression is not an output of the program
+// max-lines: 20
+#include <vector>
+#include <ctgrad/eval/compile.hpp>
+using namespace ctgrad;
+int main() {
+  var<"x", float, shape<4>> x;
+  auto prog = compile(sum(x * x));
+  std::vector<float> xs(4);
+  (void)prog.run(x = xs);
+#ifndef CTGRAD_COMPILE_FAIL_FIXED
+  auto v = prog[x * x];
+#else
+  auto v = prog[sum(x * x)];
+#endif
+  (void)v;
+}
