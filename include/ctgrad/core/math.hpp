@@ -334,6 +334,7 @@ template <class T> CTGRAD_DETAIL_MATH_INLINE constexpr T erfc_core(T x) noexcept
     erfcx_poly = blend(a < 2.0, r12, r26);
   }
   T t = a;
+#pragma GCC unroll 48
   for (int n = cf_depth; n > 0; --n) t = a + T(n) * T(0.5) / t;
   const T erfcx_cf = T(0.564189583547756286948079451560772586L) / t;
   const T erfcx = blend(a < poly_end, erfcx_poly, erfcx_cf);

@@ -29,10 +29,12 @@ struct activation_d1_op : elementwise_op {
   template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g);
 };
 
-/// F''(x): children x, y, params. Its own derivative (third order) is not provided.
+/// F''(x): children x, y, params. Its own derivative (third order) is not provided: grad() reports
+/// a function that needs it (differentiable = false).
 template <class F>
 struct activation_d2_op : elementwise_op {
   static constexpr std::string_view name = F::name;
+  static constexpr bool differentiable = false;
   template <class T, class... P> static constexpr T apply(T x, T y, P... p) noexcept { return F::d2(x, y, p...); }
   template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self&, const G&) {
     static_assert(I != I, "grad: third derivatives of activations are not provided (grad of grad of grad)");
@@ -81,12 +83,22 @@ constexpr T param_or_default(const Given& given) {
 template <class F, expression X, class... P>
 constexpr auto activate(const X& x, P... params) {
   using T = value_t<X>;
-  static_assert(element_type<T>, "activation: needs a float or double expression");
-  static_assert(sizeof...(P) <= F::params.size(), "activation: too many parameters");
-  std::tuple<P...> given{params...};
-  return [&]<std::size_t... Is>(std::index_sequence<Is...>) {
-    return make_user_node<ops::activation_op<F>>(x, lit<T, 0>{detail::param_or_default<F, T, Is>(given)}...);
-  }(std::make_index_sequence<F::params.size()>{});
+  constexpr bool floating = element_type<T>;
+  constexpr bool params_fit = sizeof...(P) <= F::params.size();
+  if constexpr (any_invalid_v<X>) {
+    return invalid_expression{};  // a misuse already reported
+  } else if constexpr (!floating) {
+    static_assert(floating, "activation: needs a float or double expression");
+    return invalid_expression{};
+  } else if constexpr (!params_fit) {
+    static_assert(params_fit, "activation: too many parameters (see the activation's parameter list)");
+    return invalid_expression{};
+  } else {
+    std::tuple<P...> given{params...};
+    return [&]<std::size_t... Is>(std::index_sequence<Is...>) {
+      return make_user_node<ops::activation_op<F>>(x, lit<T, 0>{detail::param_or_default<F, T, Is>(given)}...);
+    }(std::make_index_sequence<F::params.size()>{});
+  }
 }
 
 }  // namespace ctgrad

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include <ctgrad/core/math.hpp>
+#include <ctgrad/nn/activations/detail/stable.hpp>
 #include <ctgrad/nn/activations/param.hpp>
 
 namespace ctgrad::fn {
@@ -26,7 +27,7 @@ struct relu {
 
   template <class T> static constexpr std::array<T, 1> kinks() noexcept { return {T(0)}; }
   template <class T> static constexpr T value(T x) noexcept { return x < T(0) ? T(0) : x; }
-  template <class T> static constexpr T d1(T x, T /*y*/) noexcept { return x > T(0) ? T(1) : T(0); }
+  template <class T> static constexpr T d1(T x, T /*y*/) noexcept { return ::ctgrad::math::select(x > T(0), T(1), T(0)); }
   template <class T> static constexpr T d2(T /*x*/, T /*y*/) noexcept { return T(0); }
   static long double reference(long double x) { return x > 0 ? x : 0.0L; }
   static long double reference_d1(long double x) { return x > 0 ? 1.0L : 0.0L; }
@@ -47,10 +48,10 @@ struct leaky_relu {
 
   template <class T> static constexpr std::array<T, 1> kinks(T /*negative_slope*/) noexcept { return {T(0)}; }
   template <class T> static constexpr T value(T x, T negative_slope) noexcept {
-    return x > T(0) ? x : negative_slope * x;
+    return ::ctgrad::math::select(x > T(0), x, negative_slope * detail::act::nonpositive_part(x));
   }
   template <class T> static constexpr T d1(T x, T /*y*/, T negative_slope) noexcept {
-    return x > T(0) ? T(1) : negative_slope;
+    return ::ctgrad::math::select(x > T(0), T(1), negative_slope);
   }
   template <class T> static constexpr T d2(T /*x*/, T /*y*/, T /*negative_slope*/) noexcept { return T(0); }
   static long double reference(long double x, long double negative_slope) {
@@ -78,7 +79,7 @@ struct relu6 {
     return x < T(0) ? T(0) : (x > T(6) ? T(6) : x);
   }
   template <class T> static constexpr T d1(T x, T /*y*/) noexcept {
-    return ((x <= T(0)) | (x >= T(6))) ? T(0) : T(1);
+    return ::ctgrad::math::select((x <= T(0)) | (x >= T(6)), T(0), T(1));
   }
   template <class T> static constexpr T d2(T /*x*/, T /*y*/) noexcept { return T(0); }
   static long double reference(long double x) { return x <= 0 ? 0.0L : (x >= 6 ? 6.0L : x); }
@@ -104,7 +105,7 @@ struct hardtanh {
     return x < min_val ? min_val : (x > max_val ? max_val : x);
   }
   template <class T> static constexpr T d1(T x, T /*y*/, T min_val, T max_val) noexcept {
-    return ((x <= min_val) | (x >= max_val)) ? T(0) : T(1);
+    return ::ctgrad::math::select((x <= min_val) | (x >= max_val), T(0), T(1));
   }
   template <class T> static constexpr T d2(T /*x*/, T /*y*/, T /*min_val*/, T /*max_val*/) noexcept {
     return T(0);
@@ -132,13 +133,13 @@ struct elu {
 
   template <class T> static constexpr std::array<T, 1> kinks(T /*alpha*/) noexcept { return {T(0)}; }
   template <class T> static constexpr T value(T x, T alpha) noexcept {
-    return x > T(0) ? x : alpha * ::ctgrad::math::expm1(x);
+    return ::ctgrad::math::select(x > T(0), x, alpha * ::ctgrad::math::expm1(detail::act::nonpositive_part(x)));
   }
   template <class T> static constexpr T d1(T x, T /*y*/, T alpha) noexcept {
-    return x > T(0) ? T(1) : alpha * ::ctgrad::math::exp(x);
+    return ::ctgrad::math::select(x > T(0), T(1), alpha * ::ctgrad::math::exp(detail::act::nonpositive_part(x)));
   }
   template <class T> static constexpr T d2(T x, T /*y*/, T alpha) noexcept {
-    return x > T(0) ? T(0) : alpha * ::ctgrad::math::exp(x);
+    return ::ctgrad::math::select(x > T(0), T(0), alpha * ::ctgrad::math::exp(detail::act::nonpositive_part(x)));
   }
   static long double reference(long double x, long double alpha) {
     return x > 0 ? x : alpha * std::expm1(x);
@@ -165,13 +166,14 @@ struct selu {
 
   template <class T> static constexpr std::array<T, 1> kinks() noexcept { return {T(0)}; }
   template <class T> static constexpr T value(T x) noexcept {
-    return x > T(0) ? T(scale) * x : T(scale * alpha) * ::ctgrad::math::expm1(x);
+    return ::ctgrad::math::select(x > T(0), T(scale) * detail::act::positive_part(x),
+                                  T(scale * alpha) * ::ctgrad::math::expm1(detail::act::nonpositive_part(x)));
   }
   template <class T> static constexpr T d1(T x, T /*y*/) noexcept {
-    return x > T(0) ? T(scale) : T(scale * alpha) * ::ctgrad::math::exp(x);
+    return ::ctgrad::math::select(x > T(0), T(scale), T(scale * alpha) * ::ctgrad::math::exp(detail::act::nonpositive_part(x)));
   }
   template <class T> static constexpr T d2(T x, T /*y*/) noexcept {
-    return x > T(0) ? T(0) : T(scale * alpha) * ::ctgrad::math::exp(x);
+    return ::ctgrad::math::select(x > T(0), T(0), T(scale * alpha) * ::ctgrad::math::exp(detail::act::nonpositive_part(x)));
   }
   static long double reference(long double x) { return scale * (x > 0 ? x : alpha * std::expm1(x)); }
   static long double reference_d1(long double x) { return scale * (x > 0 ? 1.0L : alpha * std::exp(x)); }
@@ -193,13 +195,13 @@ struct celu {
 
   template <class T> static constexpr std::array<T, 1> kinks(T /*alpha*/) noexcept { return {T(0)}; }
   template <class T> static constexpr T value(T x, T alpha) noexcept {
-    return x > T(0) ? x : alpha * ::ctgrad::math::expm1(x / alpha);
+    return ::ctgrad::math::select(x > T(0), x, alpha * ::ctgrad::math::expm1(detail::act::nonpositive_part(x) / alpha));
   }
   template <class T> static constexpr T d1(T x, T /*y*/, T alpha) noexcept {
-    return x > T(0) ? T(1) : ::ctgrad::math::exp(x / alpha);
+    return ::ctgrad::math::select(x > T(0), T(1), ::ctgrad::math::exp(detail::act::nonpositive_part(x) / alpha));
   }
   template <class T> static constexpr T d2(T x, T /*y*/, T alpha) noexcept {
-    return x > T(0) ? T(0) : ::ctgrad::math::exp(x / alpha) / alpha;
+    return ::ctgrad::math::select(x > T(0), T(0), ::ctgrad::math::exp(detail::act::nonpositive_part(x) / alpha) / alpha);
   }
   static long double reference(long double x, long double alpha) {
     return x > 0 ? x : alpha * std::expm1(x / alpha);

@@ -81,10 +81,10 @@ struct hardsigmoid {
   template <class T> static constexpr std::array<T, 2> kinks() noexcept { return {T(-3), T(3)}; }
   template <class T> static constexpr T value(T x) noexcept {
     const T s = x + T(3);
-    return (s < T(0) ? T(0) : (s > T(6) ? T(6) : s)) / T(6);
+    return ::ctgrad::math::select(s < T(0), T(0), ::ctgrad::math::select(s > T(6), T(6), s)) / T(6);
   }
   template <class T> static constexpr T d1(T x, T /*y*/) noexcept {
-    return ((x > T(-3)) & (x < T(3))) ? T(1) / T(6) : T(0);
+    return ::ctgrad::math::select((x > T(-3)) & (x < T(3)), T(1) / T(6), T(0));
   }
   template <class T> static constexpr T d2(T /*x*/, T /*y*/) noexcept { return T(0); }
   static long double reference(long double x) {
@@ -140,7 +140,7 @@ struct softsign {
   }
   template <class T> static constexpr T d2(T x, T /*y*/) noexcept {
     const T d = T(1) + ::ctgrad::math::abs(x);
-    const T sgn = x > T(0) ? T(1) : (x < T(0) ? T(-1) : T(0));
+    const T sgn = ::ctgrad::math::select(x > T(0), T(1), ::ctgrad::math::select(x < T(0), T(-1), T(0)));
     return T(-2) * sgn / (d * d * d);
   }
   static long double reference(long double x) { return x / (1.0L + std::fabs(x)); }

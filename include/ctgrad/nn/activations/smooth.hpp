@@ -12,12 +12,12 @@
 #include <ctgrad/nn/activations/param.hpp>
 
 namespace ctgrad::detail::act {
-template <class W> constexpr W gelu_cdf(W x) noexcept;
-template <class W> constexpr W gelu_pdf(W x) noexcept;
+template <class W> CTGRAD_DETAIL_MATH_INLINE constexpr W gelu_cdf(W x) noexcept;
+template <class W> CTGRAD_DETAIL_MATH_INLINE constexpr W gelu_pdf(W x) noexcept;
 template <class W> struct gelu_tanh_parts;
-template <class W> constexpr gelu_tanh_parts<W> gelu_tanh_eval(W x) noexcept;
+template <class W> CTGRAD_DETAIL_MATH_INLINE constexpr gelu_tanh_parts<W> gelu_tanh_eval(W x) noexcept;
 template <class T> struct mish_parts;
-template <class T> constexpr mish_parts<T> mish_eval(T x) noexcept;
+template <class T> CTGRAD_DETAIL_MATH_INLINE constexpr mish_parts<T> mish_eval(T x) noexcept;
 }  // namespace ctgrad::detail::act
 
 namespace ctgrad::fn {
@@ -70,19 +70,19 @@ struct gelu {
   static constexpr bool uses_value_in_derivative = false;
 
   template <class T> static constexpr std::array<T, 0> kinks() noexcept { return {}; }
-  template <class T> static constexpr T value(T x) noexcept {
+  template <class T> CTGRAD_DETAIL_MATH_INLINE static constexpr T value(T x) noexcept {
     using W = detail::act::wide_t<T>;
     return T(W(x) * detail::act::gelu_cdf(W(x)));
   }
-  template <class T> static constexpr T d1(T x, T /*y*/) noexcept {
+  template <class T> CTGRAD_DETAIL_MATH_INLINE static constexpr T d1(T x, T /*y*/) noexcept {
     using W = detail::act::wide_t<T>;
     const W w = W(x);
     return T(detail::act::gelu_cdf(w) + w * detail::act::gelu_pdf(w));
   }
-  template <class T> static constexpr T d2(T x, T /*y*/) noexcept {
+  template <class T> CTGRAD_DETAIL_MATH_INLINE static constexpr T d2(T x, T /*y*/) noexcept {
     using W = detail::act::wide_t<T>;
     const W w = W(x);
-    return T(detail::act::gelu_pdf(w) * (W(2) - ::ctgrad::math::min(w * w, W(1e6))));
+    return T(detail::act::gelu_pdf(w) * (W(2) - ::ctgrad::math::select(W(1e6) < w * w, W(1e6), w * w)));
   }
   static long double reference(long double x) {
     return 0.5L * x * std::erfc(-x / std::sqrt(2.0L));
@@ -111,9 +111,9 @@ struct gelu_tanh {
   static constexpr bool uses_value_in_derivative = false;
 
   template <class T> static constexpr std::array<T, 0> kinks() noexcept { return {}; }
-  template <class T> static constexpr T value(T x) noexcept;
-  template <class T> static constexpr T d1(T x, T y) noexcept;
-  template <class T> static constexpr T d2(T x, T y) noexcept;
+  template <class T> CTGRAD_DETAIL_MATH_INLINE static constexpr T value(T x) noexcept;
+  template <class T> CTGRAD_DETAIL_MATH_INLINE static constexpr T d1(T x, T y) noexcept;
+  template <class T> CTGRAD_DETAIL_MATH_INLINE static constexpr T d2(T x, T y) noexcept;
   static long double reference(long double x) {
     const long double u = std::sqrt(2.0L / 3.141592653589793238462643383279502884L) * (x + 0.044715L * x * x * x);
     return x / (1.0L + std::exp(-2.0L * u));  // x/2 (1 + tanh u), written without the 1 + tanh cancellation
@@ -144,9 +144,9 @@ struct mish {
   static constexpr bool uses_value_in_derivative = false;
 
   template <class T> static constexpr std::array<T, 0> kinks() noexcept { return {}; }
-  template <class T> static constexpr T value(T x) noexcept;
-  template <class T> static constexpr T d1(T x, T y) noexcept;
-  template <class T> static constexpr T d2(T x, T y) noexcept;
+  template <class T> CTGRAD_DETAIL_MATH_INLINE static constexpr T value(T x) noexcept;
+  template <class T> CTGRAD_DETAIL_MATH_INLINE static constexpr T d1(T x, T y) noexcept;
+  template <class T> CTGRAD_DETAIL_MATH_INLINE static constexpr T d2(T x, T y) noexcept;
   static long double reference(long double x) {
     // log1p(exp(x)) overflows exp beyond x ~ 11356 in long double; tanh is 1 long before that.
     return x > 100 ? x : x * std::tanh(std::log1p(std::exp(x)));
@@ -183,16 +183,16 @@ struct softplus {
   }
   template <class T> static constexpr T value(T x, T beta, T threshold) noexcept {
     const T z = x * beta;
-    return z > threshold ? x : detail::act::softplus(z) / beta;
+    return ::ctgrad::math::select(z > threshold, x, detail::act::softplus(z) / beta);
   }
   template <class T> static constexpr T d1(T x, T /*y*/, T beta, T threshold) noexcept {
     const T z = x * beta;
-    return z > threshold ? T(1) : detail::act::logistic(z).pos;
+    return ::ctgrad::math::select(z > threshold, T(1), detail::act::logistic(z).pos);
   }
   template <class T> static constexpr T d2(T x, T /*y*/, T beta, T threshold) noexcept {
     const T z = x * beta;
     const auto s = detail::act::logistic(z);
-    return z < threshold ? beta * (s.pos * s.neg) : T(0);
+    return ::ctgrad::math::select(z < threshold, beta * (s.pos * s.neg), T(0));
   }
   static long double reference(long double x, long double beta, long double threshold) {
     return x * beta > threshold ? x : std::log1p(std::exp(beta * x)) / beta;
@@ -222,10 +222,10 @@ struct hardswish {
     return x * (s < T(0) ? T(0) : (s > T(6) ? T(6) : s)) / T(6);
   }
   template <class T> static constexpr T d1(T x, T /*y*/) noexcept {
-    return x < T(-3) ? T(0) : (x <= T(3) ? x / T(3) + T(0.5) : T(1));
+    return ::ctgrad::math::select(x < T(-3), T(0), ::ctgrad::math::select(x <= T(3), x / T(3) + T(0.5), T(1)));
   }
   template <class T> static constexpr T d2(T x, T /*y*/) noexcept {
-    return ((x > T(-3)) & (x < T(3))) ? T(1) / T(3) : T(0);
+    return ::ctgrad::math::select((x > T(-3)) & (x < T(3)), T(1) / T(3), T(0));
   }
   static long double reference(long double x) {
     return x <= -3 ? 0.0L : (x >= 3 ? x : x * (x + 3) / 6);
@@ -243,22 +243,22 @@ namespace ctgrad::detail::act {
 // Phi(x) = erfc(w) / 2 with w = -x / sqrt(2). w is split exactly into w_hi + w_lo and the first-order
 // correction erfc(w_hi + w_lo) = erfc(w_hi) (1 - R(w_hi) w_lo) is applied with R(w) ~ 2 max(w, 0)
 // (the log-derivative of erfc; the approximation costs < 2 eps relative for every w).
-template <class W> constexpr W gelu_cdf(W x) noexcept {
+template <class W> CTGRAD_DETAIL_MATH_INLINE constexpr W gelu_cdf(W x) noexcept {
   constexpr long double k_ld = 0.707106781186547524400844362104849039L;
   constexpr W k = W(k_ld);
   constexpr W k_lo = W(k_ld - static_cast<long double>(k));
   const auto p = detail::act::two_prod(x, k);
   const bool in_range = ::ctgrad::math::abs(x) < W(1e100);
   const W w_hi = -p.hi;
-  const W w_lo = in_range ? -(p.lo + x * k_lo) : W(0);
+  const W w_lo = ::ctgrad::math::select(in_range, -(p.lo + x * k_lo), W(0));
   return W(0.5) * ::ctgrad::math::erfc(w_hi) * (W(1) - W(2) * ::ctgrad::math::max(w_hi, W(0)) * w_lo);
 }
 
 // phi(x) = exp(-x^2 / 2) / sqrt(2 pi) with x^2 = hi + lo exact: exp(-hi/2 - lo/2) = exp(-hi/2)(1 - lo/2).
-template <class W> constexpr W gelu_pdf(W x) noexcept {
+template <class W> CTGRAD_DETAIL_MATH_INLINE constexpr W gelu_pdf(W x) noexcept {
   constexpr W inv_sqrt_2pi = W(0.398942280401432677939946059934381868L);
   const auto sq = detail::act::two_prod(x, x);
-  const W lo = ::ctgrad::math::abs(x) < W(1e100) ? sq.lo : W(0);
+  const W lo = ::ctgrad::math::select(::ctgrad::math::abs(x) < W(1e100), sq.lo, W(0));
   return inv_sqrt_2pi * ::ctgrad::math::exp(W(-0.5) * sq.hi) * (W(1) - W(0.5) * lo);
 }
 
@@ -270,10 +270,11 @@ template <class W> struct gelu_tanh_parts {
   W neg_minus_pos;  // sigmoid(-2u) - sigmoid(2u)
   W xc;      // x clamped to +-1e6 (only multiplies terms that vanish there)
 };
-template <class W> constexpr gelu_tanh_parts<W> gelu_tanh_eval(W x) noexcept {
+template <class W> CTGRAD_DETAIL_MATH_INLINE constexpr gelu_tanh_parts<W> gelu_tanh_eval(W x) noexcept {
   constexpr W k0 = W(0.797884560802865355879892119868763737L);  // sqrt(2/pi)
   constexpr W k1 = W(0.044715L);
-  const W xc = ::ctgrad::math::max(::ctgrad::math::min(x, W(1e6)), W(-1e6));
+  // A select, not min/max: GCC threads min/max's constants into du and d2u and leaves a branch.
+  const W xc = ::ctgrad::math::select(x > W(1e6), W(1e6), ::ctgrad::math::select(x < W(-1e6), W(-1e6), x));
   const W xx = xc * xc;
   const W u = k0 * (x + k1 * (x * x * x));
   const auto s = detail::act::logistic(W(2) * u);
@@ -286,7 +287,7 @@ template <class T> struct mish_parts {
   T sp;   // sigmoid(x)
   T sn;   // sigmoid(-x)
 };
-template <class T> constexpr mish_parts<T> mish_eval(T x) noexcept {
+template <class T> CTGRAD_DETAIL_MATH_INLINE constexpr mish_parts<T> mish_eval(T x) noexcept {
   const T e = ::ctgrad::math::exp(-::ctgrad::math::abs(x));
   const T one_e = T(1) + e;
   const T n_pos = T(1) + T(2) * e;
@@ -294,44 +295,44 @@ template <class T> constexpr mish_parts<T> mish_eval(T x) noexcept {
   const T n_neg = e * (e + T(2));
   const T d_neg = n_neg + T(2);
   const bool pos = x >= T(0);
-  const T den = pos ? d_pos : d_neg;
-  const T t = (pos ? n_pos : n_neg) / den;
+  const T den = ::ctgrad::math::select(pos, d_pos, d_neg);
+  const T t = ::ctgrad::math::select(pos, n_pos, n_neg) / den;
   const T r = T(1) / one_e;
   const T sig_small = e * r;
   // (1 - t^2) sigmoid(x) = 4 e^2 (1 + e) / d_pos^2 for x >= 0, 4 e (1 + e) / d_neg^2 for x < 0.
-  const T g = T(4) * (pos ? e * e : e) * one_e / (den * den);
-  return {t, g, pos ? r : sig_small, pos ? sig_small : r};
+  const T g = T(4) * ::ctgrad::math::select(pos, e * e, e) * one_e / (den * den);
+  return {t, g, ::ctgrad::math::select(pos, r, sig_small), ::ctgrad::math::select(pos, sig_small, r)};
 }
 
 }  // namespace ctgrad::detail::act
 
 namespace ctgrad::fn {
 
-template <class T> constexpr T gelu_tanh::value(T x) noexcept {
+template <class T> CTGRAD_DETAIL_MATH_INLINE constexpr T gelu_tanh::value(T x) noexcept {
   using W = detail::act::wide_t<T>;
   return T(W(x) * detail::act::gelu_tanh_eval(W(x)).s);
 }
-template <class T> constexpr T gelu_tanh::d1(T x, T /*y*/) noexcept {
+template <class T> CTGRAD_DETAIL_MATH_INLINE constexpr T gelu_tanh::d1(T x, T /*y*/) noexcept {
   using W = detail::act::wide_t<T>;
   const auto p = detail::act::gelu_tanh_eval(W(x));
   return T(p.s + W(2) * p.xc * p.ss * p.du);
 }
-template <class T> constexpr T gelu_tanh::d2(T x, T /*y*/) noexcept {
+template <class T> CTGRAD_DETAIL_MATH_INLINE constexpr T gelu_tanh::d2(T x, T /*y*/) noexcept {
   using W = detail::act::wide_t<T>;
   const auto p = detail::act::gelu_tanh_eval(W(x));
   return T(p.ss * (W(4) * p.du + W(4) * p.xc * p.neg_minus_pos * p.du * p.du + W(2) * p.xc * p.d2u));
 }
 
-template <class T> constexpr T mish::value(T x) noexcept {
+template <class T> CTGRAD_DETAIL_MATH_INLINE constexpr T mish::value(T x) noexcept {
   using W = detail::act::wide_t<T>;
   return T(W(x) * detail::act::mish_eval(W(x)).t);
 }
-template <class T> constexpr T mish::d1(T x, T /*y*/) noexcept {
+template <class T> CTGRAD_DETAIL_MATH_INLINE constexpr T mish::d1(T x, T /*y*/) noexcept {
   using W = detail::act::wide_t<T>;
   const auto p = detail::act::mish_eval(W(x));
   return T(p.t + W(x) * p.g);
 }
-template <class T> constexpr T mish::d2(T x, T /*y*/) noexcept {
+template <class T> CTGRAD_DETAIL_MATH_INLINE constexpr T mish::d2(T x, T /*y*/) noexcept {
   using W = detail::act::wide_t<T>;
   const W w = W(x);
   const auto p = detail::act::mish_eval(w);

@@ -20,16 +20,27 @@ template <class T> struct logistic_pair {
   T pos;  // sigma(x)
   T neg;  // sigma(-x) = 1 - sigma(x)
 };
-template <class T> constexpr logistic_pair<T> logistic(T x) noexcept {
+template <class T> CTGRAD_DETAIL_MATH_INLINE constexpr logistic_pair<T> logistic(T x) noexcept {
   const T e = ::ctgrad::math::exp(-::ctgrad::math::abs(x));
   const T r = T(1) / (T(1) + e);
   const T small = e * r;  // sigma(-|x|)
   const bool pos = x >= T(0);
-  return {pos ? r : small, pos ? small : r};
+  return {::ctgrad::math::select(pos, r, small), ::ctgrad::math::select(pos, small, r)};
+}
+
+/// The arguments of a rectifier's two arms: x where x > 0 else 0, and x where x <= 0 (or NaN) else 0.
+/// The arms are computed branch-free (both evaluated, then math::select: the loops vectorise), so each
+/// arm gets the clamped argument and never overflows on the other side (which would also stop a
+/// constant expression); where an arm is taken its argument is x, bit for bit.
+template <class T> CTGRAD_DETAIL_MATH_INLINE constexpr T positive_part(T x) noexcept {
+  return ::ctgrad::math::select(x > T(0), x, T(0));
+}
+template <class T> CTGRAD_DETAIL_MATH_INLINE constexpr T nonpositive_part(T x) noexcept {
+  return ::ctgrad::math::select(x > T(0), T(0), x);
 }
 
 /// log(1 + exp(x)) without overflow: max(x, 0) + log1p(exp(-|x|)).
-template <class T> constexpr T softplus(T x) noexcept {
+template <class T> CTGRAD_DETAIL_MATH_INLINE constexpr T softplus(T x) noexcept {
   return ::ctgrad::math::max(x, T(0)) + ::ctgrad::math::log1p(::ctgrad::math::exp(-::ctgrad::math::abs(x)));
 }
 
@@ -42,7 +53,7 @@ template <class T> struct exact_product {
 template <class T> constexpr T split_factor() noexcept {
   return T(1) + T(std::uint64_t(1) << ((std::numeric_limits<T>::digits + 1) / 2));
 }
-template <class T> constexpr exact_product<T> two_prod(T a, T b) noexcept {
+template <class T> CTGRAD_DETAIL_MATH_INLINE constexpr exact_product<T> two_prod(T a, T b) noexcept {
   const T p = a * b;
   const T ca = split_factor<T>() * a;
   const T a_big = ca - a;

@@ -1,0 +1,57 @@
+// Programs whose fused loops must auto-vectorise without -ffast-math. Not linked and not a Boost.Test
+// suite: vectorise_test.sh compiles this file once per program (-DCTGRAD_VEC_PROGRAM=<k>) at -O3
+// -march=x86-64-v3 and reads the compiler's vectorisation report for the kernel loops of
+// ctgrad/eval/compile.hpp (run_kernel, run_reduce). One program per translation unit, because the report
+// names the loop's line in compile.hpp, not the program that instantiated it.
+//
+// Programs (vectorise_test.sh lists them with `--list`):
+//   0 chain_float:   sum(sigmoid(x) * tanh(x) + relu(x)) and its gradient, float
+//   1 chain_double:  the same in double
+//   2 + 2i:          activation i of activation_list, its value:           compile(activate<F>(x))
+//   3 + 2i:          activation i of activation_list, its derivative:      compile(grad(sum(activate<F>(x)), x))
+#include <cstddef>
+#include <span>
+#include <type_traits>
+
+#include "ctgrad/ctgrad.hpp"
+
+namespace {
+
+template <class Prog, class B> float first_of_output(Prog& prog, std::size_t output, const B& binding) {
+  if (!prog.run(binding).ok()) return 0;
+  return output == 0 ? static_cast<float>(prog.template get<0>()[0]) : static_cast<float>(prog.template get<1>()[0]);
+}
+
+template <int K> float program(const float* data_f, const double* data_d, std::size_t n) {
+  using namespace ctgrad;
+  if constexpr (K == 0 || K == 1) {
+    using T = std::conditional_t<K == 0, float, double>;
+    var<"x", T, shape<dyn>> x;
+    const auto loss = sum(sigmoid(x) * tanh(x) + relu(x));
+    auto prog = compile(loss, grad(loss, x));
+    const T* data = nullptr;
+    if constexpr (K == 0) data = data_f; else data = data_d;
+    if (!prog.run(x = std::span<const T>(data, n)).ok()) return 0;
+    return static_cast<float>(prog.template get<1>()[0]);
+  } else {
+    using F = meta::at_t<std::size_t(K - 2) / 2, activation_list>;
+    var<"x", float, shape<dyn>> x;
+    const std::span<const float> xs(data_f, n);
+    if constexpr (K % 2 == 0) {
+      auto prog = compile(activate<F>(x));
+      if (!prog.run(x = xs).ok()) return 0;
+      return prog.template get<0>()[0];
+    } else {
+      auto prog = compile(grad(sum(activate<F>(x)), x));
+      if (!prog.run(x = xs).ok()) return 0;
+      return prog.template get<0>()[0];
+    }
+  }
+}
+
+}  // namespace
+
+// Out of line and visible, so that the optimiser keeps the program.
+float vectorise_program(const float* data_f, const double* data_d, std::size_t n) {
+  return program<CTGRAD_VEC_PROGRAM>(data_f, data_d, n);
+}

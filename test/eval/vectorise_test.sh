@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Proves that ctgrad's fused loops auto-vectorise without -ffast-math: compiles
+# vectorise_test.programs.cpp once per program at -O3 -march=x86-64-v3 and reads the compiler's
+# vectorisation report for the kernel loops of ctgrad/eval/compile.hpp (run_kernel and run_reduce, found
+# by their text, so edits elsewhere in compile.hpp do not matter). A program passes when at least one
+# kernel loop is reported vectorised and none is reported "not vectorised".
+# Programs listed in KNOWN_SCALAR are known not to vectorise yet (reason in docs/activations.md): they
+# must still fail, so that the list shrinks as soon as one is fixed.
+# usage: vectorise_test.sh <gcc|clang> <include dir> <vectorise_test.programs.cpp> <compiler command...>
+set -u
+id=$1; inc=$2; src=$3; shift 3
+case $id in
+  gcc)   report=(-fopt-info-vec-all); good='optimized: loop vectorized'; bad="missed: couldn't vectorize loop"
+         why='missed: not vectorized: ' ;;
+  clang) report=(-Rpass=loop-vectorize -Rpass-missed=loop-vectorize -Rpass-analysis=loop-vectorize)
+         good='remark: vectorized loop'; bad='remark: loop not vectorized'; why='remark: loop not vectorized: ' ;;
+  *) echo "vectorise_test: compiler '$id' is not supported (gcc, clang)"; exit 77 ;;
+esac
+
+# gelu, gelu': the continued fraction of math::erfc (core/math.hpp, erfc_core: 24/48 steps) is an inner
+# loop that GCC does not unroll completely, so the kernel loop is a nest ("unsupported use in stmt").
+KNOWN_SCALAR=${CTGRAD_KNOWN_SCALAR-"gelu gelu'"}
+
+compile_hpp=$inc/ctgrad/eval/compile.hpp
+first=$(grep -n 'absl::Status run_kernel()' "$compile_hpp" | head -1 | cut -d: -f1)
+last=$(grep -n 'operand() const' "$compile_hpp" | head -1 | cut -d: -f1)
+if [ -z "$first" ] || [ -z "$last" ]; then echo "vectorise_test: cannot find run_kernel/run_reduce in $compile_hpp"; exit 1; fi
+names=(chain_float chain_double)
+for f in $(sed -n '/using activation_list =/,/>;/p' "$inc/ctgrad/nn/registry.hpp" | grep -o 'fn::[a-z0-9_]*' | sed 's/fn:://'); do
+  names+=("$f" "$f'")
+done
+
+in_kernels() {  # keep report lines located in compile.hpp's kernel loops
+  grep -F "compile.hpp:" | while IFS= read -r l; do
+    n=$(printf '%s' "$l" | sed -E 's/.*compile\.hpp:([0-9]+):.*/\1/')
+    if [ "$n" -ge "$first" ] && [ "$n" -le "$last" ]; then printf '%s\n' "$l"; fi
+  done
+}
+
+# Compile every program, as many at a time as there are cores (each is a separate compiler run).
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+max_jobs=${CTGRAD_JOBS:-$(nproc)}
+for k in "${!names[@]}"; do
+  ( "$@" -std=c++20 -O3 -march=x86-64-v3 "${report[@]}" -I"$inc" -DCTGRAD_VEC_PROGRAM="$k" -c "$src" \
+      -o /dev/null > "$tmp/$k.out" 2>&1; echo $? > "$tmp/$k.rc" ) &
+  while [ "$(jobs -rp | wc -l)" -ge "$max_jobs" ]; do sleep 0.2; done
+done
+wait
+
+fail=0
+for k in "${!names[@]}"; do
+  name=${names[$k]}
+  out=$(cat "$tmp/$k.out")
+  if [ "$(cat "$tmp/$k.rc")" -ne 0 ]; then printf '%s\n' "$out" | head -30; echo "vectorise_test: program $k ($name) does not compile"; exit 1; fi
+  kern=$(printf '%s\n' "$out" | in_kernels)
+  n_good=$(printf '%s\n' "$kern" | grep -cF "$good")
+  n_bad=$(printf '%s\n' "$kern" | grep -cF "$bad")
+  known=0; for s in $KNOWN_SCALAR; do [ "$s" = "$name" ] && known=1; done
+  if [ "$n_good" -gt 0 ] && [ "$n_bad" -eq 0 ]; then
+    if [ $known -eq 1 ]; then
+      echo "now vectorised: $name (program $k): remove it from KNOWN_SCALAR in $0 and docs/activations.md"; fail=$((fail + 1))
+    else
+      echo "vectorised:     $name (program $k)"
+    fi
+  else
+    reason=$(printf '%s\n' "$out" | grep -F "$why" | grep -v -e absl -e '/c++/' | head -1 | sed -E "s/.*$why//")
+    if [ $known -eq 1 ]; then
+      echo "known scalar:   $name (program $k): ${reason:-no report}"
+    else
+      echo "NOT vectorised: $name (program $k): ${reason:-no report}"; fail=$((fail + 1))
+    fi
+  fi
+done
+echo "${#names[@]} programs, $fail unexpected"
+[ $fail -eq 0 ]
