@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# End-to-end test of ctgrad-train: --help, bad flags and data as clear errors (exit 2 / 1, message
+# naming the problem), a short real run (2,000 Fashion-MNIST images, relu and sigmoid) with its
+# history, figure data and checkpoints, and --resume continuing a run exactly (the resumed 3-epoch
+# history equals an uninterrupted 3-epoch run's, timings aside).
+set -uo pipefail
+train=$(realpath "$1")
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+expect_error() {  # expect_error <exit code> <text in stderr> <args...>
+  local code=$1 text=$2; shift 2
+  "$train" "$@" > out.txt 2> err.txt; local got=$?
+  [ "$got" -eq "$code" ] || fail "ctgrad-train $* exited $got, expected $code"
+  grep -qF -- "$text" err.txt || { fail "ctgrad-train $*: stderr lacks '$text'"; cat err.txt; }
+}
+
+"$train" --help > help.txt 2>&1
+for flag in --activation --epochs --batch --hidden --optimizer --lr --seed --data_dir --limit \
+            --history_csv --plot --checkpoint --resume; do
+  grep -qF -- "$flag" help.txt || fail "--help does not explain $flag"
+done
+
+expect_error 2 "--optimizer=rmsprop: use adam or sgd" --optimizer=rmsprop
+expect_error 2 "--epochs=0: must be >= 1" --epochs=0
+expect_error 2 "--hidden=77 is not compiled into this build" --hidden=77
+expect_error 2 "relu/128" --activation=softsign
+expect_error 2 "--resume needs --checkpoint" --resume
+expect_error 2 "batch size must be >= 1" --batch=0
+expect_error 2 "unexpected argument 'extra'" extra
+expect_error 1 "dataset-fashion-mnist" --data_dir="$work/no-such-dir"
+mkdir bad && head -c 100 /dev/urandom > bad/train-images-idx3-ubyte
+expect_error 1 "train-images-idx3-ubyte" --data_dir="$work/bad"
+
+common=(--limit=2000 --activation=relu,sigmoid --quiet --seed=5)
+"$train" "${common[@]}" --epochs=3 --history_csv=straight.csv --plot= > straight.txt 2>&1 \
+  || { fail "3-epoch run failed"; cat straight.txt; }
+grep -q "relu" straight.txt && grep -q "sigmoid" straight.txt || fail "no comparison table"
+rows=$(grep -c -E '^(relu|sigmoid),' straight.csv)
+[ "$rows" -eq 6 ] || fail "straight.csv has $rows epoch rows, expected 6"
+# Accuracy after 3 epochs on 2,000 images must beat chance (0.1) by far.
+awk -F, '$2 == 3 && $6 < 0.6 { bad = 1 } END { exit bad }' straight.csv || fail "val_accuracy < 0.6 after 3 epochs"
+# Loss decreases epoch over epoch for both runs.
+awk -F, 'NR > 1 { if ($1 == a && $3 >= l) bad = 1; a = $1; l = $3 } END { exit bad }' straight.csv \
+  || fail "training loss did not decrease every epoch"
+
+# Interrupted run: 2 epochs with checkpoints, then --resume to 3 epochs.
+"$train" "${common[@]}" --epochs=2 --checkpoint=ck --history_csv= --plot=fig > first.txt 2>&1 \
+  || { fail "2-epoch checkpointed run failed"; cat first.txt; }
+[ -s ck.relu.ckpt ] && [ -s ck.sigmoid.ckpt ] || fail "checkpoints not written"
+[ -s fig.gp ] && [ -s fig.dat ] || fail "plot script and data not written"
+if command -v gnuplot > /dev/null; then [ -s fig.svg ] || fail "gnuplot is installed but fig.svg is missing"; fi
+"$train" "${common[@]}" --epochs=3 --checkpoint=ck --resume --history_csv=resumed.csv --plot= > resumed.txt 2>&1 \
+  || { fail "resumed run failed"; cat resumed.txt; }
+strip() { cut -d, -f1-6 "$1"; }   # drop the seconds column
+diff <(strip straight.csv) <(strip resumed.csv) > /dev/null || { fail "resumed history differs from the straight run"; diff <(strip straight.csv) <(strip resumed.csv); }
+
+# A corrupt checkpoint is a clear error, not a silent restart.
+printf 'garbage' > ck.relu.ckpt
+expect_error 1 "ck.relu.ckpt" "${common[@]}" --epochs=3 --checkpoint=ck --resume
+# A checkpoint of other settings is refused.
+"$train" --limit=500 --activation=relu --quiet --epochs=1 --checkpoint=other --plot= --history_csv= > /dev/null 2>&1
+expect_error 1 "checkpoint seed is '1' but this run has '5'" --limit=500 --activation=relu --quiet --epochs=2 \
+  --checkpoint=other --resume --seed=5
+
+echo "$failures failure(s)"
+[ "$failures" -eq 0 ]
