@@ -17,7 +17,7 @@ namespace ops {
 template <class F>
 struct activation_op : elementwise_op {
   static constexpr std::string_view name = F::name;
-  template <class T, class... P> static constexpr T apply(T x, P... p) noexcept { return F::value(x, p...); }
+  template <class T, class... P> CTGRAD_DETAIL_MATH_INLINE static constexpr T apply(T x, P... p) noexcept { return F::value(x, p...); }
   template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g);
 };
 
@@ -25,7 +25,7 @@ struct activation_op : elementwise_op {
 template <class F>
 struct activation_d1_op : elementwise_op {
   static constexpr std::string_view name = F::name;
-  template <class T, class... P> static constexpr T apply(T x, T y, P... p) noexcept { return F::d1(x, y, p...); }
+  template <class T, class... P> CTGRAD_DETAIL_MATH_INLINE static constexpr T apply(T x, T y, P... p) noexcept { return F::d1(x, y, p...); }
   template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g);
 };
 
@@ -35,7 +35,7 @@ template <class F>
 struct activation_d2_op : elementwise_op {
   static constexpr std::string_view name = F::name;
   static constexpr bool differentiable = false;
-  template <class T, class... P> static constexpr T apply(T x, T y, P... p) noexcept { return F::d2(x, y, p...); }
+  template <class T, class... P> CTGRAD_DETAIL_MATH_INLINE static constexpr T apply(T x, T y, P... p) noexcept { return F::d2(x, y, p...); }
   template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self&, const G&) {
     static_assert(I != I, "grad: third derivatives of activations are not provided (grad of grad of grad)");
     return no_grad{};

@@ -251,7 +251,10 @@ template <class W> CTGRAD_DETAIL_MATH_INLINE constexpr W gelu_cdf(W x) noexcept 
   const bool in_range = ::ctgrad::math::abs(x) < W(1e100);
   const W w_hi = -p.hi;
   const W w_lo = ::ctgrad::math::select(in_range, -(p.lo + x * k_lo), W(0));
-  return W(0.5) * ::ctgrad::math::erfc(w_hi) * (W(1) - W(2) * ::ctgrad::math::max(w_hi, W(0)) * w_lo);
+  // max(w_hi, 0) by bit masks: with math::max, GCC threads the comparison into erfc's blends and
+  // the loop is no longer if-converted (no vectorisation).
+  const W w_pos = ::ctgrad::detail::math::blend(w_hi > W(0), w_hi, W(0));
+  return W(0.5) * ::ctgrad::math::erfc(w_hi) * (W(1) - W(2) * w_pos * w_lo);
 }
 
 // phi(x) = exp(-x^2 / 2) / sqrt(2 pi) with x^2 = hi + lo exact: exp(-hi/2 - lo/2) = exp(-hi/2)(1 - lo/2).
