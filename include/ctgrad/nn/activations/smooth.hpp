@@ -6,6 +6,7 @@
 #include <array>
 #include <cmath>
 #include <string_view>
+#include <type_traits>
 
 #include <ctgrad/core/math.hpp>
 #include <ctgrad/nn/activations/detail/stable.hpp>
@@ -253,7 +254,11 @@ template <class W> CTGRAD_DETAIL_MATH_INLINE constexpr W gelu_cdf(W x) noexcept 
   const W w_lo = ::ctgrad::math::select(in_range, -(p.lo + x * k_lo), W(0));
   // max(w_hi, 0) by bit masks: with math::max, GCC threads the comparison into erfc's blends and
   // the loop is no longer if-converted (no vectorisation).
-  const W w_pos = ::ctgrad::detail::math::blend(w_hi > W(0), w_hi, W(0));
+  W w_pos;
+  if constexpr (std::is_same_v<W, long double>)
+    w_pos = ::ctgrad::math::max(w_hi, W(0));  // the long double reference: no vectorisation concern
+  else
+    w_pos = ::ctgrad::detail::math::blend(w_hi > W(0), w_hi, W(0));
   return W(0.5) * ::ctgrad::math::erfc(w_hi) * (W(1) - W(2) * w_pos * w_lo);
 }
 
