@@ -197,6 +197,7 @@ class program<type_list<Outs...>, type_list<Origs...>> {
     if (batch == 0) batch = batch_from.empty() ? 1 : 0;
     if (batch == 0) return absl::InvalidArgumentError(absl::StrFormat("bind: empty batch (variable '%s' has no rows)", batch_from));
     prepare(batch);
+    if (auto checked = run_checks(); !checked.ok()) return checked;
     return run_kernels();
   }
 
@@ -336,6 +337,20 @@ class program<type_list<Outs...>, type_list<Origs...>> {
       capacity_ = total;
     }
     batch_ = batch;
+  }
+
+  // Run-time checks of the bound data, before any kernel: an op with a static
+  // `check<N>(program)` (the label range of cross_entropy/nll and of its gradient) is checked
+  // once for every node of the graph that uses it, fused or not, so that no program, not even
+  // one that computes only a gradient, runs on data its ops cannot take.
+  absl::Status run_checks() {
+    absl::Status st = absl::OkStatus();
+    meta::for_each_indexed<nodes>([&]<std::size_t K, class N>() {
+      if constexpr (requires { N::op::template check<N>(*this); }) {
+        if (st.ok()) st = N::op::template check<N>(*this);
+      }
+    });
+    return st;
   }
 
   absl::Status run_kernels() {
