@@ -25,7 +25,9 @@ namespace detail {
 /// Every label of the bound label variable L is a column index in [0, cols): the run-time check
 /// that pick and onehot (its gradient) make before a program computes anything.
 template <class L, class Prog> absl::Status check_labels(const Prog& p, std::size_t cols) {
-  const std::size_t rows = shapes::rows<shape_t<L>>(p.info().batch) * shapes::cols<shape_t<L>>(p.info().batch);
+  using S = shape_t<L>;
+  const std::size_t batch = p.info().batch;
+  const std::size_t rows = shapes::rows<S>(batch) * shapes::cols<S>(batch);  // one label per row
   for (std::size_t r = 0; r < rows; ++r) {
     const auto label = p.template load_leaf<L>(0, r);
     if (label < 0 || static_cast<std::size_t>(label) >= cols)
@@ -37,7 +39,8 @@ template <class L, class Prog> absl::Status check_labels(const Prog& p, std::siz
 }
 }  // namespace detail
 
-/// out[r] = x[r, labels[r]]: the log-likelihood lookup of nll/cross_entropy. Checks label range.
+/// out[r] = x[r, labels[r]]: the log-likelihood lookup of nll/cross_entropy. Its check() rejects
+/// labels out of range before the program runs, so run() indexes with them unchecked.
 struct pick_op {
   static constexpr bool elementwise = false;
   static constexpr std::string_view name = "pick";
@@ -79,13 +82,9 @@ template <class N, class Prog, class T> absl::Status pick_op::run(const Prog& p,
   using X = meta::at_t<0, typename N::children_types>;   // materialised by the plan
   using L = meta::at_t<1, typename N::children_types>;   // a bound label variable
   const std::size_t batch = p.info().batch;
-  const std::size_t rows = shapes::rows<shape_t<X>>(batch), cols = shapes::cols<shape_t<X>>(batch);
+  const std::size_t rows = shapes::rows<shape_t<X>>(batch);
   for (std::size_t r = 0; r < rows; ++r) {
-    const auto label = p.template load_leaf<L>(0, r);
-    if (label < 0 || static_cast<std::size_t>(label) >= cols)
-      return absl::InvalidArgumentError(absl::StrFormat(
-          "cross_entropy/nll: label %d at row %d of variable '%s' is out of range [0, %d)",
-          static_cast<long long>(label), r, L::name, cols));
+    const auto label = p.template load_leaf<L>(0, r);  // in [0, columns of X): see check()
     out[r] = p.template load_leaf<X>(r, static_cast<std::size_t>(label));
   }
   return absl::OkStatus();
