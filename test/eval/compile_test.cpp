@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <limits>
 #include <new>
 #include <string>
 #include <cmath>
@@ -159,6 +160,40 @@ BOOST_AUTO_TEST_CASE(a_prepared_binding_set_runs_a_program_and_looks_up_by_varia
   BOOST_TEST(prog.get<1>()[0] == 5.0f);
   std::vector<float> short_x{1, 2};
   BOOST_TEST(!prog.run(bind(x = short_x, w = ws)).ok());  // the same checks as run(x = ..., ...)
+}
+
+BOOST_AUTO_TEST_CASE(run_check_finite_names_the_node_that_first_made_a_nan_or_inf) {
+  var<"x", float, shape<dyn, 3>> x;
+  var<"w", float, shape<3>> w;
+  auto f = sum(log(x) * w);  // log and * are fused into the sum's loop: no buffer of their own
+  auto prog = compile(grad(f, w));  // one output: df/dw
+  std::vector<float> xs{1, 2, 3, 4, -1, 6}, ws{1, 2, 3};
+  BOOST_TEST(prog.run(x = xs, w = ws).ok());  // run() does not look at the values
+  auto st = prog.run_check_finite(x = xs, w = ws);
+  BOOST_TEST(st.code() == absl::StatusCode::kFailedPrecondition);
+  BOOST_TEST(std::string(st.message()) == "check_finite: log(x) (node 4 of 6, shape [dyn, 3]) produced nan at [1, 1]");
+  xs[4] = 0;
+  BOOST_TEST(std::string(prog.run_check_finite(x = xs, w = ws).message()) ==
+             "check_finite: log(x) (node 4 of 6, shape [dyn, 3]) produced -inf at [1, 1]");
+  xs[4] = std::numeric_limits<float>::infinity();
+  BOOST_TEST(std::string(prog.run_check_finite(x = xs, w = ws).message()) ==
+             "check_finite: variable 'x' holds inf at [1, 1]");
+  xs[4] = 5;
+  BOOST_TEST_REQUIRE(prog.run_check_finite(x = xs, w = ws).ok());  // and the same results as run()
+  const std::vector<float> checked(prog.get<0>().begin(), prog.get<0>().end());
+  BOOST_TEST_REQUIRE(prog.run(x = xs, w = ws).ok());
+  BOOST_TEST(checked == std::vector<float>(prog.get<0>().begin(), prog.get<0>().end()), tt::per_element());
+
+  // A node that is not elementwise: a product that overflows float.
+  var<"A", float, shape<2, 2>> A;
+  auto m = compile(sum(matmul(A, A)));
+  std::vector<float> big{3e19f, 3e19f, 3e19f, 3e19f};
+  BOOST_TEST(std::string(m.run_check_finite(A = big).message()) ==
+             "check_finite: matmul(A, A) (node 2 of 3, shape [2, 2]) produced inf at [0, 0]");
+  // Bad bindings are reported as by run().
+  std::vector<float> three(3);
+  BOOST_TEST(std::string(m.run_check_finite(A = three).message()) ==
+             std::string(m.run(A = three).message()));
 }
 
 BOOST_AUTO_TEST_CASE(separate_programs_run_on_separate_threads) {
