@@ -124,4 +124,7 @@ write("checkpoint", {
     "payload_huge_shape": b"\1" + struct.pack("<II", 0, 1) + struct.pack("<I", 1) + b"h"
                           + struct.pack("<IQQ", 2, 1 << 40, 1 << 40),
     "payload_huge_string": b"\1" + struct.pack("<II", 1, 0xfffffff0),
+    # Found by fuzz_checkpoint (test/io/checkpoint_test.cpp has it as a Boost.Test case too):
+    # one rank-0 tensor with an empty name, once accepted by read_checkpoint.
+    "regression_empty_tensor_name": b"\1" + struct.pack("<IIIII", 0, 1, 0, 0, 0),
 })
