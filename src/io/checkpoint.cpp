@@ -201,20 +201,35 @@ absl::StatusOr<checkpoint> read_checkpoint(const std::string& path) {
   checkpoint out;
   out.source = path;
   reader r{payload};
-  auto malformed = [&](std::string_view what) {
+  // The reader accepts only what write_checkpoint writes: names are non-empty and unique, keys
+  // unique (a damaged file that passes the CRC, or one written by another tool, is refused).
+  auto malformed_at = [&](std::size_t at, std::string_view what) {
     return absl::DataLossError(absl::StrFormat(
-        "%s: malformed checkpoint payload at byte %d: %s", path, header_size + r.pos, what));
+        "%s: malformed checkpoint payload at byte %d: %s", path, header_size + at, what));
   };
+  auto malformed = [&](std::string_view what) { return malformed_at(r.pos, what); };
   const std::uint32_t n_meta = r.u32();
   for (std::uint32_t i = 0; i < n_meta && r.ok; ++i) {
+    const std::size_t at = r.pos;
     std::string k = r.str();
     std::string v = r.str();
-    if (r.ok) out.metadata.insert_or_assign(std::move(k), std::move(v));
+    if (!r.ok) break;
+    if (out.metadata.contains(k)) {
+      return malformed_at(at, absl::StrFormat("metadata key '%s' appears twice", k));
+    }
+    out.metadata.emplace(std::move(k), std::move(v));
   }
+  std::set<std::string> names;
   const std::uint32_t n_tensors = r.u32();
   for (std::uint32_t i = 0; i < n_tensors && r.ok; ++i) {
     checkpoint_tensor t;
+    const std::size_t at = r.pos;
     t.name = r.str();
+    if (!r.ok) break;
+    if (t.name.empty()) return malformed_at(at, "tensor with an empty name");
+    if (!names.insert(t.name).second) {
+      return malformed_at(at, absl::StrFormat("tensor '%s' appears twice", t.name));
+    }
     const std::uint32_t rank = r.u32();
     if (!r.need(std::size_t{rank} * 8)) break;
     for (std::uint32_t d = 0; d < rank; ++d) t.shape.push_back(static_cast<std::size_t>(r.u64()));

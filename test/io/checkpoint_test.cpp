@@ -42,6 +42,43 @@ std::vector<std::uint32_t> bits(const std::vector<float>& v) {
 
 bool contains(absl::string_view s, absl::string_view part) { return s.find(part) != absl::string_view::npos; }
 
+// A checkpoint file around a hand-made payload: the header written as write_checkpoint does
+// (magic, version 1, CRC-32 of the payload, payload size; little-endian).
+std::vector<std::uint8_t> file_with_payload(const std::vector<std::uint8_t>& payload) {
+  std::uint32_t crc = 0xffffffffu;
+  for (std::uint8_t b : payload) {
+    crc ^= b;
+    for (int k = 0; k < 8; ++k) crc = (crc >> 1) ^ (0xedb88320u & (0u - (crc & 1u)));
+  }
+  crc ^= 0xffffffffu;
+  std::vector<std::uint8_t> out = {'C', 'T', 'G', 'C', 'K', 'P', 'T', 0};
+  auto put = [&](std::uint64_t v, int n) {
+    for (int i = 0; i < n; ++i) out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
+  };
+  put(1, 4);
+  put(crc, 4);
+  put(payload.size(), 8);
+  out.insert(out.end(), payload.begin(), payload.end());
+  return out;
+}
+
+// Payload pieces: a u32 count or length, and a length-prefixed string.
+void u32(std::vector<std::uint8_t>& out, std::uint32_t v) {
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
+}
+void str(std::vector<std::uint8_t>& out, const std::string& s) {
+  u32(out, static_cast<std::uint32_t>(s.size()));
+  out.insert(out.end(), s.begin(), s.end());
+}
+// A rank-1 tensor of one value 0.0f.
+void tensor1(std::vector<std::uint8_t>& out, const std::string& name) {
+  str(out, name);
+  u32(out, 1);
+  u32(out, 1);  // dim 1 as a u64: two u32 halves
+  u32(out, 0);
+  u32(out, 0);  // the value
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(checkpoint)
@@ -150,6 +187,58 @@ BOOST_AUTO_TEST_CASE(wrong_magic_and_newer_version_are_named) {
              v.status());
   BOOST_TEST(io::read_checkpoint(dir.file("missing.ctg")).status().code() ==
              absl::StatusCode::kNotFound);
+}
+
+// Found by test/fuzz/checkpoint_fuzzer.cpp: a payload with a valid CRC holding one rank-0 tensor
+// with an empty name was accepted, though write_checkpoint refuses to write such a checkpoint.
+BOOST_AUTO_TEST_CASE(fuzz_regression_empty_tensor_name_is_malformed) {
+  temp_dir dir;
+  const std::vector<std::uint8_t> payload = {0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0,
+                                             0, 0, 0, 0, 0, 0, 0, 0};
+  write_bytes(dir.file("e.ctg"), file_with_payload(payload));
+  const auto r = io::read_checkpoint(dir.file("e.ctg"));
+  BOOST_TEST(r.status().code() == absl::StatusCode::kDataLoss);
+  BOOST_TEST(contains(r.status().message(),
+                      "e.ctg: malformed checkpoint payload at byte 32: tensor with an empty name"),
+             r.status());
+}
+
+BOOST_AUTO_TEST_CASE(duplicate_tensor_names_and_metadata_keys_are_malformed) {
+  temp_dir dir;
+  std::vector<std::uint8_t> tensors;
+  u32(tensors, 0);
+  u32(tensors, 2);
+  tensor1(tensors, "W1");
+  tensor1(tensors, "W1");
+  write_bytes(dir.file("t.ctg"), file_with_payload(tensors));
+  const auto t = io::read_checkpoint(dir.file("t.ctg"));
+  BOOST_TEST(t.status().code() == absl::StatusCode::kDataLoss);
+  BOOST_TEST(contains(t.status().message(), "t.ctg: malformed checkpoint payload at byte 54: "
+                                            "tensor 'W1' appears twice"), t.status());
+
+  std::vector<std::uint8_t> meta;
+  u32(meta, 2);
+  str(meta, "epoch");
+  str(meta, "1");
+  str(meta, "epoch");
+  str(meta, "2");
+  u32(meta, 0);
+  write_bytes(dir.file("m.ctg"), file_with_payload(meta));
+  const auto m = io::read_checkpoint(dir.file("m.ctg"));
+  BOOST_TEST(m.status().code() == absl::StatusCode::kDataLoss);
+  BOOST_TEST(contains(m.status().message(), "m.ctg: malformed checkpoint payload at byte 42: "
+                                            "metadata key 'epoch' appears twice"), m.status());
+
+  // The same payloads with distinct names read back: the check is on names, not on the layout.
+  std::vector<std::uint8_t> ok;
+  u32(ok, 0);
+  u32(ok, 2);
+  tensor1(ok, "W1");
+  tensor1(ok, "W2");
+  write_bytes(dir.file("ok.ctg"), file_with_payload(ok));
+  const auto r = io::read_checkpoint(dir.file("ok.ctg"));
+  BOOST_TEST_REQUIRE(r.ok(), r.status());
+  BOOST_TEST(r->tensors.size() == 2u);
 }
 
 BOOST_AUTO_TEST_CASE(atomic_write_replaces_and_leaves_no_temp_file) {

@@ -61,6 +61,48 @@ BOOST_AUTO_TEST_CASE(label_out_of_range_is_a_status_error) {
   BOOST_TEST(!prog.run(z = zv, y = yv).ok());
 }
 
+// The label check guards every program that reads a label, not only the loss value: a gradient
+// program, label smoothing and nll stop with the same status, and a negative label is named too.
+// A gradient-only program used to return OK with the bad row's one-hot target silently missing
+// (its onehot scatter compares labels, it never reads by them); under AddressSanitizer these runs
+// also show that no out-of-range column is ever read.
+BOOST_AUTO_TEST_CASE(label_out_of_range_stops_gradient_smoothed_and_nll_programs) {
+  var<"z", float, shape<dyn, 4>> z;
+  var<"y", int, shape<dyn>> y;
+  const std::vector<float> zv(12, 0.5f);
+  const std::vector<int> high{0, 3, 4}, negative{-1, 0, 1}, good{0, 3, 2};
+  auto g = compile(grad(cross_entropy(z, y), z));
+  auto smoothed = compile(cross_entropy(z, y, 0.1));
+  auto nll_prog = compile(nll(log_softmax(z), y));
+  const std::string high_msg = "cross_entropy/nll: label 4 at row 2 of variable 'y' is out of range [0, 4)";
+  BOOST_TEST(std::string(g.run(z = zv, y = high).message()) == high_msg);
+  BOOST_TEST(std::string(smoothed.run(z = zv, y = high).message()) == high_msg);
+  BOOST_TEST(std::string(nll_prog.run(z = zv, y = high).message()) == high_msg);
+  BOOST_TEST(std::string(g.run(z = zv, y = negative).message()) ==
+             "cross_entropy/nll: label -1 at row 0 of variable 'y' is out of range [0, 4)");
+  // The program stays usable after an error.
+  BOOST_TEST(g.run(z = zv, y = good).ok());
+  BOOST_TEST(smoothed.run(z = zv, y = good).ok());
+}
+
+// Labels bound with no rows, or with another row count than the logits: bind errors, before any
+// kernel runs (the loss would otherwise read past the label buffer). The first batch variable
+// bound sets the batch; an empty one is an empty batch, a later one disagrees with it.
+BOOST_AUTO_TEST_CASE(label_batch_must_match_the_logits_and_not_be_empty) {
+  var<"z", float, shape<dyn, 4>> z;
+  var<"y", int, shape<dyn>> y;
+  auto prog = compile(cross_entropy(z, y));
+  const std::vector<float> zv(8, 0.5f), no_rows;
+  const std::vector<int> two{1, 2}, three{1, 2, 3}, none;
+  BOOST_TEST(std::string(prog.run(z = zv, y = three).message()) ==
+             "bind: variable 'y' has batch extent 3 where variable 'z' has 2");
+  BOOST_TEST(std::string(prog.run(z = zv, y = none).message()) ==
+             "bind: variable 'y' has batch extent 0 where variable 'z' has 2");
+  BOOST_TEST(std::string(prog.run(z = no_rows, y = none).message()) ==
+             "bind: empty batch (variable 'z' has no rows)");
+  BOOST_TEST(prog.run(z = zv, y = two).ok());
+}
+
 BOOST_AUTO_TEST_CASE(mse_and_binary_cross_entropies) {
   var<"p", double, shape<dyn>> p;
   var<"t", double, shape<dyn>> t;

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstddef>
 #include <limits>
 #include <memory>
@@ -183,7 +184,27 @@ class program<type_list<Outs...>, type_list<Origs...>> {
     return set.apply([&](const auto&... b) { return run(b...); });
   }
 
-  template <class... Vs> absl::Status run(const binding<Vs>&... bs) {
+  template <class... Vs> absl::Status run(const binding<Vs>&... bs) { return run_impl<false>(bs...); }
+
+  /// run() with an opt-in check for finding where a NaN or an infinity comes from: the bound float
+  /// variables, then every value the program computes, in evaluation order. The first non-finite
+  /// value is reported (absl::FailedPreconditionError) with the node that produced it from finite
+  /// inputs: its form (op and children, one level deep), its position in the expression (nodes
+  /// numbered children first, as compile() orders them) and its shape:
+  ///   "check_finite: log(x) (node 4 of 6, shape [dyn, 3]) produced nan at [1, 1]"
+  ///   "check_finite: variable 'x' holds inf at [0, 2]"
+  /// run()'s own errors are returned unchanged. Slower than run(): every value is read once more,
+  /// and where a fused loop produced a non-finite value its nodes are evaluated again at that
+  /// element one by one. Only programs that call it compile this code.
+  template <class... Vs> absl::Status run_check_finite(const binding<Vs>&... bs) {
+    return run_impl<true>(bs...);
+  }
+  template <class... Vs> absl::Status run_check_finite(const binding_set<Vs...>& set) {
+    return set.apply([&](const auto&... b) { return run_check_finite(b...); });
+  }
+
+ private:
+  template <bool CheckFinite, class... Vs> absl::Status run_impl(const binding<Vs>&... bs) {
     if (!compile_status_.ok()) return compile_status_;
     [&]<class... Gv>(type_list<Gv...>*) {
       static_assert((meta::contains_v<Gv, type_list<Vs...>> && ...),
@@ -197,9 +218,14 @@ class program<type_list<Outs...>, type_list<Origs...>> {
     if (batch == 0) batch = batch_from.empty() ? 1 : 0;
     if (batch == 0) return absl::InvalidArgumentError(absl::StrFormat("bind: empty batch (variable '%s' has no rows)", batch_from));
     prepare(batch);
-    return run_kernels();
+    if (auto checked = run_checks(); !checked.ok()) return checked;
+    if constexpr (CheckFinite) {
+      if (auto finite = check_finite_inputs(); !finite.ok()) return finite;
+    }
+    return run_kernels<CheckFinite>();
   }
 
+ public:
   /// run(), then a view of the results.
   template <class... Vs> absl::StatusOr<results<program>> operator()(const binding<Vs>&... bs) {
     absl::Status st = run(bs...);
@@ -338,12 +364,134 @@ class program<type_list<Outs...>, type_list<Origs...>> {
     batch_ = batch;
   }
 
-  absl::Status run_kernels() {
+  // Run-time checks of the bound data, before any kernel: an op with a static
+  // `check<N>(program)` (the label range of cross_entropy/nll and of its gradient) is checked
+  // once for every node of the graph that uses it, fused or not, so that no program, not even
+  // one that computes only a gradient, runs on data its ops cannot take.
+  absl::Status run_checks() {
+    absl::Status st = absl::OkStatus();
+    meta::for_each_indexed<nodes>([&]<std::size_t K, class N>() {
+      if constexpr (requires { N::op::template check<N>(*this); }) {
+        if (st.ok()) st = N::op::template check<N>(*this);
+      }
+    });
+    return st;
+  }
+
+  template <bool CheckFinite = false> absl::Status run_kernels() {
     absl::Status st = absl::OkStatus();
     meta::for_each_indexed<kernels>([&]<std::size_t K, class N>() {
       if (st.ok()) st = run_kernel<N>();
+      if constexpr (CheckFinite) {
+        if (st.ok()) st = check_finite_kernel<N>();
+      }
     });
     return st;
+  }
+
+  // ---- run_check_finite ------------------------------------------------------------------
+  template <class S> static std::string position(std::size_t r, std::size_t c) {
+    if constexpr (S::rank == 0) return "[]";
+    else if constexpr (S::rank == 1) return absl::StrFormat("[%d]", c);
+    else return absl::StrFormat("[%d, %d]", r, c);
+  }
+  template <class V> static const char* non_finite_name(V v) {
+    return std::isnan(v) ? "nan" : v > 0 ? "inf" : "-inf";
+  }
+  // A node as messages show it, one level deep: "log(x)", "mul(log(...), w)", "div(literal, sqrt(...))".
+  template <class N> static std::string op_name() {
+    if constexpr (is_var_v<N>) return std::string(N::name);
+    else if constexpr (is_lit_v<N>) return "literal";
+    else if constexpr (requires { N::op::name; }) return std::string(N::op::name);
+    else return "?";
+  }
+  template <class N> static std::string node_form() {
+    std::string out = op_name<N>() + "(";
+    [&]<class... Cs>(type_list<Cs...>*) {
+      std::size_t i = 0;
+      ((out += (i++ ? ", " : "") + (Cs::is_leaf ? op_name<Cs>() : op_name<Cs>() + "(...)")), ...);
+    }(static_cast<typename N::children_types*>(nullptr));
+    return out + ")";
+  }
+  template <class N, class V> static absl::Status report_non_finite(V v, std::size_t r, std::size_t c) {
+    return absl::FailedPreconditionError(absl::StrFormat(
+        "check_finite: %s (node %d of %d, shape %s) produced %s at %s", node_form<N>(),
+        meta::index_of_v<N, nodes> + 1, type_list_size_v<nodes>, shapes::to_string<shape_t<N>>(),
+        non_finite_name(v), position<shape_t<N>>(r, c)));
+  }
+
+  absl::Status check_finite_inputs() const {
+    absl::Status st = absl::OkStatus();
+    meta::for_each_indexed<vars>([&]<std::size_t K, class V>() {
+      if constexpr (std::is_floating_point_v<value_t<V>>) {
+        using S = shape_t<V>;
+        for (std::size_t r = 0; st.ok() && r < shapes::rows<S>(batch_); ++r)
+          for (std::size_t c = 0; st.ok() && c < shapes::cols<S>(batch_); ++c) {
+            const auto v = load_leaf<V>(r, c);
+            if (!std::isfinite(v))
+              st = absl::FailedPreconditionError(absl::StrFormat(
+                  "check_finite: variable '%s' holds %s at %s", std::string(V::name),
+                  non_finite_name(v), position<S>(r, c)));
+          }
+      }
+    });
+    return st;
+  }
+
+  // Scans the values of node X (a kernel's output, or an inline node read by one) for the first
+  // non-finite one, and locates the node that produced it.
+  template <class X> absl::Status check_finite_values() const {
+    if constexpr (!std::is_floating_point_v<value_t<X>> || X::is_leaf) {
+      return absl::OkStatus();  // labels; variables were checked first, literals are finite
+    } else {
+      using S = shape_t<X>;
+      for (std::size_t r = 0; r < shapes::rows<S>(batch_); ++r)
+        for (std::size_t c = 0; c < shapes::cols<S>(batch_); ++c)
+          if (!std::isfinite(value<X>(r, c))) return locate_non_finite<X>(r, c);
+      return absl::OkStatus();
+    }
+  }
+  template <class N> absl::Status check_finite_kernel() const {
+    if constexpr (!std::is_floating_point_v<value_t<N>>) {
+      return absl::OkStatus();
+    } else {
+      using S = shape_t<N>;
+      const std::size_t C = shapes::cols<S>(batch_);
+      const value_t<N>* out = ptr_of<N>();
+      for (std::size_t i = 0; i < shapes::size<S>(batch_); ++i)
+        if (!std::isfinite(out[i])) return locate_non_finite<N>(i / C, i % C);
+      return absl::OkStatus();
+    }
+  }
+  // X's value at (r, c) is not finite; every materialised value computed before X was checked.
+  template <class X> absl::Status locate_non_finite(std::size_t r, std::size_t c) const {
+    if constexpr (detail::is_elementwise_node<X>()) {
+      // Evaluate X's fused nodes at (r, c) again, children first: the first that is not finite
+      // had finite inputs (its materialised inputs were checked, its inline ones come earlier).
+      using list = detail::element_list<X, plan_type>;
+      typename detail::slot_tuple<list>::type slots{};
+      absl::Status st = absl::OkStatus();
+      [&]<class... Ns>(type_list<Ns...>*) {
+        ([&] {
+          if (!st.ok()) return;
+          detail::compute_into<Ns, list, plan_type>(*this, slots, r, c);
+          const auto v = std::get<meta::index_of_v<Ns, list>>(slots);
+          if constexpr (std::is_floating_point_v<decltype(v)>) {
+            if (!std::isfinite(v)) st = report_non_finite<Ns>(v, r, c);
+          }
+        }(), ...);
+      }(static_cast<list*>(nullptr));
+      return st.ok() ? report_non_finite<X>(value<X>(r, c), r, c) : st;
+    } else {
+      // matmul, reductions, pick: first the inline children they read element by element.
+      absl::Status st = absl::OkStatus();
+      [&]<class... Cs>(type_list<Cs...>*) {
+        ((st = st.ok() && detail::is_elementwise_node<Cs>() && !plan_type::template materialized<Cs>
+                   ? check_finite_values<Cs>() : st), ...);
+      }(static_cast<typename X::children_types*>(nullptr));
+      if (!st.ok()) return st;
+      return report_non_finite<X>(ptr_of<X>()[r * shapes::cols<shape_t<X>>(batch_) + c], r, c);
+    }
   }
 
   template <class X> value_t<X> value(std::size_t r, std::size_t c) const {

@@ -55,7 +55,8 @@ absl::Status write_checkpoint(const std::string& path, const checkpoint& ckpt);
 
 /// Reads a checkpoint written by write_checkpoint. Errors name `path`: NotFound (missing),
 /// InvalidArgument (not a ctgrad checkpoint: wrong magic), Unimplemented (written by a newer
-/// format version), DataLoss (truncated, checksum mismatch, malformed payload).
+/// format version), DataLoss (truncated, checksum mismatch, malformed payload: also an empty or
+/// repeated tensor name or a repeated metadata key, which write_checkpoint never writes).
 absl::StatusOr<checkpoint> read_checkpoint(const std::string& path);
 
 /// "[784,128]": a shape as messages print it.

@@ -21,12 +21,36 @@ enum class reduction { mean, sum };
 
 namespace ops {
 
-/// out[r] = x[r, labels[r]]: the log-likelihood lookup of nll/cross_entropy. Checks label range.
+namespace detail {
+/// Every label of the bound label variable L is a column index in [0, cols): the run-time check
+/// that pick and onehot (its gradient) make before a program computes anything.
+template <class L, class Prog> absl::Status check_labels(const Prog& p, std::size_t cols) {
+  using S = shape_t<L>;
+  const std::size_t batch = p.info().batch;
+  const std::size_t rows = shapes::rows<S>(batch) * shapes::cols<S>(batch);  // one label per row
+  for (std::size_t r = 0; r < rows; ++r) {
+    const auto label = p.template load_leaf<L>(0, r);
+    if (label < 0 || static_cast<std::size_t>(label) >= cols)
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "cross_entropy/nll: label %d at row %d of variable '%s' is out of range [0, %d)",
+          static_cast<long long>(label), r, L::name, cols));
+  }
+  return absl::OkStatus();
+}
+}  // namespace detail
+
+/// out[r] = x[r, labels[r]]: the log-likelihood lookup of nll/cross_entropy. Its check() rejects
+/// labels out of range before the program runs, so run() indexes with them unchecked.
 struct pick_op {
   static constexpr bool elementwise = false;
   static constexpr std::string_view name = "pick";
   template <class X, class L> using value_type = value_t<X>;
   template <class X, class L> using shape_type = shape<shape_t<X>::extents[0]>;
+  template <class N, class Prog> static absl::Status check(const Prog& p) {
+    using X = meta::at_t<0, typename N::children_types>;
+    using L = meta::at_t<1, typename N::children_types>;
+    return detail::check_labels<L>(p, shapes::cols<shape_t<X>>(p.info().batch));
+  }
   template <class N, class Prog, class T> static absl::Status run(const Prog& p, T* out);
   template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g);
 };
@@ -42,6 +66,12 @@ struct onehot_op : elementwise_op {
   static constexpr T apply_at(const Info&, std::size_t, std::size_t c, T g, L label) noexcept {
     return static_cast<std::size_t>(label) == c ? g : T(0);
   }
+  // An out-of-range label would silently give a row no target (a gradient-only program has no
+  // pick to report it): the same check as pick's, before the program runs.
+  template <class N, class Prog> static absl::Status check(const Prog& p) {
+    using L = meta::at_t<1, typename N::children_types>;
+    return detail::check_labels<L>(p, shapes::cols<Shape>(p.info().batch));
+  }
   template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g) {
     if constexpr (I == 0) return make_node<pick_op>(g, s.template child<1>());
     else return no_grad{};
@@ -52,13 +82,9 @@ template <class N, class Prog, class T> absl::Status pick_op::run(const Prog& p,
   using X = meta::at_t<0, typename N::children_types>;   // materialised by the plan
   using L = meta::at_t<1, typename N::children_types>;   // a bound label variable
   const std::size_t batch = p.info().batch;
-  const std::size_t rows = shapes::rows<shape_t<X>>(batch), cols = shapes::cols<shape_t<X>>(batch);
+  const std::size_t rows = shapes::rows<shape_t<X>>(batch);
   for (std::size_t r = 0; r < rows; ++r) {
-    const auto label = p.template load_leaf<L>(0, r);
-    if (label < 0 || static_cast<std::size_t>(label) >= cols)
-      return absl::InvalidArgumentError(absl::StrFormat(
-          "cross_entropy/nll: label %d at row %d of variable '%s' is out of range [0, %d)",
-          static_cast<long long>(label), r, L::name, cols));
+    const auto label = p.template load_leaf<L>(0, r);  // in [0, columns of X): see check()
     out[r] = p.template load_leaf<X>(r, static_cast<std::size_t>(label));
   }
   return absl::OkStatus();
