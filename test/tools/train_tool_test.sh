@@ -2,7 +2,7 @@
 # End-to-end test of ctgrad-train: --help, bad flags and data as clear errors (exit 2 / 1, message
 # naming the problem), a short real run (2,000 Fashion-MNIST images, relu and sigmoid) with its
 # history, figure data and checkpoints, and --resume continuing a run exactly (the resumed 3-epoch
-# history equals an uninterrupted 3-epoch run's, timings aside).
+# history equals an uninterrupted 3-epoch run's, timings aside), also after a SIGKILL mid-epoch.
 set -uo pipefail
 train=$(realpath "$1")
 work=$(mktemp -d)
@@ -56,6 +56,29 @@ if command -v gnuplot > /dev/null; then [ -s fig.svg ] || fail "gnuplot is insta
   || { fail "resumed run failed"; cat resumed.txt; }
 strip() { cut -d, -f1-6 "$1"; }   # drop the seconds column
 diff <(strip straight.csv) <(strip resumed.csv) > /dev/null || { fail "resumed history differs from the straight run"; diff <(strip straight.csv) <(strip resumed.csv); }
+
+# Killed run: SIGKILL in the middle of epoch 2 (the epoch-1 checkpoint exists), then --resume: the
+# history equals an uninterrupted run's (checkpoints are written to a temporary file and renamed, so
+# a kill never leaves a half-written one).
+big=(--limit=20000 --activation=relu --seed=7 --plot=)
+"$train" "${big[@]}" --quiet --epochs=3 --history_csv=big_straight.csv > big_straight.txt 2>&1 \
+  || { fail "3-epoch run on 20,000 images failed"; cat big_straight.txt; }
+"$train" "${big[@]}" --epochs=3 --checkpoint=kill --history_csv= > killed.txt 2>&1 &
+pid=$!
+for _ in $(seq 1 1200); do [ -s kill.relu.ckpt ] && break; sleep 0.05; done
+sleep 0.1   # into epoch 2
+if kill -9 "$pid" 2> /dev/null; then
+  wait "$pid" 2> /dev/null
+  # It died after epoch 1's line and before epoch 2's summary line (the one with val_loss).
+  grep -q "epoch 1/3  loss" killed.txt && ! grep -q "epoch 2/3  loss" killed.txt \
+    || { fail "the run was not killed during epoch 2"; cat killed.txt; }
+  "$train" "${big[@]}" --quiet --epochs=3 --checkpoint=kill --resume --history_csv=big_resumed.csv > big_resumed.txt 2>&1 \
+    || { fail "run resumed after SIGKILL failed"; cat big_resumed.txt; }
+  diff <(strip big_straight.csv) <(strip big_resumed.csv) > /dev/null \
+    || { fail "history resumed after SIGKILL differs from the straight run"; diff <(strip big_straight.csv) <(strip big_resumed.csv); }
+else
+  fail "the run to be killed had already exited"
+fi
 
 # A corrupt checkpoint is a clear error, not a silent restart.
 printf 'garbage' > ck.relu.ckpt
