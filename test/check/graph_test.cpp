@@ -45,7 +45,7 @@ struct test_softplus {
 
 // leaky relu (slope 0.25) whose d1 is wrong on the left of its kink only (1/4 -> 1/8).
 struct test_leaky_wrong_left {
-  static constexpr std::string_view name = "test_leaky_wrong_left";
+  [[maybe_unused]] static constexpr std::string_view name = "test_leaky_wrong_left";
   static constexpr std::array<param_info, 0> params{};
   template <class T> static constexpr std::array<T, 1> kinks() noexcept { return {T(0)}; }
   template <class T> static constexpr T value(T x) noexcept { return x > T(0) ? x : x / T(4); }
