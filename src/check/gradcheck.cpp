@@ -10,6 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "ctgrad/check/detail/splitmix64.hpp"
 
 namespace ctgrad::check {
 namespace {
@@ -39,23 +40,7 @@ double step_at(double x, double h) {
   return t - x;
 }
 
-// splitmix64 (Steele, Lea, Flood 2014): tiny, and the same sequence on every platform and library.
-struct splitmix64 {
-  std::uint64_t state;
-  std::uint64_t next() {
-    std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-  double uniform() { return static_cast<double>(next() >> 11) * 0x1p-53; }  // [0, 1)
-  double gaussian() {  // Box-Muller; u1 in (0, 1] so the log is finite
-    const double u1 = static_cast<double>((next() >> 11) + 1) * 0x1p-53;
-    const double u2 = uniform();
-    return std::sqrt(-2 * std::log(u1)) * std::cos(6.283185307179586 * u2);
-  }
-  std::size_t below(std::size_t n) { return static_cast<std::size_t>(uniform() * static_cast<double>(n)); }
-};
+using detail::splitmix64;
 
 struct ridders_result {
   double value;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "ctgrad/check/detail/splitmix64.hpp"
 #include "ctgrad/check/gradcheck.hpp"
 #include "ctgrad/check/suite.hpp"
 
@@ -69,17 +70,8 @@ class row_builder {
   suite_row row_;
 };
 
-/// splitmix64: the same numbers on every platform.
-struct rng {
-  std::uint64_t state;
-  std::uint64_t next() {
-    std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-  double uniform(double lo, double hi) { return lo + (hi - lo) * static_cast<double>(next() >> 11) * 0x1p-53; }
-};
+/// The checker's generator (splitmix64): the same numbers on every platform.
+using rng = detail::splitmix64;
 
 /// n values uniform in [lo, hi], rounded to T.
 template <class T> std::vector<T> random_values(std::size_t n, double lo, double hi, rng& g) {

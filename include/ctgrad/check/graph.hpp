@@ -17,6 +17,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "ctgrad/autodiff/grad.hpp"
+#include "ctgrad/check/detail/splitmix64.hpp"
 #include "ctgrad/check/gradcheck.hpp"
 #include "ctgrad/core/node.hpp"
 #include "ctgrad/core/retype.hpp"
@@ -284,14 +285,10 @@ absl::StatusOr<report> check_second_order(const F& f, wrt_list<Vs...>, const opt
   detail::graph_check<F, type_list<Vs...>, Bs...> gc(f, bindings...);
   // v: float-representable, |v_i| in [0.5, 1.5), signs and sizes from the seed (splitmix64).
   std::array<double, nv> v{};
-  std::uint64_t s = opts.seed;
+  detail::splitmix64 rng{opts.seed};
   for (double& e : v) {
-    std::uint64_t z = (s += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    z ^= z >> 31;
-    const double u = static_cast<double>(z >> 11) * 0x1p-53;
-    e = static_cast<double>(static_cast<float>((z & 1u ? -1.0 : 1.0) * (0.5 + u)));
+    const std::uint64_t z = rng.next();
+    e = static_cast<double>(static_cast<float>((z & 1u ? -1.0 : 1.0) * (0.5 + detail::splitmix64::unit(z))));
   }
   // Analytic: H v = grad(sum_i v_i grad(f, v_i)), in T.
   const auto vdotg = [&]<std::size_t... K>(std::index_sequence<K...>) {
