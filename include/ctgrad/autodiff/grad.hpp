@@ -5,6 +5,9 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
+#include <cstddef>
+#include <utility>
 #include <tuple>
 #include <type_traits>
 
@@ -43,34 +46,69 @@ struct gradient_set {
 
 namespace detail {
 
-// ---- the adjoint map: (node type -> adjoint expression), a type-level association list -----
-template <class Key, class Expr> struct adj_entry { Expr expr; };
+// ---- the adjoint map: every contribution to a node's adjoint, in the order they were made ------
+// Append-only: a contribution (Key, Expr) is added as one more flat base (no per-step copy of a
+// std::tuple, whose recursive layout made backprop quadratic in classes and cubic in compile time).
+// A node's adjoint is the sum of its contributions, formed when backprop reaches the node (all its
+// consumers are processed by then: parents come first in the order).
+template <std::size_t I, class Expr> struct adj_slot { [[no_unique_address]] Expr expr; };
+template <std::size_t I, class Expr> constexpr const Expr& slot_expr(const adj_slot<I, Expr>& s) { return s.expr; }
 
-template <class Key, class... Entries> struct find_entry;
-template <class Key> struct find_entry<Key> { static constexpr int index = -1; };
-template <class Key, class K, class E, class... Rest> struct find_entry<Key, adj_entry<K, E>, Rest...> {
-  static constexpr int index = std::is_same_v<Key, K> ? 0
-                               : (find_entry<Key, Rest...>::index < 0 ? -1 : 1 + find_entry<Key, Rest...>::index);
+template <class Keys, class Exprs, class Idx = std::make_index_sequence<type_list_size_v<Keys>>>
+struct adj_map;
+template <class... Keys, class... Exprs, std::size_t... Is>
+struct adj_map<type_list<Keys...>, type_list<Exprs...>, std::index_sequence<Is...>> : adj_slot<Is, Exprs>... {
+  using keys = type_list<Keys...>;
+  using exprs = type_list<Exprs...>;
+  static constexpr std::size_t size = sizeof...(Keys);
+
+  /// The positions of Key's contributions, in order.
+  template <class Key> static constexpr auto positions() {
+    constexpr bool match[] = {CTGRAD_IS_SAME(Key, Keys)..., false};
+    constexpr std::size_t n = (std::size_t{0} + ... + std::size_t(CTGRAD_IS_SAME(Key, Keys)));
+    std::array<std::size_t, n> at{};
+    std::size_t k = 0;
+    for (std::size_t i = 0; i < sizeof...(Keys); ++i)
+      if (match[i]) at[k++] = i;
+    return at;
+  }
 };
+using empty_adj_map = adj_map<type_list<>, type_list<>>;
 
-// Adds contribution c to the adjoint of Key (inserting it when Key has none yet).
-template <class Key, class C, class... Entries>
-constexpr auto accumulate(const std::tuple<Entries...>& adj, const C& c) {
-  constexpr int i = find_entry<Key, Entries...>::index;
-  if constexpr (i < 0) {
-    return std::tuple_cat(adj, std::tuple<adj_entry<Key, C>>{{c}});
+template <class Key, class C, class... Keys, class... Exprs, std::size_t... Is>
+constexpr auto accumulate(const adj_map<type_list<Keys...>, type_list<Exprs...>, std::index_sequence<Is...>>& adj,
+                          const C& c) {
+  return adj_map<type_list<Keys..., Key>, type_list<Exprs..., C>>{
+      static_cast<const adj_slot<Is, Exprs>&>(adj)..., adj_slot<sizeof...(Is), C>{c}};
+}
+
+// The sum of contributions at positions Ps, added left to right: the adjoint they make together.
+template <std::size_t... Ps, class Acc, class Map>
+constexpr auto sum_left(const Acc& acc, const Map& adj) {
+  if constexpr (sizeof...(Ps) == 0) {
+    return acc;
   } else {
-    return [&]<std::size_t... Is>(std::index_sequence<Is...>) {
-      auto pick = [&]<std::size_t J>(std::integral_constant<std::size_t, J>) {
-        if constexpr (J == std::size_t(i)) {
-          auto sum = make_node<ops::add_op>(std::get<J>(adj).expr, c);
-          return adj_entry<Key, decltype(sum)>{sum};
-        } else {
-          return std::get<J>(adj);
-        }
-      };
-      return std::tuple{pick(std::integral_constant<std::size_t, Is>{})...};
-    }(std::index_sequence_for<Entries...>{});
+    return [&]<std::size_t Q, std::size_t... Qs>(std::index_sequence<Q, Qs...>) {
+      using E = meta::at_t<Q, typename Map::exprs>;
+      return sum_left<Qs...>(make_node<ops::add_op>(acc, slot_expr<Q, E>(adj)), adj);
+    }(std::index_sequence<Ps...>{});
+  }
+}
+template <std::size_t P, std::size_t... Ps, class Map>
+constexpr auto sum_slots(const Map& adj) {
+  return sum_left<Ps...>(slot_expr<P, meta::at_t<P, typename Map::exprs>>(adj), adj);
+}
+
+// Key's adjoint: the sum of its contributions; Missing when it has none.
+template <class Key, class Missing, class Map>
+constexpr auto adjoint_in(const Map& adj) {
+  constexpr auto at = Map::template positions<Key>();
+  if constexpr (at.size() == 0) {
+    return Missing{};
+  } else {
+    return [&]<std::size_t... Ks>(std::index_sequence<Ks...>) {
+      return sum_slots<at[Ks]...>(adj);
+    }(std::make_index_sequence<at.size()>{});
   }
 }
 
@@ -110,9 +148,8 @@ constexpr auto backprop(const F&, const Adj& adj, type_list<>) { return adj; }
 
 template <class Vars, class F, class Adj, class N, class... Rest>
 constexpr auto backprop(const F& f, const Adj& adj, type_list<N, Rest...>) {
-  constexpr int i = []<class... Es>(std::tuple<Es...>*) { return find_entry<N, Es...>::index; }(
-      static_cast<Adj*>(nullptr));
-  if constexpr (i < 0 || N::is_leaf) {
+  constexpr bool has_adjoint = Adj::template positions<N>().size() > 0;
+  if constexpr (!has_adjoint || N::is_leaf) {
     return backprop<Vars>(f, adj, type_list<Rest...>{});
   } else if constexpr (!differentiable_op<typename N::op>() && reaches<N, Vars>::value) {
     static_assert(differentiable_op<typename N::op>(),
@@ -122,7 +159,7 @@ constexpr auto backprop(const F& f, const Adj& adj, type_list<N, Rest...>) {
     return adj;  // stop here: one message for the whole function
   } else {
     const N& n = *find_instance<N>(f);
-    const auto& g = std::get<i>(adj).expr;
+    const auto g = adjoint_in<N, invalid_expression>(adj);
     auto next = [&]<std::size_t... Is>(std::index_sequence<Is...>) {
       return propagate<Vars, N, Is...>(n, g, adj);
     }(std::make_index_sequence<type_list_size_v<typename N::children_types>>{});
@@ -130,20 +167,14 @@ constexpr auto backprop(const F& f, const Adj& adj, type_list<N, Rest...>) {
   }
 }
 
-template <class V, class Adj>
-constexpr auto adjoint_of(const Adj& adj) {
-  constexpr int i = []<class... Es>(std::tuple<Es...>*) { return find_entry<V, Es...>::index; }(
-      static_cast<Adj*>(nullptr));
-  if constexpr (i < 0) return zeros_node<value_t<V>, shape_t<V>>{};   // f does not depend on V
-  else return std::get<i>(adj).expr;
-}
-
 template <class F, class... Vs>
 constexpr auto adjoints(const F& f) {
   using order = meta::reverse_t<topo_order_t<F>>;
-  auto seed = std::tuple<adj_entry<F, ones_node<value_t<F>, scalar_shape>>>{{}};
+  using seed_type = ones_node<value_t<F>, scalar_shape>;
+  auto seed = accumulate<F>(empty_adj_map{}, seed_type{});
   auto adj = backprop<type_list<Vs...>>(f, seed, order{});
-  return std::tuple{adjoint_of<Vs>(adj)...};
+  // f does not depend on a variable without contributions: its gradient is zero.
+  return std::tuple{adjoint_in<Vs, zeros_node<value_t<Vs>, shape_t<Vs>>>(adj)...};
 }
 
 }  // namespace detail

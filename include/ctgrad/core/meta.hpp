@@ -8,27 +8,38 @@
 
 #include "ctgrad/core/type_list.hpp"
 
+// Type identity without instantiating std::is_same_v<A, B> for every pair of types compared (the
+// graph algorithms compare each node type with many others; a builtin keeps that cheap).
+#if defined(__GNUC__) || defined(__clang__)
+#define CTGRAD_IS_SAME(A, B) __is_same(A, B)
+#else
+#define CTGRAD_IS_SAME(A, B) std::is_same_v<A, B>
+#endif
+
 namespace ctgrad::meta {
 
 /// True when T is one of the types of List.
 template <class T, class List> struct contains;
 template <class T, class... Ts>
-struct contains<T, type_list<Ts...>> : std::bool_constant<(std::is_same_v<T, Ts> || ...)> {};
+struct contains<T, type_list<Ts...>> : std::bool_constant<(CTGRAD_IS_SAME(T, Ts) || ...)> {};
 template <class T, class List> inline constexpr bool contains_v = contains<T, List>::value;
 
 /// Position of T in List (the first one); List::size when absent.
 template <class T, class List> struct index_of;
-template <class T> struct index_of<T, type_list<>> : std::integral_constant<std::size_t, 0> {};
-template <class T, class H, class... Ts>
-struct index_of<T, type_list<H, Ts...>>
-    : std::integral_constant<std::size_t,
-                             std::is_same_v<T, H> ? 0 : 1 + index_of<T, type_list<Ts...>>::value> {};
+template <class T, class... Ts> struct index_of<T, type_list<Ts...>> {
+  static constexpr std::size_t value = [] {
+    constexpr bool match[] = {CTGRAD_IS_SAME(T, Ts)..., true};
+    std::size_t i = 0;
+    while (!match[i]) ++i;
+    return i;
+  }();
+};
 template <class T, class List> inline constexpr std::size_t index_of_v = index_of<T, List>::value;
 
 /// List with T appended unless it is already there.
 template <class List, class T> struct push_back_unique;
 template <class... Ts, class T> struct push_back_unique<type_list<Ts...>, T> {
-  using type = std::conditional_t<(std::is_same_v<T, Ts> || ...), type_list<Ts...>, type_list<Ts..., T>>;
+  using type = std::conditional_t<(CTGRAD_IS_SAME(T, Ts) || ...), type_list<Ts...>, type_list<Ts..., T>>;
 };
 template <class List, class T> using push_back_unique_t = typename push_back_unique<List, T>::type;
 

@@ -107,19 +107,32 @@ struct lit {
   T value;
 };
 
+namespace detail {
+// A node's children: stored when one of them holds data (a literal's value, somewhere below), a
+// static member otherwise. Most nodes of a network are made of variables and operations only and so
+// hold no data; keeping them empty classes without fields matters for compile time: g++ walks the
+// fields of a class's fields recursively (is_empty_type), and gradient expressions repeat forward
+// subexpressions, so field trees grow much faster than the graph.
+template <bool Stored, class... Cs> struct node_children { std::tuple<Cs...> children; };
+template <class... Cs> struct node_children<false, Cs...> {
+  static constexpr std::tuple<Cs...> children{};
+};
+}  // namespace detail
+
 /// An inner node: the operation Op applied to children Cs. Op is a small struct that says what the
-/// node computes (see ops/). Nodes are values: they hold their children (and so their literals).
+/// node computes (see ops/). Nodes are values: they hold their children (and so their literals);
+/// a node without literals below it is an empty class.
 template <class Op, class... Cs>
-struct node {
+struct node : detail::node_children<!(std::is_empty_v<Cs> && ...), Cs...> {
   using op = Op;
   using children_types = type_list<Cs...>;
   using value_type = typename Op::template value_type<Cs...>;
   using shape_type = typename Op::template shape_type<Cs...>;
   static constexpr bool is_leaf = false;
+  static constexpr bool stores_children = !(std::is_empty_v<Cs> && ...);
   static constexpr int literal_count = std::max({0, Cs::literal_count...});
-  std::tuple<Cs...> children;
 
-  template <std::size_t I> constexpr const auto& child() const { return std::get<I>(children); }
+  template <std::size_t I> constexpr const auto& child() const { return std::get<I>(this->children); }
 };
 
 /// What an operation returns after one of its static_asserts has reported a misuse: an expression
@@ -164,7 +177,8 @@ template <class E> using shape_t = typename std::remove_cvref_t<E>::shape_type;
 /// Makes a node from an op and children (no literal renumbering: for library-internal rewrites).
 template <class Op, class... Cs>
 constexpr node<Op, std::remove_cvref_t<Cs>...> make_node(Cs&&... cs) {
-  return {{std::forward<Cs>(cs)...}};
+  if constexpr (node<Op, std::remove_cvref_t<Cs>...>::stores_children) return {{{std::forward<Cs>(cs)...}}};
+  else return {};
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -236,11 +250,21 @@ template <class... Es> using topo_order_t = typename topo_order<Es...>::type;
 /// True when expression E contains the sub-expression X.
 template <class E, class X> inline constexpr bool contains_v = meta::contains_v<X, topo_order_t<E>>;
 
-/// A pointer to the first instance of sub-expression type X inside e (nullptr if absent).
+namespace detail {
+/// The one value of an expression type without data (no literal below it): every instance is equal.
+template <class X> inline constexpr X empty_instance{};
+}  // namespace detail
+
+/// A pointer to the first instance of sub-expression type X inside e (nullptr if absent). For an
+/// expression without data (no literal) any instance is as good as another: a shared one is given.
 template <class X, class E>
 constexpr const X* find_instance(const E& e) {
   if constexpr (std::is_same_v<X, E>) {
     return &e;
+  } else if constexpr (std::is_empty_v<X>) {
+    return contains_v<E, X> ? &detail::empty_instance<X> : nullptr;
+  } else if constexpr (std::is_empty_v<E>) {
+    return nullptr;  // X holds data, so it is not inside an expression without data
   } else if constexpr (is_node_v<E>) {
     if constexpr (!contains_v<E, X>) {
       return nullptr;

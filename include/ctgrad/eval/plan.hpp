@@ -21,21 +21,26 @@ template <class... Cs> inline constexpr bool is_transpose_v<node<ops::transpose_
 template <class N> inline constexpr bool is_matmul_v = false;
 template <class... Cs> inline constexpr bool is_matmul_v<node<ops::matmul_op, Cs...>> = true;
 
-/// Does some node P of Nodes have N as child I with Pred<P, I>?
-template <class N, class Nodes, template <class, std::size_t> class Pred> struct any_consumer;
-template <class N, class... Ps, template <class, std::size_t> class Pred>
-struct any_consumer<N, type_list<Ps...>, Pred> {
-  template <class P> static constexpr bool edges() {
-    if constexpr (P::is_leaf) {
-      return false;
-    } else {
-      return []<std::size_t... Is>(std::index_sequence<Is...>) {
-        return ((std::is_same_v<meta::at_t<Is, typename P::children_types>, N> && Pred<P, Is>::value) || ...);
-      }(std::make_index_sequence<type_list_size_v<typename P::children_types>>{});
-    }
-  }
-  static constexpr bool value = (edges<Ps>() || ...);
-};
+/// Does some node P of Nodes have N as child I with Pred<P, I>? Answered by one class per
+/// (Nodes, Pred) deriving from tag<C> for every such child C (repeated bases are fine for
+/// __is_base_of), so each question is a base lookup instead of a scan over every node.
+template <class T> struct tag {};
+template <class C, bool On, std::size_t I> struct edge_base {};  // I: a child may appear twice (x * x)
+template <class C, std::size_t I> struct edge_base<C, true, I> : tag<C> {};
+template <class P, template <class, std::size_t> class Pred, class Is = void> struct consumer_edges {};
+template <class P, template <class, std::size_t> class Pred>
+  requires(!P::is_leaf)
+struct consumer_edges<P, Pred, void>
+    : consumer_edges<P, Pred, std::make_index_sequence<type_list_size_v<typename P::children_types>>> {};
+template <class P, template <class, std::size_t> class Pred, std::size_t... Is>
+struct consumer_edges<P, Pred, std::index_sequence<Is...>>
+    : edge_base<meta::at_t<Is, typename P::children_types>, Pred<P, Is>::value, Is>... {};
+template <class Nodes, template <class, std::size_t> class Pred> struct all_consumer_edges;
+template <class... Ps, template <class, std::size_t> class Pred>
+struct all_consumer_edges<type_list<Ps...>, Pred> : consumer_edges<Ps, Pred>... {};
+
+template <class N, class Nodes, template <class, std::size_t> class Pred>
+struct any_consumer : std::bool_constant<__is_base_of(tag<N>, all_consumer_edges<Nodes, Pred>)> {};
 
 template <class P, std::size_t I> struct any_edge : std::true_type {};
 template <class P, std::size_t I> struct non_matmul_edge : std::bool_constant<!is_matmul_v<P>> {};
