@@ -21,7 +21,7 @@ static_assert(value_at(grad(sigmoid(a), a), a = 0.0) == 0.25);
 int main() {
   // [3] At run time: the value and every partial derivative, shared work computed once.
   auto gs = grad(f, a, b);
-  auto [value, g] = value_and_grad_at(gs, a = 1.5, b = 0.5);
+  auto [value, g] = value_and_grad_at(gs, a = 1.5, b = 0.5);   // g[0] = df/da, g[1] = df/db
   std::printf("f = %.6f, df/da = %.6f, df/db = %.6f\n", value, g[0], g[1]);
 
   // [4] Activations have exact first and second derivatives.

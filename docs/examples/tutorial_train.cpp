@@ -35,7 +35,7 @@ int main() {
   // [3] Train a few epochs; evaluate on held-out data.
   const nn::dataset_view train{xtr, ytr, ytr.size(), 2}, test{xte, yte, yte.size(), 2};
   for (int epoch = 1; epoch <= 3; ++epoch) {
-    auto m = t.train_epoch(train, epoch);
+    auto m = t.train_epoch(train, epoch);     // absl::StatusOr<metrics>: loss, accuracy
     if (!m.ok()) {
       std::printf("error: %s\n", m.status().ToString().c_str());
       return 1;

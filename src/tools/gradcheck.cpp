@@ -8,6 +8,8 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
+#include "absl/strings/match.h"
 #include "ctgrad/check/suite.hpp"
 
 ABSL_FLAG(std::string, format, "table", "Output format: table (for people) or csv (for machines).");
@@ -22,6 +24,12 @@ ABSL_FLAG(int, points, 12, "Random points per activation, parameter set, dtype a
 ABSL_FLAG(std::uint64_t, seed, 0x5eed, "Seed of the points, tensors and directions (same results everywhere).");
 
 int main(int argc, char** argv) {
+  // --help lists the flags of this file (by default absl lists those of a file named after the
+  // program, ctgrad-gradcheck, and finds none).
+  absl::FlagsUsageConfig usage;
+  usage.contains_help_flags = [](absl::string_view file) { return absl::StrContains(file, "tools/gradcheck"); };
+  usage.contains_helpshort_flags = usage.contains_help_flags;
+  absl::SetFlagsUsageConfig(usage);
   absl::SetProgramUsageMessage(
       "checks ctgrad's derivatives against Ridders-extrapolated finite differences in double.\n"
       "Every activation of ctgrad::activation_list (default and one other parameter set; random points\n"

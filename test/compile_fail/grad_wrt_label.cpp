@@ -8,9 +8,9 @@ int main() {
   var<"z", float, shape<8, 10>> z;
   var<"y", int, shape<8>> y;
 #ifndef CTGRAD_COMPILE_FAIL_FIXED
-  auto g = grad(cross_entropy(z, y), y);
+  auto g = grad(cross_entropy(z, y), y);   // error
 #else
-  auto g = grad(cross_entropy(z, y), z);
+  auto g = grad(cross_entropy(z, y), z);   // ok
 #endif
   (void)g;
 }

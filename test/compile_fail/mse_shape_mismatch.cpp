@@ -6,9 +6,9 @@ using namespace ctgrad;
 int main() {
   var<"p", float, shape<8>> p;
 #ifndef CTGRAD_COMPILE_FAIL_FIXED
-  var<"y", float, shape<8, 1>> y;
+  var<"y", float, shape<8, 1>> y;   // error
 #else
-  var<"y", float, shape<8>> y;
+  var<"y", float, shape<8>> y;      // ok
 #endif
   auto l = mse(p, y);
   (void)l;

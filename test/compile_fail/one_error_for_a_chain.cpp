@@ -1,6 +1,6 @@
 // One misuse (matmul of [8, 784] by [748, 10]) used by cross_entropy, grad, compile, run and a read:
 // the placeholder returned after the error keeps every later use silent, so exactly one error prints.
-// expect: matmul: inner extents differ
+// expect: matmul: inner extents differ (the left operand's columns must equal the right operand's rows)
 // max-lines: 24
 #include <vector>
 #include <ctgrad/ctgrad.hpp>

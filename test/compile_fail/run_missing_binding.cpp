@@ -1,5 +1,5 @@
 // A compiled program run without a value for one of its variables (w).
-// expect: compile: a variable of the graph has no binding in this call
+// expect: compile: a variable of the graph has no binding in this call (bind every variable: v = value)
 // max-lines: 20
 #include <vector>
 #include <ctgrad/eval/compile.hpp>
@@ -10,9 +10,9 @@ int main() {
   auto prog = compile(sum(x * w));
   std::vector<float> xs(4), ws(4);
 #ifndef CTGRAD_COMPILE_FAIL_FIXED
-  auto st = prog.run(x = xs);
+  auto st = prog.run(x = xs);           // error
 #else
-  auto st = prog.run(x = xs, w = ws);
+  auto st = prog.run(x = xs, w = ws);   // ok
 #endif
   (void)st;
 }

@@ -1,13 +1,13 @@
 // softmax of a scalar.
-// expect: softmax/log_softmax: needs a vector or matrix expression
+// expect: softmax/log_softmax: needs a vector or matrix expression (the softmax of a single value is always 1)
 // max-lines: 20
 #include <ctgrad/nn/softmax.hpp>
 using namespace ctgrad;
 int main() {
 #ifndef CTGRAD_COMPILE_FAIL_FIXED
-  var<"s", float> s;
+  var<"s", float> s;             // error
 #else
-  var<"s", float, shape<3>> s;
+  var<"s", float, shape<3>> s;   // ok
 #endif
   auto p = softmax(s);
   (void)p;

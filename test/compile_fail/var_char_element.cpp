@@ -5,9 +5,9 @@
 using namespace ctgrad;
 int main() {
 #ifndef CTGRAD_COMPILE_FAIL_FIXED
-  var<"c", char, shape<4>> c;
+  var<"c", char, shape<4>> c;   // error
 #else
-  var<"c", int, shape<4>> c;
+  var<"c", int, shape<4>> c;    // labels: ok
 #endif
   (void)c;
 }

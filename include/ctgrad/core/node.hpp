@@ -52,6 +52,9 @@ struct var {
   static_assert(is_shape_v<Shape>, "var: the third argument must be a ctgrad::shape<...>");
   static_assert(detail::dyn_first_only<Shape>,
                 "var: `dyn` is allowed only as the first extent (the batch); write shape<dyn, N>");
+  // Completes Shape, so that shape<...>'s own check (rank 0, 1 or 2) reports a rank-3 shape here, at
+  // the declaration, rather than at the variable's first use.
+  static_assert(!is_shape_v<Shape> || sizeof(Shape) > 0);
   using value_type = T;
   using shape_type = Shape;
   static constexpr std::string_view name = Name.view();

@@ -1,0 +1,56 @@
+# The shell commands the docs show, one function per block; each block is cut from here
+# (docs/examples/check_snippets.py). Nothing calls these functions: the test docs_commands checks
+# them with check_commands.py (bash -n; the scripts and tools they run exist, take those
+# subcommands and flags; the Meson options, targets, tests and suites they name exist).
+
+readme_two_commands() {
+  scripts/ctgrad train    # installs the Debian packages, builds, trains the Fashion-MNIST MLP: ReLU vs Sigmoid
+  scripts/ctgrad test     # installs the Debian packages, builds, runs every test
+}
+
+readme_building_by_hand() {
+  meson setup build && meson compile -C build && meson test -C build
+  meson test -C build --suite nn          # one area: core ops nn autodiff eval check io tools docs adapters consumer
+}
+
+training_running_it() {
+  scripts/ctgrad train                          # = ctgrad-train with the defaults below
+  build/src/tools/ctgrad-train --help           # every flag
+  build/src/tools/ctgrad-train --activation=relu,sigmoid,tanh,gelu,silu --epochs=10 --checkpoint=run
+}
+
+training_the_data() {
+  sudo apt-get install dataset-fashion-mnist
+  ls /usr/share/datasets/fashion-mnist/
+  # t10k-images-idx3-ubyte.gz  t10k-labels-idx1-ubyte.gz
+  # train-images-idx3-ubyte.gz train-labels-idx1-ubyte.gz
+}
+
+training_render_the_figure() {
+  cd out && gnuplot history.gp                 # history.svg
+  cd out && gnuplot -e 'fmt="png"' history.gp  # history.png
+}
+
+training_tests() {
+  meson test -C build --suite io
+}
+
+benchmarks_reproduce() {
+  meson setup build -Dbenchmarks=enabled        # peers: bash .ci/deps --bench
+  test/bench/run_benchmarks.sh build            # writes docs/benchmarks.md; raw JSON in build/bench-results/
+}
+
+reliability_sanitizers() {
+  CXX=clang++ meson setup /tmp/asan --buildtype=debugoptimized -Db_sanitize=address,undefined \
+    -Db_lundef=false -Dwerror=true -Dbenchmarks=disabled
+  meson compile -C /tmp/asan test/io_checkpoint_test test/nn_losses_test
+  export ASAN_OPTIONS=halt_on_error=1:print_stacktrace=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+  meson test -C /tmp/asan --no-rebuild io/checkpoint nn/losses     # or run /tmp/asan/test/io_checkpoint_test
+}
+
+reliability_fuzzing() {
+  CXX=clang++ meson setup /tmp/fuzz -Dfuzz=enabled -Dtests=false -Dtools=false -Dbenchmarks=disabled
+  meson compile -C /tmp/fuzz test/fuzz/fuzz_idx test/fuzz/fuzz_gzip test/fuzz/fuzz_checkpoint
+  meson test -C /tmp/fuzz --no-rebuild --suite fuzz       # replay the seed corpora once
+  test/fuzz/run_fuzzers.sh /tmp/fuzz 60                   # 60 s each; or: ... 600 checkpoint
+}

@@ -1,0 +1,15 @@
+// cross_entropy of a vector of logits: it takes a [batch, classes] matrix.
+// expect: cross_entropy/nll: the input must be a [batch, classes] matrix
+// max-lines: 20
+#include <ctgrad/nn/losses.hpp>
+using namespace ctgrad;
+int main() {
+  var<"y", int, shape<8>> y;
+#ifndef CTGRAD_COMPILE_FAIL_FIXED
+  var<"z", float, shape<10>> z;      // error
+#else
+  var<"z", float, shape<8, 10>> z;   // ok
+#endif
+  auto l = cross_entropy(z, y);
+  (void)l;
+}
