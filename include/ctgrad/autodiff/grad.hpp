@@ -142,28 +142,32 @@ constexpr auto propagate(const N& n, const G& g, const Adj& adj) {
 }
 
 
-// Processes the nodes of Order (parents before children), propagating adjoints to children.
-template <class Vars, class F, class Adj>
-constexpr auto backprop(const F&, const Adj& adj, type_list<>) { return adj; }
-
-template <class Vars, class F, class Adj, class N, class... Rest>
-constexpr auto backprop(const F& f, const Adj& adj, type_list<N, Rest...>) {
-  constexpr bool has_adjoint = Adj::template positions<N>().size() > 0;
-  if constexpr (!has_adjoint || N::is_leaf) {
-    return backprop<Vars>(f, adj, type_list<Rest...>{});
-  } else if constexpr (!differentiable_op<typename N::op>() && reaches<N, Vars>::value) {
-    static_assert(differentiable_op<typename N::op>(),
-                  "grad: this function contains a derivative that ctgrad cannot differentiate again "
-                  "(third derivatives of activations, second derivatives of binary_cross_entropy); "
-                  "use binary_cross_entropy_with_logits or stop at the second derivative");
-    return adj;  // stop here: one message for the whole function
+// Processes the nodes of Order (parents before children) from position K on, propagating adjoints
+// to children. The order is one type argument and the position a number: passing the remaining
+// nodes as a pack would make every step's instantiation as long as the graph.
+template <class Vars, class Order, std::size_t K, class F, class Adj>
+constexpr auto backprop(const F& f, const Adj& adj) {
+  if constexpr (K == type_list_size_v<Order>) {
+    return adj;
   } else {
-    const N& n = *find_instance<N>(f);
-    const auto g = adjoint_in<N, invalid_expression>(adj);
-    auto next = [&]<std::size_t... Is>(std::index_sequence<Is...>) {
-      return propagate<Vars, N, Is...>(n, g, adj);
-    }(std::make_index_sequence<type_list_size_v<typename N::children_types>>{});
-    return backprop<Vars>(f, next, type_list<Rest...>{});
+    using N = meta::at_t<K, Order>;
+    constexpr bool has_adjoint = Adj::template positions<N>().size() > 0;
+    if constexpr (!has_adjoint || N::is_leaf) {
+      return backprop<Vars, Order, K + 1>(f, adj);
+    } else if constexpr (!differentiable_op<typename N::op>() && reaches<N, Vars>::value) {
+      static_assert(differentiable_op<typename N::op>(),
+                    "grad: this function contains a derivative that ctgrad cannot differentiate again "
+                    "(third derivatives of activations, second derivatives of binary_cross_entropy); "
+                    "use binary_cross_entropy_with_logits or stop at the second derivative");
+      return adj;  // stop here: one message for the whole function
+    } else {
+      const N& n = *find_instance<N>(f);
+      const auto g = adjoint_in<N, invalid_expression>(adj);
+      auto next = [&]<std::size_t... Is>(std::index_sequence<Is...>) {
+        return propagate<Vars, N, Is...>(n, g, adj);
+      }(std::make_index_sequence<type_list_size_v<typename N::children_types>>{});
+      return backprop<Vars, Order, K + 1>(f, next);
+    }
   }
 }
 
@@ -172,7 +176,7 @@ constexpr auto adjoints(const F& f) {
   using order = meta::reverse_t<topo_order_t<F>>;
   using seed_type = ones_node<value_t<F>, scalar_shape>;
   auto seed = accumulate<F>(empty_adj_map{}, seed_type{});
-  auto adj = backprop<type_list<Vs...>>(f, seed, order{});
+  auto adj = backprop<type_list<Vs...>, order, 0>(f, seed);
   // f does not depend on a variable without contributions: its gradient is zero.
   return std::tuple{adjoint_in<Vs, zeros_node<value_t<Vs>, shape_t<Vs>>>(adj)...};
 }

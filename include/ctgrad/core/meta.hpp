@@ -60,10 +60,24 @@ template <class Acc, class H, class... Ts> struct merge_unique<Acc, type_list<H,
 };
 template <class Acc, class List> using merge_unique_t = typename merge_unique<Acc, List>::type;
 
-/// The I-th type of List.
+/// The I-th type of List. One lookup is one step, not I: a builtin where the compiler has one,
+/// else overload resolution against a class deriving from (index, type) pairs.
+namespace detail {
+template <std::size_t I, class T> struct indexed { using type = T; };
+template <class Is, class... Ts> struct indexer;
+template <std::size_t... Is, class... Ts>
+struct indexer<std::index_sequence<Is...>, Ts...> : indexed<Is, Ts>... {};
+template <std::size_t I, class T> indexed<I, T> pick(const indexed<I, T>*);
+}  // namespace detail
 template <std::size_t I, class List> struct at;
-template <std::size_t I, class H, class... Ts> struct at<I, type_list<H, Ts...>> : at<I - 1, type_list<Ts...>> {};
-template <class H, class... Ts> struct at<0, type_list<H, Ts...>> { using type = H; };
+#if defined(__has_builtin) && __has_builtin(__type_pack_element)
+template <std::size_t I, class... Ts> struct at<I, type_list<Ts...>> { using type = __type_pack_element<I, Ts...>; };
+#else
+template <std::size_t I, class... Ts> struct at<I, type_list<Ts...>> {
+  using type = typename decltype(detail::pick<I>(
+      static_cast<const detail::indexer<std::index_sequence_for<Ts...>, Ts...>*>(nullptr)))::type;
+};
+#endif
 template <std::size_t I, class List> using at_t = typename at<I, List>::type;
 
 /// Reversed list.

@@ -4,6 +4,7 @@
 // Not a public API: users call value_at() or compile().
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <tuple>
 #include <type_traits>
@@ -43,8 +44,15 @@ template <class Root, class Mat>
 using element_list = std::conditional_t<Root::is_leaf, type_list<>,
     typename closure_children<type_list<>, Root, Mat>::type>;
 
-template <class List> struct slot_tuple;
-template <class... Ns> struct slot_tuple<type_list<Ns...>> { using type = std::tuple<value_t<Ns>...>; };
+// The per-element slots: a std::array when every inline node has one value type (the usual case;
+// cheaper to compile than a std::tuple of hundreds of elements), else a std::tuple. std::get<I>
+// reads either.
+template <class List> struct slot_tuple { using type = std::tuple<>; };
+template <class N0, class... Ns> struct slot_tuple<type_list<N0, Ns...>> {
+  using type = std::conditional_t<(CTGRAD_IS_SAME(value_t<N0>, value_t<Ns>) && ...),
+                                  std::array<value_t<N0>, 1 + sizeof...(Ns)>,
+                                  std::tuple<value_t<N0>, value_t<Ns>...>>;
+};
 
 template <class N, std::size_t I, class List, class Mat, class Ctx, class Slots>
 constexpr auto fetch(const Ctx& ctx, const Slots& slots, std::size_t r, std::size_t c) {
