@@ -266,13 +266,12 @@ def main():
         if "real" in one and "real" in two:
             sp = one["real"] / two["real"]
             if sp < 1.3:
-                notes.append(f"Thread scaling: 2 threads ran a step {sp:.2f}x as fast as 1 in this run. Only the "
-                             "work proportional to the rows is split: each shard still reads all of W1 and writes a "
-                             "whole 784x128 dW1, and the gradient combine and the Adam update (100k parameters) "
-                             "run on one thread, which at batch 32 is most of a step. The workers wake through a "
-                             "condition variable, so where the other core is busy the second shard also waits for "
-                             "it. `ctgrad-train` keeps `--threads=1` as its default; splitting the combine and the "
-                             "optimiser update by parameter range across the workers is the next step.")
+                notes.append(f"Thread scaling: 2 threads ran a step {sp:.2f}x as fast as 1 in this run. The rows "
+                             "of a batch are split, but each shard still reads all of W1 and writes a whole 784x128 "
+                             "dW1, which at batch 32 is much of a step (the gradient combine and the Adam update "
+                             "are split by parameter range). Each step wakes the workers twice through a condition "
+                             "variable, so where the other core is busy the threads wait for it. `ctgrad-train` "
+                             "keeps `--threads=1` as its default.")
     tv = os.path.join(R, "train_vs_pytorch.md")
     parts = open(tv).read().strip().split("\n\n") if os.path.exists(tv) else []
     if len(parts) > 1:

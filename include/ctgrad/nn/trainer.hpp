@@ -106,10 +106,7 @@ class trainer {
     options_.threads = std::clamp(options_.threads, 1, max_train_threads);
     params_.initialize(options_.seed);
     const std::size_t n = params_.flat().size();
-    if (options_.threads > 1) {
-      pool_ = std::make_unique<shard_pool>(options_.threads);
-      grad_.assign(n, T(0));
-    }
+    if (options_.threads > 1) pool_ = std::make_unique<shard_pool>(options_.threads, n);
     if (options_.optimizer == optimizer_kind::adam) {
       adam_options a;
       if (options_.learning_rate > 0) a.learning_rate = options_.learning_rate;
@@ -158,7 +155,7 @@ class trainer {
       std::size_t batch_correct = 0;
       if (pool_) {
         if (auto st = pool_->run(job_kind::train, params_, x_.data(), y_.data(), n); !st.ok()) return st;
-        loss = pool_->combine_train(grad_, params_, n, batch_correct);
+        loss = pool_->batch_loss(n, batch_correct);
       } else {
         if (auto st = run(train_, n); !st.ok()) return st;
         loss = train_.template get<0>().item();
@@ -169,7 +166,12 @@ class trainer {
             "learning rate is too high (training diverged)", loss, epoch, batches + 1));
       loss_sum += loss * double(n);
       correct += pool_ ? batch_correct : count_correct(train_.template get<parameter_count + 1>(), y_.data(), n);
-      apply_gradients(std::make_index_sequence<parameter_count>{});
+      if (pool_) {
+        std::visit([](auto& o) { o.begin_step(); }, opt_);
+        pool_->update(opt_, params_, n);  // combine the shards' gradients and step, split by parameter range
+      } else {
+        apply_gradients(std::make_index_sequence<parameter_count>{});
+      }
       done += n;
       ++batches;
       if (on_batch) on_batch(batches, done, loss_sum / double(done));
@@ -373,26 +375,26 @@ class trainer {
     std::visit(
         [&](auto& o) {
           o.begin_step();
-          if (pool_) {
-            (o.update(params_[int(I)], std::span<const T>(grad_.data() + params_.offset(int(I)), params_.size(int(I))),
-                      params_.offset(int(I))), ...);
-          } else {
-            (o.update(params_[int(I)], train_.template get<I + 1>().span(), params_.offset(int(I))), ...);
-          }
+          (o.update(params_[int(I)], train_.template get<I + 1>().span(), params_.offset(int(I))), ...);
         },
         opt_);
   }
 
-  enum class job_kind { train, evaluate };
+  enum class job_kind { train, evaluate, update };
+  using optimizer = std::variant<adam<T>, sgd<T>>;
 
   // Data-parallel shards: `threads` compiled program pairs, shard 0 run by the calling thread and
-  // shard s > 0 by worker thread s, started once and joined by the destructor. One step is one
-  // generation: the caller publishes the job under the mutex and bumps the generation, each worker
-  // runs its shard and decrements `pending`; the caller waits for 0. No allocation per step.
-  // Held by unique_ptr so that the trainer stays movable (the workers never see the trainer).
+  // shard s > 0 by worker thread s, started once and joined by the destructor. A training step is
+  // two jobs: the shards' forward and backward passes (rows split), then the combine of their
+  // gradients and the optimiser update (each parameter's range split, so every element is computed
+  // exactly as one thread would). A job is one generation: the caller publishes it under the mutex
+  // and bumps the generation, each worker does its part and decrements `pending`; the caller does
+  // part 0 and waits for 0. No allocation per step. Held by unique_ptr so that the trainer stays
+  // movable (the workers never see the trainer).
   class shard_pool {
    public:
-    explicit shard_pool(int threads) : shards_(static_cast<std::size_t>(threads)) {
+    shard_pool(int threads, std::size_t parameter_values)
+        : shards_(static_cast<std::size_t>(threads)), grad_(parameter_values, T(0)) {
       threads_.reserve(shards_.size() - 1);
       for (std::size_t s = 1; s < shards_.size(); ++s) threads_.emplace_back([this, s] { work(s); });
     }
@@ -420,31 +422,26 @@ class trainer {
         sh.y = y + row;
         row += sh.rows;
       }
-      {
-        std::lock_guard lock(mutex_);
-        kind_ = kind;
-        params_ = &params;
-        pending_ = k - 1;
-        ++generation_;
-      }
-      work_cv_.notify_all();
-      run_shard(0);
-      {
-        std::unique_lock lock(mutex_);
-        done_cv_.wait(lock, [&] { return pending_ == 0; });
-      }
+      params_ = &params;
+      dispatch(kind);
       for (auto& sh : shards_)
         if (!sh.status.ok()) return sh.status;
       return absl::OkStatus();
     }
 
-    /// After run(train): grad = sum over shards of (rows_s / n) * grad_s, in shard order, into
-    /// `grad` (the parameter store's layout); returns the batch's mean loss and adds its correct
-    /// predictions to `correct`.
-    double combine_train(std::vector<T>& grad, const parameter_store<Model>& layout, std::size_t n,
-                         std::size_t& correct) {
+    /// After run(train), with the optimiser's begin_step() done: for every parameter element,
+    /// grad = sum over shards of (rows_s / n) * grad_s in shard order, then the optimiser's update,
+    /// each thread taking one contiguous part of every parameter.
+    void update(optimizer& opt, parameter_store<Model>& params, std::size_t n) {
+      opt_ = &opt;
+      update_params_ = &params;
+      n_ = n;
+      dispatch(job_kind::update);
+    }
+
+    /// After run(train): the batch's mean loss; adds its correct predictions to `correct`.
+    double batch_loss(std::size_t n, std::size_t& correct) const {
       double loss = 0;
-      combine_gradients(grad, layout, n, std::make_index_sequence<parameter_count>{});
       for (const auto& sh : shards_) {
         if (sh.rows == 0) continue;
         loss += sh.loss * double(sh.rows);
@@ -476,27 +473,56 @@ class trainer {
       std::size_t correct = 0;
     };
 
-    template <std::size_t... I>
-    void combine_gradients(std::vector<T>& grad, const parameter_store<Model>& layout, std::size_t n,
-                           std::index_sequence<I...>) {
-      (combine_one<I>(grad, layout, n), ...);
+    // Publishes the job (fields set by the caller before this), does part 0, waits for the rest.
+    void dispatch(job_kind kind) {
+      {
+        std::lock_guard lock(mutex_);
+        kind_ = kind;
+        pending_ = shards_.size() - 1;
+        ++generation_;
+      }
+      work_cv_.notify_all();
+      run_part(0);
+      std::unique_lock lock(mutex_);
+      done_cv_.wait(lock, [&] { return pending_ == 0; });
     }
-    template <std::size_t I>
-    void combine_one(std::vector<T>& grad, const parameter_store<Model>& layout, std::size_t n) {
-      T* out = grad.data() + layout.offset(int(I));
-      const std::size_t size = layout.size(int(I));
+
+    void run_part(std::size_t s) {
+      if (kind_ == job_kind::update) {
+        update_part(s, std::make_index_sequence<parameter_count>{});
+      } else {
+        run_shard(s);
+      }
+    }
+
+    // Part s of [0, size): boundaries on multiples of 16 elements (whole vectors for the loops).
+    std::pair<std::size_t, std::size_t> part_of(std::size_t size, std::size_t s) const {
+      const std::size_t k = shards_.size(), blocks = (size + 15) / 16;
+      const std::size_t b = std::min(size, blocks * s / k * 16), e = std::min(size, blocks * (s + 1) / k * 16);
+      return {b, e};
+    }
+
+    template <std::size_t... I> void update_part(std::size_t s, std::index_sequence<I...>) {
+      std::visit([&](auto& o) { (update_one<I>(o, s), ...); }, *opt_);
+    }
+    template <std::size_t I, class Opt> void update_one(Opt& o, std::size_t s) {
+      const auto [b, e] = part_of(update_params_->size(int(I)), s);
+      if (b >= e) return;
+      const std::size_t off = update_params_->offset(int(I));
+      T* out = grad_.data() + off;
       bool first = true;
       for (auto& sh : shards_) {
         if (sh.rows == 0) continue;
-        const T w = static_cast<T>(double(sh.rows) / double(n));
+        const T w = static_cast<T>(double(sh.rows) / double(n_));
         const T* g = sh.train.template get<I + 1>().span().data();
         if (first) {
-          for (std::size_t k = 0; k < size; ++k) out[k] = w * g[k];
+          for (std::size_t k = b; k < e; ++k) out[k] = w * g[k];
           first = false;
         } else {
-          for (std::size_t k = 0; k < size; ++k) out[k] += w * g[k];
+          for (std::size_t k = b; k < e; ++k) out[k] += w * g[k];
         }
       }
+      o.update((*update_params_)[int(I)].subspan(b, e - b), std::span<const T>(out + b, e - b), off + b);
     }
 
     void run_shard(std::size_t s) {
@@ -525,7 +551,7 @@ class trainer {
           if (stop_) return;
           seen = generation_;
         }
-        run_shard(s);
+        run_part(s);
         bool last = false;
         {
           std::lock_guard lock(mutex_);
@@ -542,8 +568,14 @@ class trainer {
     std::uint64_t generation_ = 0;  // guarded by mutex_
     std::size_t pending_ = 0;       // guarded by mutex_
     bool stop_ = false;             // guarded by mutex_
-    job_kind kind_ = job_kind::train;                 // published under mutex_ with generation_
-    const parameter_store<Model>* params_ = nullptr;  // published under mutex_ with generation_
+    job_kind kind_ = job_kind::train;  // written under mutex_ with generation_
+    // The job: set by the caller before dispatch(), read by the workers after they see the new
+    // generation (the mutex orders them).
+    const parameter_store<Model>* params_ = nullptr;
+    optimizer* opt_ = nullptr;
+    parameter_store<Model>* update_params_ = nullptr;
+    std::size_t n_ = 0;
+    std::vector<T> grad_;  // the combined gradient (the parameter store's layout)
   };
 
   train_options options_;
@@ -554,7 +586,6 @@ class trainer {
   std::vector<T> x_;
   std::vector<int> y_;
   std::vector<std::uint32_t> order_;
-  std::vector<T> grad_;               // threads > 1: the combined gradient (the parameter store's layout)
   std::unique_ptr<shard_pool> pool_;  // threads > 1 only; declared last: joined before the rest goes
 };
 
