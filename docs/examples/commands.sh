@@ -19,6 +19,11 @@ training_running_it() {
   build/src/tools/ctgrad-train --activation=relu,sigmoid,tanh,gelu,silu --epochs=10 --checkpoint=run
 }
 
+training_threads() {
+  build/src/tools/ctgrad-train --threads=2 --checkpoint=run2   # 2 row shards per batch
+  build/src/tools/ctgrad-train --threads=2 --checkpoint=run2 --resume
+}
+
 training_the_data() {
   sudo apt-get install dataset-fashion-mnist
   ls /usr/share/datasets/fashion-mnist/

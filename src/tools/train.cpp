@@ -23,6 +23,10 @@ ABSL_FLAG(std::vector<std::string>, activation, (std::vector<std::string>{"relu"
           "message for the list).");
 ABSL_FLAG(int, epochs, 5, "Passes over the training data.");
 ABSL_FLAG(int, batch, 32, "Mini-batch size (Keras's default 32).");
+ABSL_FLAG(int, threads, 1,
+          "Threads per training step: each batch is split into this many row shards run in parallel and "
+          "combined in a fixed order (reproducible for a given count; other counts differ by rounding). "
+          "A checkpoint resumes only with the count it was written with.");
 ABSL_FLAG(int, hidden, 128, "Hidden layer width. Shapes are compile-time: only sizes compiled into this build "
                             "(Meson option train_hidden) are accepted.");
 ABSL_FLAG(std::string, optimizer, "adam", "adam (Keras defaults: beta1 0.9, beta2 0.999, eps 1e-7) or sgd (momentum).");
@@ -104,6 +108,7 @@ int main(int argc, char** argv) {
   cfg.train.learning_rate = absl::GetFlag(FLAGS_lr);
   cfg.train.momentum = absl::GetFlag(FLAGS_momentum);
   cfg.train.seed = absl::GetFlag(FLAGS_seed);
+  cfg.train.threads = absl::GetFlag(FLAGS_threads);
   cfg.resume = absl::GetFlag(FLAGS_resume);
   cfg.quiet = absl::GetFlag(FLAGS_quiet);
   const std::string opt = absl::GetFlag(FLAGS_optimizer);
@@ -117,6 +122,9 @@ int main(int argc, char** argv) {
   if (cfg.epochs < 1) return usage_error(absl::InvalidArgumentError(absl::StrFormat("--epochs=%d: must be >= 1", cfg.epochs)));
   const int limit = absl::GetFlag(FLAGS_limit);
   if (limit < 0) return usage_error(absl::InvalidArgumentError(absl::StrFormat("--limit=%d: must be >= 0", limit)));
+  if (cfg.train.threads < 1 || cfg.train.threads > ctgrad::nn::max_train_threads)
+    return usage_error(absl::InvalidArgumentError(absl::StrFormat(
+        "--threads=%d: must be in [1, %d]", cfg.train.threads, ctgrad::nn::max_train_threads)));
   if (auto st = ctgrad::nn::validate(cfg.train); !st.ok())
     return usage_error(absl::InvalidArgumentError(absl::StrCat("--batch/--lr/--momentum: ", st.message())));
   if (cfg.resume && absl::GetFlag(FLAGS_checkpoint).empty())
@@ -139,10 +147,11 @@ int main(int argc, char** argv) {
     if (!absl::GetFlag(FLAGS_checkpoint).empty())
       c.checkpoint = absl::StrFormat("%s.%s.ckpt", absl::GetFlag(FLAGS_checkpoint), m->activation);
     if (!cfg.quiet)
-      std::printf("\n== %s: MLP 784-%d-10, %s%s, batch %d, %d epochs, seed %llu ==\n", std::string(m->activation).c_str(),
+      std::printf("\n== %s: MLP 784-%d-10, %s%s, batch %d, %d epochs, seed %llu%s ==\n", std::string(m->activation).c_str(),
                   m->hidden, opt.c_str(),
                   cfg.train.learning_rate > 0 ? absl::StrFormat(" lr %g", cfg.train.learning_rate).c_str() : "",
-                  cfg.train.batch, cfg.epochs, static_cast<unsigned long long>(cfg.train.seed));
+                  cfg.train.batch, cfg.epochs, static_cast<unsigned long long>(cfg.train.seed),
+                  cfg.train.threads > 1 ? absl::StrFormat(", %d threads", cfg.train.threads).c_str() : "");
     std::fflush(stdout);
     auto r = m->run(*train, *test, c);
     if (!r.ok()) return fail(r.status());

@@ -4,9 +4,13 @@
 // backward pass, with ctgrad::kernel::gemm or (when found) OpenBLAS cblas_sgemm for the products.
 // Counters: allocs/step = heap allocations per step after the first (W7, must be 0), and on the
 // ctgrad row the ratios ctgrad / hand-written (CPU time, same run).
+// Thread scaling (issue 7): nn::trainer's step with threads = 1 and threads = 2, timed by wall clock
+// (CPU time adds both threads up) over epochs of 64 batches of 32; the threads = 2 row reports
+// speedup_1_to_2 = wall time per step with 1 thread / with 2 threads, measured in the same run.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <ctime>
@@ -21,6 +25,7 @@
 #include "ctgrad/eval/gemm.hpp"
 #include "ctgrad/nn/mlp.hpp"
 #include "ctgrad/nn/optim.hpp"
+#include "ctgrad/nn/trainer.hpp"
 
 #if defined(CTGRAD_BENCH_HAVE_OPENBLAS)
 #include <cblas.h>
@@ -155,6 +160,49 @@ template <class Gemm> struct hand_step {
   std::span<const float> gradient(int i) const { return grads[i]; }
 };
 
+// ---- nn::trainer, threads = 1 and 2: whole epochs of `trainer_batches` steps ---------------------
+constexpr std::size_t trainer_batches = 64;
+struct trainer_data {
+  std::vector<float> x = std::vector<float>(trainer_batches * batch * in);
+  std::vector<std::int32_t> y = std::vector<std::int32_t>(trainer_batches * batch);
+  trainer_data() {
+    std::mt19937 rng(5);
+    std::uniform_real_distribution<float> u(0.0f, 1.0f);
+    for (auto& v : x) v = u(rng);
+    for (auto& v : y) v = std::int32_t(rng() % out);
+  }
+  ctgrad::nn::dataset_view view() const { return {x, y, y.size(), in}; }
+};
+double trainer_1thread_s = 0;  // wall seconds per step of the last threads = 1 run
+
+void bm_trainer(benchmark::State& state) {
+  const int threads = int(state.range(0));
+  const trainer_data d;
+  ctgrad::nn::trainer<model> t({.batch = int(batch), .seed = 42, .threads = threads});
+  // Allocations per step: counted from the end of the first batch to the end of the last (the
+  // epoch's shuffle allocates once, in std::seed_seq, before the first batch).
+  long after_first = 0, after_last = 0;
+  int epoch = 1;
+  if (!t.train_epoch(d.view(), epoch++, [&](std::size_t b, std::size_t, double) {
+         (b == 1 ? after_first : after_last) = ctgrad_bench::heap_allocations.load();
+       }).ok()) {
+    state.SkipWithError("train_epoch failed");
+    return;
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  for (auto _ : state) {
+    auto m = t.train_epoch(d.view(), epoch++);
+    benchmark::DoNotOptimize(m);
+  }
+  const double per = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() /
+                     double(state.iterations()) / double(trainer_batches);
+  state.counters["allocs/step"] = double(after_last - after_first) / double(trainer_batches - 1);
+  state.counters["us/step"] = per * 1e6;
+  state.counters["threads"] = threads;
+  if (threads == 1) trainer_1thread_s = per;
+  else if (trainer_1thread_s > 0) state.counters["speedup_1_to_2"] = trainer_1thread_s / per;
+}
+
 // ---- the benchmarks ----------------------------------------------------------------------------
 double hand_ctgrad_gemm_s = 0, hand_blas_s = 0;  // CPU seconds per step of the last hand-written runs
 
@@ -226,6 +274,9 @@ int main(int argc, char** argv) {
   std::fprintf(stderr, "W3: OpenBLAS not found at configure time; the hand-written + cblas_sgemm row is skipped\n");
 #endif
   benchmark::RegisterBenchmark("W3/ctgrad", bm_step<ctgrad_step>, nullptr)->Unit(benchmark::kMicrosecond);
+  // Threads = 1 first so that the threads = 2 row reports the ratio; wall time (UseRealTime).
+  benchmark::RegisterBenchmark("W3/trainer_epoch64", bm_trainer)->Arg(1)->Arg(2)->ArgName("threads")
+      ->UseRealTime()->Unit(benchmark::kMillisecond);
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();

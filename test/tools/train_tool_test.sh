@@ -2,7 +2,8 @@
 # End-to-end test of ctgrad-train: --help, bad flags and data as clear errors (exit 2 / 1, message
 # naming the problem), a short real run (2,000 Fashion-MNIST images, relu and sigmoid) with its
 # history, figure data and checkpoints, and --resume continuing a run exactly (the resumed 3-epoch
-# history equals an uninterrupted 3-epoch run's, timings aside), also after a SIGKILL mid-epoch.
+# history equals an uninterrupted 3-epoch run's, timings aside), also after a SIGKILL mid-epoch
+# (with --threads=2), and a checkpoint is refused with another --threads.
 set -uo pipefail
 train=$(realpath "$1")
 work=$(mktemp -d)
@@ -18,7 +19,7 @@ expect_error() {  # expect_error <exit code> <text in stderr> <args...>
 }
 
 "$train" --help > help.txt 2>&1
-for flag in --activation --epochs --batch --hidden --optimizer --lr --seed --data_dir --limit \
+for flag in --activation --epochs --batch --threads --hidden --optimizer --lr --seed --data_dir --limit \
             --history_csv --plot --checkpoint --resume; do
   grep -qF -- "$flag" help.txt || fail "--help does not explain $flag"
 done
@@ -29,6 +30,8 @@ expect_error 2 "--hidden=77 is not compiled into this build" --hidden=77
 expect_error 2 "relu/128" --activation=softsign
 expect_error 2 "--resume needs --checkpoint" --resume
 expect_error 2 "batch size must be >= 1" --batch=0
+expect_error 2 "--threads=0: must be in [1, 256]" --threads=0
+expect_error 2 "--threads=-2: must be in [1, 256]" --threads=-2
 expect_error 2 "unexpected argument 'extra'" extra
 expect_error 1 "dataset-fashion-mnist" --data_dir="$work/no-such-dir"
 mkdir bad && head -c 100 /dev/urandom > bad/train-images-idx3-ubyte
@@ -60,7 +63,8 @@ diff <(strip straight.csv) <(strip resumed.csv) > /dev/null || { fail "resumed h
 # Killed run: SIGKILL in the middle of epoch 2 (the epoch-1 checkpoint exists), then --resume: the
 # history equals an uninterrupted run's (checkpoints are written to a temporary file and renamed, so
 # a kill never leaves a half-written one).
-big=(--limit=20000 --activation=relu --seed=7 --plot=)
+# With --threads=2: the data-parallel steps resume exactly too.
+big=(--limit=20000 --activation=relu --seed=7 --threads=2 --plot=)
 "$train" "${big[@]}" --quiet --epochs=3 --history_csv=big_straight.csv > big_straight.txt 2>&1 \
   || { fail "3-epoch run on 20,000 images failed"; cat big_straight.txt; }
 "$train" "${big[@]}" --epochs=3 --checkpoint=kill --history_csv= > killed.txt 2>&1 &
@@ -87,6 +91,10 @@ expect_error 1 "ck.relu.ckpt" "${common[@]}" --epochs=3 --checkpoint=ck --resume
 "$train" --limit=500 --activation=relu --quiet --epochs=1 --checkpoint=other --plot= --history_csv= > /dev/null 2>&1
 expect_error 1 "checkpoint seed is '1' but this run has '5'" --limit=500 --activation=relu --quiet --epochs=2 \
   --checkpoint=other --resume --seed=5
+"$train" --limit=500 --activation=relu --quiet --epochs=1 --threads=2 --checkpoint=two --plot= --history_csv= \
+  > /dev/null 2>&1 || fail "--threads=2 run failed"
+expect_error 1 "checkpoint threads is '2' but this run has '1'" --limit=500 --activation=relu --quiet --epochs=2 \
+  --checkpoint=two --resume --threads=1
 
 echo "$failures failure(s)"
 [ "$failures" -eq 0 ]

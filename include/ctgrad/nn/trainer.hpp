@@ -1,6 +1,7 @@
 // ctgrad/nn/trainer.hpp — mini-batch training of a ctgrad::nn::mlp classifier: shuffled batches, one
 // compiled program for the loss, every gradient and the logits, Adam or SGD, evaluation, and
-// checkpoints (parameters + optimiser state) that resume a run exactly.
+// checkpoints (parameters + optimiser state) that resume a run exactly. With options.threads > 1,
+// data-parallel steps: each batch is split into row shards run on persistent worker threads.
 // Not a framework: one model type, one loss (sparse categorical cross-entropy), data in memory.
 #pragma once
 
@@ -8,12 +9,16 @@
 #include <cstddef>
 #include <cstdint>
 #include <cmath>
+#include <condition_variable>
 #include <functional>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <numeric>
 #include <random>
 #include <span>
 #include <string>
+#include <thread>
 #include <tuple>
 #include <utility>
 #include <variant>
@@ -49,17 +54,28 @@ struct metrics {
 enum class optimizer_kind { adam, sgd };
 
 /// How to train. learning_rate 0 means the optimiser's default (Adam 1e-3, SGD 0.01).
+/// threads > 1 splits every batch into `threads` contiguous row shards evaluated in parallel and
+/// combined in shard order: a run is bit-for-bit reproducible for a given `threads`, and runs with
+/// different thread counts differ by floating-point rounding (the gradient sums are ordered
+/// differently).
 struct train_options {
   int batch = 32;
   optimizer_kind optimizer = optimizer_kind::adam;
   double learning_rate = 0;
   double momentum = 0.9;  ///< SGD only
   std::uint64_t seed = 42;
+  int threads = 1;  ///< worker threads per step (the calling thread is one of them)
 };
+
+/// The most threads a trainer accepts (a sanity bound, far above any useful count).
+inline constexpr int max_train_threads = 256;
 
 /// InvalidArgument naming the bad option, or OK.
 inline absl::Status validate(const train_options& o) {
   if (o.batch < 1) return absl::InvalidArgumentError(absl::StrFormat("batch size must be >= 1, got %d", o.batch));
+  if (o.threads < 1 || o.threads > max_train_threads)
+    return absl::InvalidArgumentError(
+        absl::StrFormat("threads must be in [1, %d], got %d", max_train_threads, o.threads));
   if (o.learning_rate < 0 || !std::isfinite(o.learning_rate))
     return absl::InvalidArgumentError(absl::StrFormat("learning rate must be > 0 (or 0 for the default), got %g", o.learning_rate));
   if (o.optimizer == optimizer_kind::sgd && !(o.momentum >= 0 && o.momentum < 1))
@@ -73,7 +89,11 @@ using batch_callback = std::function<void(std::size_t, std::size_t, double)>;
 /// Trains a Model (an mlp<Act, float, ...>) on a classification dataset. The training program is
 /// compile(Model::gradients(), Model::logits()): one fused evaluation gives the loss, every
 /// parameter gradient and the logits (for the running accuracy). After the first batch a step
-/// allocates nothing. Not thread-safe; use one trainer per thread.
+/// allocates nothing. With options.threads = T > 1 the trainer starts T - 1 worker threads once
+/// (joined by the destructor), each with its own compiled programs; every batch is split into T
+/// contiguous row shards (the calling thread runs shard 0), and the loss, gradients and accuracy
+/// counts are combined in shard order, weighted by shard rows, before one optimiser step.
+/// A trainer is movable; it is not thread-safe itself (call it from one thread at a time).
 template <class Model>
 class trainer {
  public:
@@ -81,9 +101,12 @@ class trainer {
   static constexpr int parameter_count = Model::parameter_count;
 
   /// A trainer with parameters initialised from options.seed (Glorot-uniform, zero biases).
+  /// options.threads is clamped to [1, max_train_threads] (validate() reports it as an error).
   explicit trainer(train_options options) : options_(options) {
+    options_.threads = std::clamp(options_.threads, 1, max_train_threads);
     params_.initialize(options_.seed);
     const std::size_t n = params_.flat().size();
+    if (options_.threads > 1) pool_ = std::make_unique<shard_pool>(options_.threads, n);
     if (options_.optimizer == optimizer_kind::adam) {
       adam_options a;
       if (options_.learning_rate > 0) a.learning_rate = options_.learning_rate;
@@ -128,15 +151,27 @@ class trainer {
         std::copy_n(data.images.data() + src * data.features, data.features, x_.data() + r * data.features);
         y_[r] = data.labels[src];
       }
-      if (auto st = run(train_, n); !st.ok()) return st;
-      const double loss = train_.template get<0>().item();
+      double loss = 0;
+      std::size_t batch_correct = 0;
+      if (pool_) {
+        if (auto st = pool_->run(job_kind::train, params_, x_.data(), y_.data(), n); !st.ok()) return st;
+        loss = pool_->batch_loss(n, batch_correct);
+      } else {
+        if (auto st = run(train_, n); !st.ok()) return st;
+        loss = train_.template get<0>().item();
+      }
       if (!std::isfinite(loss))
         return absl::FailedPreconditionError(absl::StrFormat(
             "the training loss is %g at epoch %d, batch %d: the data holds NaN or infinite values, or the "
             "learning rate is too high (training diverged)", loss, epoch, batches + 1));
       loss_sum += loss * double(n);
-      correct += count_correct(train_.template get<parameter_count + 1>(), n);
-      apply_gradients(std::make_index_sequence<parameter_count>{});
+      correct += pool_ ? batch_correct : count_correct(train_.template get<parameter_count + 1>(), y_.data(), n);
+      if (pool_) {
+        std::visit([](auto& o) { o.begin_step(); }, opt_);
+        pool_->update(opt_, params_, n);  // combine the shards' gradients and step, split by parameter range
+      } else {
+        apply_gradients(std::make_index_sequence<parameter_count>{});
+      }
       done += n;
       ++batches;
       if (on_batch) on_batch(batches, done, loss_sum / double(done));
@@ -145,9 +180,23 @@ class trainer {
   }
 
   /// Mean loss and accuracy over `data`, in batches of `batch` (the parameters are not changed).
+  /// With options.threads > 1 each batch is split into row shards like a training batch.
   absl::StatusOr<metrics> evaluate(const dataset_view& data, std::size_t batch = 1000) {
     if (auto st = check(data, "evaluation"); !st.ok()) return st;
     batch = std::max<std::size_t>(1, batch);
+    if (pool_) {
+      double loss_sum = 0;
+      std::size_t correct = 0;
+      for (std::size_t start = 0; start < data.count; start += batch) {
+        const std::size_t n = std::min(batch, data.count - start);
+        if (auto st = pool_->run(job_kind::evaluate, params_, data.images.data() + start * data.features,
+                                 data.labels.data() + start, n);
+            !st.ok())
+          return st;
+        loss_sum += pool_->combine_evaluate(correct);
+      }
+      return metrics{loss_sum / double(data.count), double(correct) / double(data.count)};
+    }
     x_.resize(std::max(x_.size(), batch * data.features));
     y_.resize(std::max(y_.size(), batch));
     double loss_sum = 0;
@@ -158,7 +207,7 @@ class trainer {
       std::copy_n(data.labels.data() + start, n, y_.data());
       if (auto st = run(eval_, n); !st.ok()) return st;
       loss_sum += eval_.template get<0>().item() * double(n);
-      correct += count_correct(eval_.template get<1>(), n);
+      correct += count_correct(eval_.template get<1>(), y_.data(), n);
     }
     return metrics{loss_sum / double(data.count), double(correct) / double(data.count)};
   }
@@ -180,6 +229,7 @@ class trainer {
     ck.metadata["epoch"] = absl::StrCat(epochs_done);
     ck.metadata["seed"] = absl::StrCat(options_.seed);
     ck.metadata["batch"] = absl::StrCat(options_.batch);
+    ck.metadata["threads"] = absl::StrCat(options_.threads);
     ck.metadata["optimizer"] = options_.optimizer == optimizer_kind::adam ? "adam" : "sgd";
     ck.metadata["steps"] = absl::StrCat(steps());
     for (int i = 0; i < parameter_count; ++i) {
@@ -201,7 +251,8 @@ class trainer {
   }
 
   /// Restores parameters and optimiser state from `ck`, which must have been written for the same
-  /// model, optimiser, seed and batch size (else FailedPrecondition naming both). Returns the number
+  /// model, optimiser, seed, batch size and thread count (else FailedPrecondition naming both; a
+  /// checkpoint without a thread count was written by a single-threaded trainer). Returns the number
   /// of epochs it had completed.
   absl::StatusOr<int> restore(const io::checkpoint& ck) {
     const auto expect = [&](std::string_view key, const std::string& want) -> absl::Status {
@@ -217,6 +268,13 @@ class trainer {
     if (auto st = expect("optimizer", options_.optimizer == optimizer_kind::adam ? "adam" : "sgd"); !st.ok()) return st;
     if (auto st = expect("seed", absl::StrCat(options_.seed)); !st.ok()) return st;
     if (auto st = expect("batch", absl::StrCat(options_.batch)); !st.ok()) return st;
+    if (ck.metadata.count("threads")) {
+      if (auto st = expect("threads", absl::StrCat(options_.threads)); !st.ok()) return st;
+    } else if (options_.threads != 1) {
+      return absl::FailedPreconditionError(absl::StrFormat(
+          "%s: checkpoint threads is '1' (not recorded) but this run has '%d'; resume with the same settings "
+          "or start a new run", ck.source, options_.threads));
+    }
     int epoch = 0;
     std::int64_t step_count = 0;
     auto e = io::get_metadata(ck, "epoch");
@@ -292,14 +350,25 @@ class trainer {
         params_.bindings());
   }
 
-  std::size_t count_correct(tensor_view<const T> logits, std::size_t n) const {
+  static std::size_t count_correct(tensor_view<const T> logits, const int* labels, std::size_t n) {
     std::size_t correct = 0;
     for (std::size_t r = 0; r < n; ++r) {
       const T* row = logits.data + r * logits.cols;
       const auto best = std::max_element(row, row + logits.cols) - row;
-      correct += best == y_[r];
+      correct += best == labels[r];
     }
     return correct;
+  }
+
+  template <class Program>
+  static absl::Status run_program(Program& prog, const parameter_store<Model>& params, const T* x, const int* y,
+                                  std::size_t n) {
+    return std::apply(
+        [&](const auto&... b) {
+          return prog.run(typename Model::input{} = std::span<const T>(x, n * Model::inputs),
+                          typename Model::labels{} = std::span<const int>(y, n), b...);
+        },
+        params.bindings());
   }
 
   template <std::size_t... I> void apply_gradients(std::index_sequence<I...>) {
@@ -311,6 +380,204 @@ class trainer {
         opt_);
   }
 
+  enum class job_kind { train, evaluate, update };
+  using optimizer = std::variant<adam<T>, sgd<T>>;
+
+  // Data-parallel shards: `threads` compiled program pairs, shard 0 run by the calling thread and
+  // shard s > 0 by worker thread s, started once and joined by the destructor. A training step is
+  // two jobs: the shards' forward and backward passes (rows split), then the combine of their
+  // gradients and the optimiser update (each parameter's range split, so every element is computed
+  // exactly as one thread would). A job is one generation: the caller publishes it under the mutex
+  // and bumps the generation, each worker does its part and decrements `pending`; the caller does
+  // part 0 and waits for 0. No allocation per step. Held by unique_ptr so that the trainer stays
+  // movable (the workers never see the trainer).
+  class shard_pool {
+   public:
+    shard_pool(int threads, std::size_t parameter_values)
+        : shards_(static_cast<std::size_t>(threads)), grad_(parameter_values, T(0)) {
+      threads_.reserve(shards_.size() - 1);
+      for (std::size_t s = 1; s < shards_.size(); ++s) threads_.emplace_back([this, s] { work(s); });
+    }
+    shard_pool(const shard_pool&) = delete;
+    shard_pool& operator=(const shard_pool&) = delete;
+    ~shard_pool() {
+      {
+        std::lock_guard lock(mutex_);
+        stop_ = true;
+      }
+      work_cv_.notify_all();
+      for (auto& t : threads_) t.join();
+    }
+
+    /// Runs `kind` on rows [0, n) of x and y, split into contiguous shards of near-equal size (the
+    /// first n % threads shards one row longer; shards past n are empty and skipped). Returns the
+    /// first shard's error, in shard order.
+    absl::Status run(job_kind kind, const parameter_store<Model>& params, const T* x, const int* y, std::size_t n) {
+      const std::size_t k = shards_.size(), base = n / k, extra = n % k;
+      std::size_t row = 0;
+      for (std::size_t s = 0; s < k; ++s) {
+        shard& sh = shards_[s];
+        sh.rows = base + (s < extra ? 1 : 0);
+        sh.x = x + row * std::size_t(Model::inputs);
+        sh.y = y + row;
+        row += sh.rows;
+      }
+      params_ = &params;
+      dispatch(kind);
+      for (auto& sh : shards_)
+        if (!sh.status.ok()) return sh.status;
+      return absl::OkStatus();
+    }
+
+    /// After run(train), with the optimiser's begin_step() done: for every parameter element,
+    /// grad = sum over shards of (rows_s / n) * grad_s in shard order, then the optimiser's update,
+    /// each thread taking one contiguous part of every parameter.
+    void update(optimizer& opt, parameter_store<Model>& params, std::size_t n) {
+      opt_ = &opt;
+      update_params_ = &params;
+      n_ = n;
+      dispatch(job_kind::update);
+    }
+
+    /// After run(train): the batch's mean loss; adds its correct predictions to `correct`.
+    double batch_loss(std::size_t n, std::size_t& correct) const {
+      double loss = 0;
+      for (const auto& sh : shards_) {
+        if (sh.rows == 0) continue;
+        loss += sh.loss * double(sh.rows);
+        correct += sh.correct;
+      }
+      return loss / double(n);
+    }
+
+    /// After run(evaluate): the batch's loss summed over its rows; adds its correct predictions.
+    double combine_evaluate(std::size_t& correct) const {
+      double loss_sum = 0;
+      for (const auto& sh : shards_) {
+        if (sh.rows == 0) continue;
+        loss_sum += sh.loss * double(sh.rows);
+        correct += sh.correct;
+      }
+      return loss_sum;
+    }
+
+   private:
+    struct shard {
+      train_program train = compile(Model::gradients(), Model::logits());
+      eval_program eval = compile(Model::loss(), Model::logits());
+      const T* x = nullptr;
+      const int* y = nullptr;
+      std::size_t rows = 0;
+      absl::Status status;
+      double loss = 0;
+      std::size_t correct = 0;
+    };
+
+    // Publishes the job (fields set by the caller before this), does part 0, waits for the rest.
+    void dispatch(job_kind kind) {
+      {
+        std::lock_guard lock(mutex_);
+        kind_ = kind;
+        pending_ = shards_.size() - 1;
+        ++generation_;
+      }
+      work_cv_.notify_all();
+      run_part(0);
+      std::unique_lock lock(mutex_);
+      done_cv_.wait(lock, [&] { return pending_ == 0; });
+    }
+
+    void run_part(std::size_t s) {
+      if (kind_ == job_kind::update) {
+        update_part(s, std::make_index_sequence<parameter_count>{});
+      } else {
+        run_shard(s);
+      }
+    }
+
+    // Part s of [0, size): boundaries on multiples of 16 elements (whole vectors for the loops).
+    std::pair<std::size_t, std::size_t> part_of(std::size_t size, std::size_t s) const {
+      const std::size_t k = shards_.size(), blocks = (size + 15) / 16;
+      const std::size_t b = std::min(size, blocks * s / k * 16), e = std::min(size, blocks * (s + 1) / k * 16);
+      return {b, e};
+    }
+
+    template <std::size_t... I> void update_part(std::size_t s, std::index_sequence<I...>) {
+      std::visit([&](auto& o) { (update_one<I>(o, s), ...); }, *opt_);
+    }
+    template <std::size_t I, class Opt> void update_one(Opt& o, std::size_t s) {
+      const auto [b, e] = part_of(update_params_->size(int(I)), s);
+      if (b >= e) return;
+      const std::size_t off = update_params_->offset(int(I));
+      T* out = grad_.data() + off;
+      bool first = true;
+      for (auto& sh : shards_) {
+        if (sh.rows == 0) continue;
+        const T w = static_cast<T>(double(sh.rows) / double(n_));
+        const T* g = sh.train.template get<I + 1>().span().data();
+        if (first) {
+          for (std::size_t k = b; k < e; ++k) out[k] = w * g[k];
+          first = false;
+        } else {
+          for (std::size_t k = b; k < e; ++k) out[k] += w * g[k];
+        }
+      }
+      o.update((*update_params_)[int(I)].subspan(b, e - b), std::span<const T>(out + b, e - b), off + b);
+    }
+
+    void run_shard(std::size_t s) {
+      shard& sh = shards_[s];
+      sh.status = absl::OkStatus();
+      if (sh.rows == 0) return;
+      if (kind_ == job_kind::train) {
+        sh.status = run_program(sh.train, *params_, sh.x, sh.y, sh.rows);
+        if (!sh.status.ok()) return;
+        sh.loss = sh.train.template get<0>().item();
+        sh.correct = count_correct(sh.train.template get<parameter_count + 1>(), sh.y, sh.rows);
+      } else {
+        sh.status = run_program(sh.eval, *params_, sh.x, sh.y, sh.rows);
+        if (!sh.status.ok()) return;
+        sh.loss = sh.eval.template get<0>().item();
+        sh.correct = count_correct(sh.eval.template get<1>(), sh.y, sh.rows);
+      }
+    }
+
+    void work(std::size_t s) {
+      std::uint64_t seen = 0;
+      for (;;) {
+        {
+          std::unique_lock lock(mutex_);
+          work_cv_.wait(lock, [&] { return stop_ || generation_ != seen; });
+          if (stop_) return;
+          seen = generation_;
+        }
+        run_part(s);
+        bool last = false;
+        {
+          std::lock_guard lock(mutex_);
+          last = --pending_ == 0;
+        }
+        if (last) done_cv_.notify_one();
+      }
+    }
+
+    std::vector<shard> shards_;
+    std::vector<std::thread> threads_;
+    std::mutex mutex_;
+    std::condition_variable work_cv_, done_cv_;
+    std::uint64_t generation_ = 0;  // guarded by mutex_
+    std::size_t pending_ = 0;       // guarded by mutex_
+    bool stop_ = false;             // guarded by mutex_
+    job_kind kind_ = job_kind::train;  // written under mutex_ with generation_
+    // The job: set by the caller before dispatch(), read by the workers after they see the new
+    // generation (the mutex orders them).
+    const parameter_store<Model>* params_ = nullptr;
+    optimizer* opt_ = nullptr;
+    parameter_store<Model>* update_params_ = nullptr;
+    std::size_t n_ = 0;
+    std::vector<T> grad_;  // the combined gradient (the parameter store's layout)
+  };
+
   train_options options_;
   parameter_store<Model> params_;
   std::variant<adam<T>, sgd<T>> opt_{std::in_place_type<adam<T>>, 0};
@@ -319,6 +586,7 @@ class trainer {
   std::vector<T> x_;
   std::vector<int> y_;
   std::vector<std::uint32_t> order_;
+  std::unique_ptr<shard_pool> pool_;  // threads > 1 only; declared last: joined before the rest goes
 };
 
 }  // namespace ctgrad::nn
