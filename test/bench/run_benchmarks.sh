@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs the whole comparison of issue 7 and writes docs/benchmarks.md: the Google Benchmark programs
-# (W1 fused, W3/W7 train_step, W4 gemm, W5 scalar_grad; 5 repetitions, medians, JSON), PyTorch's W1
-# (test/bench/pytorch_fused.py) when python3-torch is installed, and test/bench/train_vs_pytorch.sh
-# (when ctgrad-train is built). One thread everywhere (OPENBLAS_NUM_THREADS=1, torch 1 thread).
+# (W1 fused, W2 regression, W3/W7 train_step, W4 gemm, W5 scalar_grad; 5 repetitions, medians,
+# JSON), PyTorch's W1 (test/bench/pytorch_fused.py) when python3-torch is installed, and
+# test/bench/train_vs_pytorch.sh (when ctgrad-train is built). One thread everywhere
+# (OPENBLAS_NUM_THREADS=1, torch 1 thread).
 # Usage: test/bench/run_benchmarks.sh [build dir, default build]   (configured with -Dbenchmarks=enabled)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -12,10 +13,10 @@ mkdir -p "$out"
 rm -f "$out"/*.json "$out"/*.txt "$out"/*.md
 export OPENBLAS_NUM_THREADS=1
 
-meson compile -C "$build" -j 1 fused_bench train_step_bench scalar_grad_bench gemm_bench > "$out/build.txt" 2>&1 ||
+meson compile -C "$build" -j 1 fused_bench regression_bench train_step_bench scalar_grad_bench gemm_bench > "$out/build.txt" 2>&1 ||
   { cat "$out/build.txt" >&2; echo "run_benchmarks: building the benchmarks failed" >&2; exit 1; }
 
-for b in fused train_step gemm scalar_grad; do
+for b in fused regression train_step gemm scalar_grad; do
   bin=$build/test/bench/${b}_bench
   echo "== $b" >&2
   "$bin" --benchmark_repetitions=5 --benchmark_report_aggregates_only=true \
