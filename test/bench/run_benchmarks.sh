@@ -35,6 +35,10 @@ echo "== train_vs_pytorch" >&2
 bash "$root/test/bench/train_vs_pytorch.sh" "$build" > "$out/train_vs_pytorch.md" 2> "$out/train_vs_pytorch.stderr.txt" ||
   echo "train_vs_pytorch.sh failed: $(cat "$out/train_vs_pytorch.stderr.txt")" >&2
 
+echo "== compile_cost" >&2
+bash "$root/test/bench/compile_cost.sh" g++ "2 4 8 16" "$build" > "$out/compile_cost.md" 2> "$out/compile_cost.stderr.txt" ||
+  echo "compile_cost.sh failed: $(cat "$out/compile_cost.stderr.txt")" >&2
+
 lscpu > "$out/lscpu.txt"
 /usr/bin/python3 "$root/test/bench/bench_report.py" --results "$out" --build "$build" --out "$root/docs/benchmarks.md"
 echo "wrote $root/docs/benchmarks.md" >&2
