@@ -60,7 +60,6 @@ template <class... Keys, class... Exprs, std::size_t... Is>
 struct adj_map<type_list<Keys...>, type_list<Exprs...>, std::index_sequence<Is...>> : adj_slot<Is, Exprs>... {
   using keys = type_list<Keys...>;
   using exprs = type_list<Exprs...>;
-  static constexpr std::size_t size = sizeof...(Keys);
 
   /// The positions of Key's contributions, in order.
   template <class Key> static constexpr auto positions() {

@@ -42,7 +42,6 @@ struct all_consumer_edges<type_list<Ps...>, Pred> : consumer_edges<Ps, Pred>... 
 template <class N, class Nodes, template <class, std::size_t> class Pred>
 struct any_consumer : std::bool_constant<__is_base_of(tag<N>, all_consumer_edges<Nodes, Pred>)> {};
 
-template <class P, std::size_t I> struct any_edge : std::true_type {};
 template <class P, std::size_t I> struct non_matmul_edge : std::bool_constant<!is_matmul_v<P>> {};
 
 /// The plan of a program whose distinct nodes are Nodes (children first) and outputs Outputs.
