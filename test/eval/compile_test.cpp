@@ -15,43 +15,7 @@
 
 #include "ctgrad/ctgrad.hpp"
 
-// ---- counting heap allocations for the whole test program ------------------------------------
-// (malloc/free based; g++ cannot see that the replaced new and delete match)
-// Not under ThreadSanitizer: its runtime defines operator new and delete itself (a link error with
-// these), so there the allocation test is skipped and the threading test is what runs.
-#if defined(__SANITIZE_THREAD__)
-#define CTGRAD_TEST_COUNTS_ALLOCATIONS 0
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define CTGRAD_TEST_COUNTS_ALLOCATIONS 0
-#endif
-#endif
-#ifndef CTGRAD_TEST_COUNTS_ALLOCATIONS
-#define CTGRAD_TEST_COUNTS_ALLOCATIONS 1
-#endif
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-namespace {
-std::atomic<long> g_allocations{0};
-}
-#if CTGRAD_TEST_COUNTS_ALLOCATIONS
-void* operator new(std::size_t n) {
-  ++g_allocations;
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-void* operator new(std::size_t n, std::align_val_t al) {
-  ++g_allocations;
-  std::size_t a = static_cast<std::size_t>(al);
-  if (void* p = std::aligned_alloc(a, (n + a - 1) / a * a)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-#endif
+#include "support/count_allocations.hpp"  // ctgrad_test::heap_allocations
 
 using namespace ctgrad;
 namespace tt = boost::test_tools;
@@ -94,9 +58,9 @@ BOOST_AUTO_TEST_CASE(runs_after_the_first_make_no_heap_allocation,
   std::vector<float> xv(16 * 20, 0.1f), wv(160, 0.01f), bv(8, 0.0f);
   std::vector<int> yv(16, 3);
   BOOST_TEST_REQUIRE(prog.run(x = xv, W = wv, b = bv, y = yv).ok());
-  const long before = g_allocations.load();
+  const long before = ctgrad_test::heap_allocations.load();
   for (int i = 0; i < 5; ++i) BOOST_TEST_REQUIRE(prog.run(x = xv, W = wv, b = bv, y = yv).ok());
-  BOOST_TEST(g_allocations.load() - before == 0);
+  BOOST_TEST(ctgrad_test::heap_allocations.load() - before == 0);
 }
 
 BOOST_AUTO_TEST_CASE(bad_bindings_are_status_errors_that_name_the_variable) {

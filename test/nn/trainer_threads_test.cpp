@@ -18,35 +18,7 @@
 #include "ctgrad/ctgrad.hpp"
 #include "ctgrad/nn/trainer.hpp"
 
-// ---- counting heap allocations (not under ThreadSanitizer, whose runtime owns operator new) ----
-#if defined(__SANITIZE_THREAD__)
-#define CTGRAD_TEST_COUNTS_ALLOCATIONS 0
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define CTGRAD_TEST_COUNTS_ALLOCATIONS 0
-#endif
-#endif
-#ifndef CTGRAD_TEST_COUNTS_ALLOCATIONS
-#define CTGRAD_TEST_COUNTS_ALLOCATIONS 1
-#endif
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-namespace {
-std::atomic<long> g_allocations{0};
-}
-#if CTGRAD_TEST_COUNTS_ALLOCATIONS
-void* operator new(std::size_t n) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t n) { return ::operator new(n); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-#endif
+#include "support/count_allocations.hpp"  // ctgrad_test::heap_allocations
 
 namespace tt = boost::test_tools;
 using namespace ctgrad;
@@ -205,14 +177,14 @@ BOOST_AUTO_TEST_CASE(steps_after_the_first_make_no_heap_allocation,
     nn::trainer<model> t({.batch = 16, .threads = threads});
     long after_first = -1, after_last = -1;
     auto m = t.train_epoch(data.view(), 1, [&](std::size_t batches, std::size_t, double) {
-      (batches == 1 ? after_first : after_last) = g_allocations.load();
+      (batches == 1 ? after_first : after_last) = ctgrad_test::heap_allocations.load();
     });
     BOOST_TEST_REQUIRE(m.ok());
     BOOST_TEST(after_last - after_first == 0, "threads = " << threads << ": allocations in batches 2-7");
     auto e1 = t.evaluate(data.view(), 40);
-    const long before = g_allocations.load();
+    const long before = ctgrad_test::heap_allocations.load();
     auto e2 = t.evaluate(data.view(), 40);
-    const long allocations = g_allocations.load() - before;
+    const long allocations = ctgrad_test::heap_allocations.load() - before;
     BOOST_TEST_REQUIRE((e1.ok() && e2.ok()));
     BOOST_TEST(allocations == 0, "threads = " << threads << ": allocations in evaluate()");
   }
