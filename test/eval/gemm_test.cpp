@@ -1,6 +1,7 @@
 #define BOOST_TEST_MODULE gemm
 // Tests for ctgrad/eval/gemm.hpp: every transpose case, odd and block-straddling sizes, padded
-// leading dimensions, alpha/beta variants, against a long double reference with a K-scaled bound.
+// leading dimensions, alpha/beta variants, the matrix-vector path (M == 1 or N == 1), against a long
+// double reference with a K-scaled bound (never bit-exact: the two paths sum in different orders).
 #include "ctgrad/eval/gemm.hpp"
 
 #include <boost/mpl/list.hpp>
@@ -151,6 +152,57 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(matches_reference_at_the_mlp_shapes, T, element_ty
                           {trans::no, trans::yes, 32, 784, 128}, {trans::no, trans::yes, 32, 128, 10}};
   for (const shape& s : shapes)
     run_and_check(make_problem<T>(rng, s.ta, s.tb, s.m, s.n, s.k, 0, T(1), T(0), true), "MLP shape");
+}
+
+// Matrix-vector products (N == 1: a column result; M == 1: a row result) take their own path, which
+// reads the matrix in place (a dot product per row, or rows added in turn) instead of packing it.
+// Every combination the interface allows: both transposes, padded leading dimensions (so a strided
+// vector operand and a strided C column), alpha != 1, beta = 0 over NaN, 1 and -1.5, and extents
+// from 1 to several blocks of that path (2048 doubles or 4096 floats along k and along the result).
+struct vector_shape { std::size_t rows, k; };
+constexpr vector_shape vector_shapes[] = {{1, 1},   {1, 150}, {3, 17},  {17, 3},    {17, 1},    {16, 32},
+                                          {33, 31}, {150, 1000}, {1000, 150}, {7, 9001}, {4500, 3}};
+
+template <class T> void check_vector_products(bool column) {
+  std::mt19937_64 rng(column ? 23 : 29);
+  const T alphas[] = {T(1), T(-0.75)};
+  const T betas[] = {T(0), T(1), T(-1.5)};
+  for (const vector_shape& s : vector_shapes)
+    for (trans ta : both)
+      for (trans tb : both)
+        for (std::size_t pad : {std::size_t{0}, std::size_t{3}})
+          for (T alpha : alphas)
+            for (T beta : betas) {
+              const std::size_t m = column ? s.rows : 1, n = column ? 1 : s.rows;
+              run_and_check(make_problem<T>(rng, ta, tb, m, n, s.k, pad, alpha, beta, beta == T(0)),
+                            column ? "matrix times column vector" : "row vector times matrix");
+            }
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(matrix_times_column_vector_matches_reference_in_every_layout, T, element_types) {
+  check_vector_products<T>(true);
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(row_vector_times_matrix_matches_reference_in_every_layout, T, element_types) {
+  check_vector_products<T>(false);
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(matrix_vector_products_are_the_same_on_every_call, T, element_types) {
+  // The summation order is fixed (16 partial sums per dot product, rows added in k order), so
+  // repeated calls agree to the bit; it differs from the blocked path's order, so a column computed
+  // alone may differ in the last bits from the same column inside a wider product.
+  std::mt19937_64 rng(31);
+  for (trans ta : both)
+    for (trans tb : both)
+      for (bool column : {true, false}) {
+        problem<T> p = make_problem<T>(rng, ta, tb, column ? 1000 : 1, column ? 1 : 1000, 150, 1, T(0.5), T(1), false);
+        std::vector<T> first = p.c, second = p.c;
+        ctgrad::kernel::gemm<T>(p.ta, p.tb, p.m, p.n, p.k, p.alpha, p.a.data(), p.lda, p.b.data(), p.ldb, p.beta,
+                                first.data(), p.ldc);
+        ctgrad::kernel::gemm<T>(p.ta, p.tb, p.m, p.n, p.k, p.alpha, p.a.data(), p.lda, p.b.data(), p.ldb, p.beta,
+                                second.data(), p.ldc);
+        BOOST_TEST((first == second));
+      }
 }
 
 BOOST_AUTO_TEST_CASE_TEMPLATE(zero_k_or_zero_alpha_only_scales_c_by_beta, T, element_types) {

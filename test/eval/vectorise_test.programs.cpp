@@ -9,9 +9,12 @@
 //   1 chain_double:  the same in double
 //   2 + 2i:          activation i of activation_list, its value:           compile(activate<F>(x))
 //   3 + 2i:          activation i of activation_list, its derivative:      compile(grad(sum(activate<F>(x)), x))
+//  -1 gemv_float:    kernel::gemm with a vector result (N == 1), the matrix as stored and transposed,
+//  -2 gemv_double:   float and double: the matrix-vector loops of ctgrad/eval/gemm.hpp
 #include <cstddef>
 #include <span>
 #include <type_traits>
+#include <vector>
 
 #include "ctgrad/ctgrad.hpp"
 
@@ -24,7 +27,15 @@ template <class Prog, class B> float first_of_output(Prog& prog, std::size_t out
 
 template <int K> float program(const float* data_f, const double* data_d, std::size_t n) {
   using namespace ctgrad;
-  if constexpr (K == 0 || K == 1) {
+  if constexpr (K < 0) {
+    using T = std::conditional_t<K == -1, float, double>;
+    const T* data = nullptr;
+    if constexpr (K == -1) data = data_f; else data = data_d;
+    std::vector<T> y(n), z(n);  // data as an n x n matrix and as a vector of n: y = A x, z = A^T y
+    kernel::gemm<T>(kernel::trans::no, kernel::trans::no, n, 1, n, T(1), data, n, data, 1, T(0), y.data(), 1);
+    kernel::gemm<T>(kernel::trans::yes, kernel::trans::no, n, 1, n, T(1), data, n, y.data(), 1, T(0), z.data(), 1);
+    return static_cast<float>(z[0]);
+  } else if constexpr (K == 0 || K == 1) {
     using T = std::conditional_t<K == 0, float, double>;
     var<"x", T, shape<dyn>> x;
     const auto loss = sum(sigmoid(x) * tanh(x) + relu(x));

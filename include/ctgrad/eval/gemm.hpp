@@ -27,9 +27,14 @@ enum class trans { no, yes };
 /// Elements of C outside the M x N window are not touched. No heap allocation: packing uses
 /// fixed-size thread-local buffers (192 KiB per thread and element type). No errors are reported:
 /// the caller guarantees the pointers cover the given extents.
+/// A product with N == 1 or M == 1 (a vector result) takes a matrix-vector path that reads the
+/// matrix in place; other shapes take the blocked, packed path. Each path sums in a fixed order, so
+/// equal inputs give equal results on every call, but the two orders differ: a column of C computed
+/// alone (N == 1) may differ in the last bits from the same column of a wider product.
 template <class T>
-void gemm(trans ta, trans tb, std::size_t M, std::size_t N, std::size_t K, T alpha, const T* A,
-          std::size_t lda, const T* B, std::size_t ldb, T beta, T* C, std::size_t ldc) noexcept;
+inline void gemm(trans ta, trans tb, std::size_t M, std::size_t N, std::size_t K, T alpha,
+                 const T* A, std::size_t lda, const T* B, std::size_t ldb, T beta, T* C,
+                 std::size_t ldc) noexcept;
 
 }  // namespace ctgrad::kernel
 
@@ -309,6 +314,144 @@ constexpr double cost(std::size_t m, std::size_t n, std::size_t k, bool vector_o
          (c_contiguous ? 0.0 : double(m) * double(n));
 }
 
+// ---- matrix-vector products (M == 1 or N == 1) -------------------------------------------------
+// y[i] = alpha * sum_k a(i, k) x[k] + beta * y[i] for i < m, k < n, with x[k] at x[k * incx] and
+// y[i] at y[i * incy]. The matrix is read in place, never packed, and the vector is not padded to a
+// micro-tile: rows contiguous along k are dot products with x (gemv_dot); otherwise columns are
+// contiguous, and the stored rows are scaled by x[k] and added in turn (gemv_axpy). The sums go to
+// the thread's packing buffer, `block` of them at a time, and are written once: alpha * sum + beta * y.
+// The summation order is fixed (the same on every run and for any vector width), but it is not the
+// blocked path's: a column computed here can differ in its last bits from the same column of a
+// wider product.
+template <class T> struct gemv_config {
+  static constexpr std::size_t lanes = 16;                 // partial sums of a dot product
+  static constexpr std::size_t block = 16384 / sizeof(T);  // 16 KiB: a block of x, or of the sums
+  static_assert(block <= config<T>::mc * config<T>::kc && block <= config<T>::kc * config<T>::nc,
+                "gemm: the matrix-vector blocks must fit the packing buffers");
+};
+
+// sum_k a[k] x[k] for k < n: 16 partial sums (lane l takes the k = l mod 16 of the whole groups of
+// 16), added in lane order, plus the n mod 16 products of the tail. Independent partial sums let g++
+// vectorise the loop without -ffast-math (no licence to reassociate needed).
+template <class T>
+inline T dot(const T* __restrict a, const T* __restrict x, std::size_t n) noexcept {
+  constexpr std::size_t W = gemv_config<T>::lanes;
+  const std::size_t whole = n / W * W;  // (not k + W <= n: g++ warns of overflow after inlining)
+  T lane[W] = {};
+  for (std::size_t k = 0; k < whole; k += W)
+#pragma GCC unroll 16
+    for (std::size_t l = 0; l < W; ++l) lane[l] += a[k + l] * x[k + l];
+  T tail = 0;  // apart from the lanes: a partial group through lane[] keeps lane[] in memory
+  for (std::size_t k = whole; k < n; ++k) tail += a[k] * x[k];
+  T s = 0;
+  for (std::size_t l = 0; l < W; ++l) s += lane[l];
+  return s + tail;
+}
+
+// sum[i] += x0 a0[i], then x1 a1[i], x2 a2[i], x3 a3[i], for i < n: four steps of gemv_axpy in
+// their order, with a quarter of the loads and stores of sum.
+template <class T>
+inline void axpy4(std::size_t n, T x0, T x1, T x2, T x3, const T* __restrict a0,
+                  const T* __restrict a1, const T* __restrict a2, const T* __restrict a3,
+                  T* __restrict sum) noexcept {
+  for (std::size_t i = 0; i < n; ++i)
+    sum[i] = (((sum[i] + x0 * a0[i]) + x1 * a1[i]) + x2 * a2[i]) + x3 * a3[i];
+}
+template <class T>
+inline void axpy(std::size_t n, T x0, const T* __restrict a0, T* __restrict sum) noexcept {
+  for (std::size_t i = 0; i < n; ++i) sum[i] += x0 * a0[i];
+}
+
+template <class T>
+void write_vector(std::size_t m, T alpha, const T* sum, T beta, T* y, std::size_t incy) noexcept {
+  if (beta == T(0)) {
+    for (std::size_t i = 0; i < m; ++i) y[i * incy] = alpha * sum[i];
+  } else {
+    for (std::size_t i = 0; i < m; ++i) y[i * incy] = alpha * sum[i] + beta * y[i * incy];
+  }
+}
+
+// a(i, k) at a[i * lda + k]: a dot product per row. x is taken in blocks of at most `block` steps
+// (balanced, so no thin last block), each copied contiguous first if x is strided, so that every
+// row reads it from L1; the blocks' dot products are added in block order.
+template <class T>
+void gemv_dot(std::size_t m, std::size_t n, T alpha, const T* a, std::size_t lda, const T* x,
+              std::size_t incx, T beta, T* y, std::size_t incy) noexcept {
+  constexpr std::size_t block = gemv_config<T>::block;
+  pack_buffers<T>& buf = thread_buffers<T>();
+  T* const sum = buf.a;
+  const std::size_t k_blocks = (n + block - 1) / block;  // n >= 1: gemm handles K == 0 itself
+  const std::size_t kb_even = k_blocks > 1 ? (n + k_blocks - 1) / k_blocks : n;
+  for (std::size_t i0 = 0; i0 < m; i0 += block) {
+    const std::size_t mb = std::min(block, m - i0);
+    for (std::size_t k0 = 0; k0 < n; k0 += kb_even) {
+      const std::size_t kb = std::min(kb_even, n - k0);
+      const T* xb = x + k0 * incx;
+      if (incx != 1) {
+        for (std::size_t k = 0; k < kb; ++k) buf.b[k] = xb[k * incx];
+        xb = buf.b;
+      }
+      const T* ab = a + i0 * lda + k0;
+      if (k0 == 0) {
+        for (std::size_t i = 0; i < mb; ++i) sum[i] = dot(ab + i * lda, xb, kb);
+      } else {
+        for (std::size_t i = 0; i < mb; ++i) sum[i] += dot(ab + i * lda, xb, kb);
+      }
+    }
+    write_vector(mb, alpha, sum, beta, y + i0 * incy, incy);
+  }
+}
+
+// a(i, k) at a[i + k * lda]: row k of the stored matrix, scaled by x[k], added to the sums for
+// k = 0, 1, ..., n - 1 in turn (each sum in k order, as a plain loop would), `block` sums at a time
+// so that they stay in L1 while the rows stream past.
+template <class T>
+void gemv_axpy(std::size_t m, std::size_t n, T alpha, const T* a, std::size_t lda, const T* x,
+               std::size_t incx, T beta, T* y, std::size_t incy) noexcept {
+  constexpr std::size_t block = gemv_config<T>::block;
+  T* const sum = thread_buffers<T>().a;
+  const std::size_t n4 = n / 4 * 4;
+  for (std::size_t i0 = 0; i0 < m; i0 += block) {
+    const std::size_t mb = std::min(block, m - i0);
+    std::fill(sum, sum + mb, T(0));
+    const T* ab = a + i0;
+    for (std::size_t k = 0; k < n4; k += 4, ab += 4 * lda)
+      axpy4(mb, x[k * incx], x[(k + 1) * incx], x[(k + 2) * incx], x[(k + 3) * incx], ab,
+            ab + lda, ab + 2 * lda, ab + 3 * lda, sum);
+    for (std::size_t k = n4; k < n; ++k, ab += lda) axpy(mb, x[k * incx], ab, sum);
+    write_vector(mb, alpha, sum, beta, y + i0 * incy, incy);
+  }
+}
+
+// y = alpha * a x + beta * y for the m x n matrix a(i, k) = a[i * rs + k * cs], where rs == 1 or
+// cs == 1 (gemm's operands always have one of them; with m == 1, rs does not matter).
+template <class T>
+inline void gemv(std::size_t m, std::size_t n, T alpha, const T* a, std::size_t rs, std::size_t cs,
+                 const T* x, std::size_t incx, T beta, T* y, std::size_t incy) noexcept {
+  if (cs == 1)
+    gemv_dot(m, n, alpha, a, rs, x, incx, beta, y, incy);
+  else if (m == 1 && incx == 1)  // one dot product of a strided row: x is the contiguous one
+    gemv_dot(m, n, alpha, x, n, a, cs, beta, y, incy);
+  else
+    gemv_axpy(m, n, alpha, a, cs, x, incx, beta, y, incy);
+}
+
+// Either C = op(A) op(B) with B's rows as vectors, or C^T = op(B)^T op(A)^T with A's columns as
+// vectors and C written transposed: whichever the cost model says is cheaper. Out of line (one
+// copy per translation unit), while gemm itself is inlined into its callers.
+template <class T>
+[[gnu::noinline]] void matrix_product(std::size_t M, std::size_t N, std::size_t K, T alpha,
+                                      const T* A, std::size_t rsa, std::size_t csa, const T* B,
+                                      std::size_t rsb, std::size_t csb, T beta, T* C,
+                                      std::size_t ldc) noexcept {
+  const double direct = cost<T>(M, N, K, csb == 1, true);
+  const double swapped = cost<T>(N, M, K, rsa == 1, false);
+  if (direct <= swapped)
+    blocked(M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, ldc, std::size_t{1});
+  else
+    blocked(N, M, K, alpha, B, csb, rsb, A, csa, rsa, beta, C, std::size_t{1}, ldc);
+}
+
 template <class T> void scale(std::size_t M, std::size_t N, T beta, T* C, std::size_t ldc) noexcept {
   for (std::size_t i = 0; i < M; ++i)
     for (std::size_t j = 0; j < N; ++j) C[i * ldc + j] = beta == T(0) ? T(0) : beta * C[i * ldc + j];
@@ -319,8 +462,9 @@ template <class T> void scale(std::size_t M, std::size_t N, T beta, T* C, std::s
 namespace ctgrad::kernel {
 
 template <class T>
-void gemm(trans ta, trans tb, std::size_t M, std::size_t N, std::size_t K, T alpha, const T* A,
-          std::size_t lda, const T* B, std::size_t ldb, T beta, T* C, std::size_t ldc) noexcept {
+inline void gemm(trans ta, trans tb, std::size_t M, std::size_t N, std::size_t K, T alpha,
+                 const T* A, std::size_t lda, const T* B, std::size_t ldb, T beta, T* C,
+                 std::size_t ldc) noexcept {
   static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>,
                 "gemm: the element type must be float or double");
   namespace impl = ctgrad::detail::gemm_impl;
@@ -344,14 +488,18 @@ void gemm(trans ta, trans tb, std::size_t M, std::size_t N, std::size_t K, T alp
   // op(A)(i, k) = A[i * rsa + k * csa], op(B)(k, j) = B[k * rsb + j * csb].
   const std::size_t rsa = ta == trans::no ? lda : 1, csa = ta == trans::no ? 1 : lda;
   const std::size_t rsb = tb == trans::no ? ldb : 1, csb = tb == trans::no ? 1 : ldb;
-  // Either C = op(A) op(B) with B's rows as vectors, or C^T = op(B)^T op(A)^T with A's columns as
-  // vectors and C written transposed: whichever the cost model says is cheaper.
-  const double direct = impl::cost<T>(M, N, K, csb == 1, true);
-  const double swapped = impl::cost<T>(N, M, K, rsa == 1, false);
-  if (direct <= swapped)
-    impl::blocked(M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, ldc, std::size_t{1});
-  else
-    impl::blocked(N, M, K, alpha, B, csb, rsb, A, csa, rsa, beta, C, std::size_t{1}, ldc);
+  // A vector result is a matrix-vector product: C's column = op(A) times op(B)'s column, or C's
+  // row (transposed) = op(B)^T times op(A)'s row. gemm is small enough to be inlined, so extents
+  // known at compile time reach these loops; the blocked path stays out of line.
+  if (N == 1) {
+    impl::gemv(M, K, alpha, A, rsa, csa, B, rsb, beta, C, ldc);
+    return;
+  }
+  if (M == 1) {
+    impl::gemv(N, K, alpha, B, csb, rsb, A, csa, beta, C, std::size_t{1});
+    return;
+  }
+  impl::matrix_product(M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, ldc);
 }
 
 }  // namespace ctgrad::kernel
