@@ -20,7 +20,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 export ASAN_OPTIONS=${ASAN_OPTIONS:-halt_on_error=1:detect_leaks=1:print_stacktrace=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 
+# The harnesses run side by side (each is one process on one core), so the wall time is SECONDS
+# rather than SECONDS per reader; their reports are printed afterwards, in order.
 fail=0
+declare -A pid
 for name in "${names[@]}"; do
   exe=$build/test/fuzz/fuzz_$name
   if [ ! -x "$exe" ]; then
@@ -30,14 +33,19 @@ for name in "${names[@]}"; do
   fi
   corpus=$build/fuzz/corpus/$name
   artifacts=$build/fuzz/artifacts
-  log=$build/fuzz/$name.log
   mkdir -p "$corpus" "$artifacts"
   # -timeout: one input taking over 10 s is a hang; -rss_limit_mb bounds memory (the readers cap
   # their allocations far lower); -max_len 4096 keeps inputs near the size of the seeds' variants.
   "$exe" "$corpus" "$here/corpus/$name" \
     -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=4096 \
-    -print_final_stats=1 -artifact_prefix="$artifacts/$name-" >"$log" 2>&1
+    -print_final_stats=1 -artifact_prefix="$artifacts/$name-" >"$build/fuzz/$name.log" 2>&1 &
+  pid[$name]=$!
+done
+for name in "${names[@]}"; do
+  [ -n "${pid[$name]:-}" ] || continue
+  wait "${pid[$name]}"
   rc=$?
+  log=$build/fuzz/$name.log
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   cov=$(grep -E '^#[0-9]+' "$log" | tail -1 | grep -oE 'cov: [0-9]+ ft: [0-9]+ corp: [0-9]+/[0-9a-zA-Z]+')
   if [ $rc -eq 0 ]; then
