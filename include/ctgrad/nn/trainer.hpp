@@ -6,6 +6,8 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cmath>
@@ -387,10 +389,12 @@ class trainer {
   // shard s > 0 by worker thread s, started once and joined by the destructor. A training step is
   // two jobs: the shards' forward and backward passes (rows split), then the combine of their
   // gradients and the optimiser update (each parameter's range split, so every element is computed
-  // exactly as one thread would). A job is one generation: the caller publishes it under the mutex
-  // and bumps the generation, each worker does its part and decrements `pending`; the caller does
-  // part 0 and waits for 0. No allocation per step. Held by unique_ptr so that the trainer stays
-  // movable (the workers never see the trainer).
+  // exactly as one thread would). A job is one generation: the caller publishes it and bumps the
+  // generation, each worker does its part and decrements `pending`; the caller does part 0 and waits
+  // for 0. Waiting spins for up to spin_wait (the jobs of a run come microseconds apart, and a
+  // futex wake-up costs tens of microseconds, as much as a shard's work at batch 32), then sleeps
+  // on a condition variable, so idle workers cost nothing. No allocation per step. Held by
+  // unique_ptr so that the trainer stays movable (the workers never see the trainer).
   class shard_pool {
    public:
     shard_pool(int threads, std::size_t parameter_values)
@@ -402,8 +406,8 @@ class trainer {
     shard_pool& operator=(const shard_pool&) = delete;
     ~shard_pool() {
       {
-        std::lock_guard lock(mutex_);
-        stop_ = true;
+        std::lock_guard lock(mutex_);  // a worker between its check and its wait sees the flag
+        stop_.store(true, std::memory_order_release);
       }
       work_cv_.notify_all();
       for (auto& t : threads_) t.join();
@@ -473,18 +477,45 @@ class trainer {
       std::size_t correct = 0;
     };
 
+    // How long a waiting thread spins before it sleeps (see the class comment).
+    static constexpr std::chrono::microseconds spin_wait{200};
+
+    static void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+      __builtin_ia32_pause();
+#elif defined(__aarch64__)
+      asm volatile("yield");
+#endif
+    }
+
+    // True as soon as ready() is; false if it is still false after spin_wait.
+    template <class Ready> static bool spin_until(Ready ready) {
+      const auto until = std::chrono::steady_clock::now() + spin_wait;
+      for (;;) {
+        for (int i = 0; i < 64; ++i) {
+          if (ready()) return true;
+          cpu_relax();
+        }
+        if (std::chrono::steady_clock::now() >= until) return ready();
+      }
+    }
+
     // Publishes the job (fields set by the caller before this), does part 0, waits for the rest.
+    // The release of the new generation publishes the job's fields; the workers acquire it.
     void dispatch(job_kind kind) {
+      kind_ = kind;
+      pending_.store(shards_.size() - 1, std::memory_order_relaxed);
       {
-        std::lock_guard lock(mutex_);
-        kind_ = kind;
-        pending_ = shards_.size() - 1;
-        ++generation_;
+        std::lock_guard lock(mutex_);  // a worker between its check and its wait cannot miss it
+        generation_.fetch_add(1, std::memory_order_release);
       }
       work_cv_.notify_all();
       run_part(0);
-      std::unique_lock lock(mutex_);
-      done_cv_.wait(lock, [&] { return pending_ == 0; });
+      const auto done = [&] { return pending_.load(std::memory_order_acquire) == 0; };
+      if (!spin_until(done)) {
+        std::unique_lock lock(mutex_);
+        done_cv_.wait(lock, done);
+      }
     }
 
     void run_part(std::size_t s) {
@@ -544,20 +575,21 @@ class trainer {
 
     void work(std::size_t s) {
       std::uint64_t seen = 0;
+      const auto ready = [&] {
+        return stop_.load(std::memory_order_acquire) || generation_.load(std::memory_order_acquire) != seen;
+      };
       for (;;) {
-        {
+        if (!spin_until(ready)) {
           std::unique_lock lock(mutex_);
-          work_cv_.wait(lock, [&] { return stop_ || generation_ != seen; });
-          if (stop_) return;
-          seen = generation_;
+          work_cv_.wait(lock, ready);
         }
+        if (stop_.load(std::memory_order_acquire)) return;
+        seen = generation_.load(std::memory_order_acquire);
         run_part(s);
-        bool last = false;
-        {
-          std::lock_guard lock(mutex_);
-          last = --pending_ == 0;
+        if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+          { std::lock_guard lock(mutex_); }  // the caller is either before its check or waiting
+          done_cv_.notify_one();
         }
-        if (last) done_cv_.notify_one();
       }
     }
 
@@ -565,12 +597,13 @@ class trainer {
     std::vector<std::thread> threads_;
     std::mutex mutex_;
     std::condition_variable work_cv_, done_cv_;
-    std::uint64_t generation_ = 0;  // guarded by mutex_
-    std::size_t pending_ = 0;       // guarded by mutex_
-    bool stop_ = false;             // guarded by mutex_
-    job_kind kind_ = job_kind::train;  // written under mutex_ with generation_
-    // The job: set by the caller before dispatch(), read by the workers after they see the new
-    // generation (the mutex orders them).
+    // Changed under mutex_ (so that a sleeper cannot miss a change), read without it.
+    std::atomic<std::uint64_t> generation_{0};
+    std::atomic<bool> stop_{false};
+    std::atomic<std::size_t> pending_{0};  // parts of the current job not yet done
+    // The job: set by the caller before dispatch() publishes the generation, read by the workers
+    // after they acquire it.
+    job_kind kind_ = job_kind::train;
     const parameter_store<Model>* params_ = nullptr;
     optimizer* opt_ = nullptr;
     parameter_store<Model>* update_params_ = nullptr;
