@@ -16,7 +16,7 @@ readme_building_by_hand() {
 training_running_it() {
   scripts/ctgrad train                          # = ctgrad-train with the defaults below
   build/src/tools/ctgrad-train --help           # every flag
-  build/src/tools/ctgrad-train --activation=relu,sigmoid,tanh,gelu,silu --epochs=10 --checkpoint=run
+  scripts/ctgrad train --activation=relu,sigmoid,tanh,gelu,silu --epochs=10 --checkpoint=run  # compiles tanh, gelu, silu in
 }
 
 training_threads() {
