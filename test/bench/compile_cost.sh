@@ -4,7 +4,8 @@
 # 2, 4, 8 and 16 dense layers (784-64-...-64-10), and of ctgrad-train's own model TU (784-128-10).
 # Prints a Markdown table: layers | seconds (user) | peak MiB | seconds per layer. With a build
 # directory (configured with the tools), also a table of ctgrad-train's own translation units, each
-# compiled with its exact build command (from `ninja -t commands`), and their total.
+# compiled with its exact build command (from `ninja -t commands`) and with that command at -O2, and
+# their totals.
 # Usage: test/bench/compile_cost.sh [compiler, default g++] [depths, default "2 4 8 16"] [build dir]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -30,18 +31,25 @@ done
 
 if [ -n "$build" ]; then
   echo
-  echo "| ctgrad-train translation unit | user seconds | peak MiB |"
-  echo "|---|---|---|"
-  total=0 peak=0
-  # The compile commands of the tool's own objects (not libctgrad_support's), run from the build dir.
+  echo "| ctgrad-train translation unit | user seconds, build's flags | peak MiB | user seconds at -O2 | peak MiB at -O2 |"
+  echo "|---|---|---|---|---|"
+  total=0 peak=0 total2=0 peak2=0
+  # The compile commands of the tool's own objects (not libctgrad_support's), run from the build dir:
+  # as the build runs them, and with its -O level replaced by -O2 (the flags of the issue's target).
   while IFS= read -r cmd; do
     src=$(grep -o '[^ ]*\.cpp$' <<< "$cmd")
     cmd=$(sed -E "s# -o [^ ]+# -o $work/tu.o#; s# -MF [^ ]+# -MF $work/tu.d#; s# -MQ [^ ]+##" <<< "$cmd")
+    cmd2=$(sed -E 's# -O[0-3s]( |$)# -O2 #' <<< "$cmd")
     (cd "$build" && /usr/bin/time -f '%U %M' -o "$work/tu" bash -c "$cmd" > /dev/null)
+    (cd "$build" && /usr/bin/time -f '%U %M' -o "$work/tu2" bash -c "$cmd2" > /dev/null)
     read -r user kb < "$work/tu"
-    printf '| %s | %.1f | %.0f |\n' "$(basename "$src")" "$user" "$(( kb / 1024 ))"
+    read -r user2 kb2 < "$work/tu2"
+    printf '| %s | %.1f | %.0f | %.1f | %.0f |\n' "$(basename "$src")" "$user" "$(( kb / 1024 ))" "$user2" "$(( kb2 / 1024 ))"
     total=$(awk -v t="$total" -v u="$user" 'BEGIN { print t + u }')
+    total2=$(awk -v t="$total2" -v u="$user2" 'BEGIN { print t + u }')
     peak=$(( kb > peak ? kb : peak ))
+    peak2=$(( kb2 > peak2 ? kb2 : peak2 ))
   done < <(ninja -C "$build" -t commands src/tools/ctgrad-train | grep -- '-o src/tools/ctgrad-train.p/')
-  printf '| **total (serial)** | **%.1f** | %.0f (largest unit) |\n' "$total" "$(( peak / 1024 ))"
+  printf '| **total (serial)** | **%.1f** | %.0f (largest unit) | **%.1f** | %.0f (largest unit) |\n' \
+    "$total" "$(( peak / 1024 ))" "$total2" "$(( peak2 / 1024 ))"
 fi

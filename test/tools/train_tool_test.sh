@@ -30,8 +30,21 @@ expect_error 2 "--hidden=77 is not compiled into this build" --hidden=77
 expect_error 2 "relu/128" --activation=softsign
 expect_error 2 "--resume needs --checkpoint" --resume
 expect_error 2 "batch size must be >= 1" --batch=0
-expect_error 2 "--threads=0: must be in [1, 256]" --threads=0
-expect_error 2 "--threads=-2: must be in [1, 256]" --threads=-2
+expect_error 2 "--threads=-2: must be 0 (one per core) or in [1, 256]" --threads=-2
+expect_error 2 "--threads=257: must be 0 (one per core) or in [1, 256]" --threads=257
+# --threads=0: one thread per core, at most one per 16 rows of a batch.
+cores=$(nproc)
+for batch in 16 32 64; do
+  want=$(( cores < batch / 16 ? cores : batch / 16 ))
+  "$train" --limit=200 --activation=relu --epochs=1 --batch=$batch --threads=0 --plot= --history_csv= > auto.txt 2>&1 ||
+    fail "--batch=$batch run failed: $(cat auto.txt)"
+  header=$(grep -m1 '^== relu' auto.txt)
+  if [ "$want" -gt 1 ]; then
+    grep -qF ", $want threads ==" <<< "$header" || fail "--batch=$batch on $cores cores: expected $want threads: $header"
+  else
+    grep -qF " threads" <<< "$header" && fail "--batch=$batch on $cores cores: expected 1 thread: $header"
+  fi
+done
 expect_error 2 "unexpected argument 'extra'" extra
 expect_error 1 "dataset-fashion-mnist" --data_dir="$work/no-such-dir"
 mkdir bad && head -c 100 /dev/urandom > bad/train-images-idx3-ubyte
