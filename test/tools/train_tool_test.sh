@@ -82,7 +82,7 @@ big=(--limit=20000 --activation=relu --seed=7 --threads=2 --plot=)
   || { fail "3-epoch run on 20,000 images failed"; cat big_straight.txt; }
 "$train" "${big[@]}" --epochs=3 --checkpoint=kill --history_csv= > killed.txt 2>&1 &
 pid=$!
-for _ in $(seq 1 1200); do [ -s kill.relu.ckpt ] && break; sleep 0.05; done
+for _ in $(seq 1 6000); do [ -s kill.relu.ckpt ] && break; sleep 0.05; done  # up to 5 min (sanitized, loaded)
 sleep 0.1   # into epoch 2
 if kill -9 "$pid" 2> /dev/null; then
   wait "$pid" 2> /dev/null
