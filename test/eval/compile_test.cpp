@@ -160,6 +160,96 @@ BOOST_AUTO_TEST_CASE(run_check_finite_names_the_node_that_first_made_a_nan_or_in
              std::string(m.run(A = three).message()));
 }
 
+BOOST_AUTO_TEST_CASE(a_loss_and_its_gradient_share_one_loop) {
+  // sigmoid(x) and tanh(x) are read by the loss's sum and by the gradient: in one loop they are
+  // computed once per element without a buffer of their own.
+  var<"x", float, shape<dyn>> x;
+  auto loss = sum(sigmoid(x) * tanh(x) + relu(x));
+  auto g = grad(loss, x);
+  auto prog = compile(loss, g);
+  using P = decltype(prog);
+  static_assert(P::kernel_count == 3);  // the sum, the seed of ones (a broadcast scalar), dL/dx
+  static_assert(P::loop_count == 2);    // the seed, then the sum and dL/dx together
+  std::vector<float> xs(1000);
+  for (std::size_t i = 0; i < xs.size(); ++i) xs[i] = float(i) / 100.0f - 5.0f;
+  BOOST_TEST_REQUIRE(prog.run(x = xs).ok());
+  // The same values, bit for bit, as each output computed by a program of its own.
+  auto alone_loss = compile(loss);
+  auto alone_grad = compile(g);
+  static_assert(decltype(alone_loss)::loop_count == 1);
+  BOOST_TEST_REQUIRE(alone_loss.run(x = xs).ok());
+  BOOST_TEST_REQUIRE(alone_grad.run(x = xs).ok());
+  BOOST_TEST(prog[loss].item() == alone_loss[loss].item());
+  BOOST_TEST(std::vector<float>(prog[g].begin(), prog[g].end()) ==
+                 std::vector<float>(alone_grad[g].begin(), alone_grad[g].end()),
+             tt::per_element());
+  double ref = 0;
+  for (float v : xs) {
+    const double d = v, s = 1 / (1 + std::exp(-d));
+    ref += s * std::tanh(d) + (d > 0 ? d : 0);
+  }
+  BOOST_TEST(prog[loss].item() == ref, tt::tolerance(1e-5));
+}
+
+BOOST_AUTO_TEST_CASE(grouped_reductions_match_the_same_reductions_alone) {
+  // A sum per row, a max and a mean over all elements and an elementwise output: one loop over x.
+  var<"x", double, shape<dyn, 37>> x;  // 37 columns: two chunks of 16 lanes and a tail of 5
+  auto rows = sum<1>(x * x);
+  auto top = max(tanh(x));
+  auto avg = mean(tanh(x) * x);
+  auto act = tanh(x) + 1.0;
+  auto prog = compile(rows, top, avg, act);
+  static_assert(decltype(prog)::kernel_count == 4 && decltype(prog)::loop_count == 1);
+  std::vector<double> xs(5 * 37);
+  for (std::size_t i = 0; i < xs.size(); ++i) xs[i] = std::sin(0.37 * double(i));
+  BOOST_TEST_REQUIRE(prog.run(x = xs).ok());
+  auto p_rows = compile(rows);
+  auto p_top = compile(top);
+  auto p_avg = compile(avg);
+  auto p_act = compile(act);
+  BOOST_TEST_REQUIRE((p_rows.run(x = xs).ok() && p_top.run(x = xs).ok() && p_avg.run(x = xs).ok() &&
+                      p_act.run(x = xs).ok()));
+  BOOST_TEST(std::vector<double>(prog.get<0>().begin(), prog.get<0>().end()) ==
+                 std::vector<double>(p_rows.get<0>().begin(), p_rows.get<0>().end()),
+             tt::per_element());
+  BOOST_TEST(prog.get<1>().item() == p_top.get<0>().item());
+  BOOST_TEST(prog.get<2>().item() == p_avg.get<0>().item());
+  BOOST_TEST(std::vector<double>(prog.get<3>().begin(), prog.get<3>().end()) ==
+                 std::vector<double>(p_act.get<0>().begin(), p_act.get<0>().end()),
+             tt::per_element());
+  double m = -1e300;
+  for (double v : xs) m = std::max(m, std::tanh(v));
+  BOOST_TEST(prog.get<1>().item() == m, tt::tolerance(1e-15));
+  BOOST_TEST(prog.get<0>()[2] == [&] {
+    double s = 0;
+    for (int c = 0; c < 37; ++c) s += xs[2 * 37 + c] * xs[2 * 37 + c];
+    return s;
+  }(), tt::tolerance(1e-14));
+}
+
+BOOST_AUTO_TEST_CASE(kernels_that_must_run_between_stay_in_loops_of_their_own) {
+  // exp(s) needs the sum s and comes before sigmoid(x) in evaluation order: s and sigmoid(x) loop
+  // over the same elements, but one loop for both would run after exp(s) had read s. The plan
+  // keeps a loop per kernel instead.
+  var<"x", float, shape<dyn>> x;
+  auto s = sum(x * x);
+  auto e = exp(s * 0.001f);
+  auto y = sigmoid(x);
+  auto prog = compile(s, e, y);
+  static_assert(decltype(prog)::loop_count == decltype(prog)::kernel_count);
+  std::vector<float> xs{1, 2, 3, -4};
+  BOOST_TEST_REQUIRE(prog.run(x = xs).ok());
+  BOOST_TEST(prog[s].item() == 30.0f);
+  BOOST_TEST(prog[e].item() == std::exp(0.03f), tt::tolerance(1e-6f));
+  BOOST_TEST(prog[y][3] == 1 / (1 + std::exp(4.0f)), tt::tolerance(1e-6f));
+  // Independent kernels after it may still share a loop: here sum(x) and y.
+  auto prog2 = compile(s, e, sum(x), y);
+  static_assert(decltype(prog2)::loop_count < decltype(prog2)::kernel_count);
+  BOOST_TEST_REQUIRE(prog2.run(x = xs).ok());
+  BOOST_TEST(prog2.get<2>().item() == 2.0f);
+  BOOST_TEST(prog2.get<1>().item() == std::exp(0.03f), tt::tolerance(1e-6f));
+}
+
 BOOST_AUTO_TEST_CASE(separate_programs_run_on_separate_threads) {
   // A graph is a value and a program owns its buffers: one program per thread, no shared state.
   var<"x", double, shape<dyn, 16>> x;

@@ -115,3 +115,21 @@ constexpr auto eval_elements(const Ctx& ctx, std::size_t r, std::size_t c) {
   return std::tuple{read(std::type_identity<Roots>{})...};
 }
 }  // namespace ctgrad::detail
+
+namespace ctgrad::detail {
+// What a loop group evaluates per element (eval/plan.hpp, "loop groups"), children first, shared
+// nodes once: each elementwise kernel of the group (itself included, though it is materialised:
+// the loop computes it) and the input of each reduction.
+template <class Acc, class M, class Mat> struct group_closure {
+  using type = typename closure_children<Acc, M, Mat>::type;
+};
+template <class Acc, class M, class Mat> requires(!M::op::elementwise)
+struct group_closure<Acc, M, Mat> {
+  using type = typename closure<Acc, meta::at_t<0, typename M::children_types>, Mat>::type;
+};
+template <class Acc, class Mat, class... Ms> struct group_fold { using type = Acc; };
+template <class Acc, class Mat, class M, class... Ms> struct group_fold<Acc, Mat, M, Ms...> {
+  using type = typename group_fold<typename group_closure<Acc, M, Mat>::type, Mat, Ms...>::type;
+};
+template <class Mat, class... Ms> using group_element_list = typename group_fold<type_list<>, Mat, Ms...>::type;
+}  // namespace ctgrad::detail

@@ -3,6 +3,10 @@
 // Not the loops themselves (eval/compile.hpp). The rules are in docs/design.md ("fusion").
 #pragma once
 
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
 #include <type_traits>
 
 #include "ctgrad/core/node.hpp"
@@ -44,9 +48,29 @@ struct any_consumer : std::bool_constant<__is_base_of(tag<N>, all_consumer_edges
 
 template <class P, std::size_t I> struct non_matmul_edge : std::bool_constant<!is_matmul_v<P>> {};
 
-/// The plan of a program whose distinct nodes are Nodes (children first) and outputs Outputs.
-template <class Nodes, class Outputs>
-struct plan {
+/// A set of positions below N (constexpr), a 64-bit word at a time: the plan's dependency sets.
+template <std::size_t N> struct root_set {
+  std::uint64_t words[N / 64 + 1]{};
+  constexpr void set(std::size_t i) { words[i / 64] |= std::uint64_t{1} << (i % 64); }
+  constexpr bool test(std::size_t i) const { return (words[i / 64] >> (i % 64)) & 1; }
+  constexpr root_set& operator|=(const root_set& o) {
+    for (std::size_t w = 0; w < N / 64 + 1; ++w) words[w] |= o.words[w];
+    return *this;
+  }
+  constexpr void remove(const root_set& o) {
+    for (std::size_t w = 0; w < N / 64 + 1; ++w) words[w] &= ~o.words[w];
+  }
+  constexpr bool intersects(const root_set& o) const {
+    for (std::size_t w = 0; w < N / 64 + 1; ++w)
+      if (words[w] & o.words[w]) return true;
+    return false;
+  }
+};
+
+/// The plan of a program whose distinct nodes are Nodes (children first) and outputs Outputs;
+/// Grouped: kernels over the same elements may share a loop (see `plan` below).
+template <class Nodes, class Outputs, bool Grouped>
+struct plan_impl {
   template <class N> static constexpr bool is_output = meta::contains_v<N, Outputs>;
 
   // A transpose read only by matmuls is folded into the matmul kernel's call (no buffer).
@@ -78,19 +102,194 @@ struct plan {
   template <class N> struct is_root0 : std::bool_constant<!N::is_leaf && structural<N>> {};
   using roots0 = meta::filter_t<is_root0, Nodes>;
 
+  static constexpr std::size_t root_count = type_list_size_v<roots0>;
+  template <class N> static constexpr std::size_t root_index = meta::index_of_v<N, roots0>;  // root_count if none
+
+  // ---- loop groups (multi-output fusion) ---------------------------------------------------
+  // Kernels that loop over the same elements and do not depend on each other share one loop, so
+  // that a value they both read is computed once per element instead of being materialised:
+  // `compile(loss, grad(loss, x))` for an elementwise loss is one pass over x. A kernel's loop is
+  // over its own elements (elementwise) or over its input's (a reduction over all elements or along
+  // axis 1; a reduction along axis 0 of a matrix accumulates per column and is not grouped).
+  template <class R> struct loopable : std::bool_constant<is_elementwise_v<R>> {};
+  template <class R> requires(is_reduce_v<R>) struct loopable<R>
+      : std::bool_constant<!(R::op::axis == 0 && shape_t<meta::at_t<0, typename R::children_types>>::rank == 2)> {};
+  template <class R> struct loop_shape { using type = shape_t<R>; };
+  template <class R> requires(is_reduce_v<R>) struct loop_shape<R> {
+    using type = shape_t<meta::at_t<0, typename R::children_types>>;
+  };
+
+  // Which roots a kernel reads, as sets of positions in roots0 (values, computed by folds over the
+  // node lists: no function or lambda per node type, which g++ would carry through code generation).
+  using row = root_set<root_count + 1>;
+  static constexpr row mark(std::initializer_list<std::size_t> is) {
+    row r{};
+    for (std::size_t i : is)
+      if (i < root_count) r.set(i);  // root_count: a child that is not a root
+    return r;
+  }
+  static constexpr row unite(std::initializer_list<row> rs) {
+    row r{};
+    for (const row& x : rs) r |= x;
+    return r;
+  }
+  template <class Children> struct child_roots;
+  template <class... Cs> struct child_roots<type_list<Cs...>> {
+    static constexpr row value = mark({root_index<Cs>...});
+  };
+  template <class List> struct list_child_roots;
+  template <class... Ps> struct list_child_roots<type_list<Ps...>> {
+    static constexpr row value = unite({child_roots<typename Ps::children_types>::value...});
+  };
+  /// The roots that the kernel rooted at N reads directly, under the structural plan.
+  template <class N> static constexpr row direct_inputs =
+      unite({list_child_roots<kernel_list0<N>>::value, child_roots<typename N::children_types>::value});
+
+  template <class List> struct all_direct_inputs;
+  template <class... Rs> struct all_direct_inputs<type_list<Rs...>> {
+    static constexpr std::array<row, root_count + 1> value{direct_inputs<Rs>..., row{}};
+  };
+  static constexpr std::array<row, root_count + 1> close(const std::array<row, root_count + 1>& in) {
+    std::array<row, root_count + 1> d{};
+    for (std::size_t i = 0; i < root_count; ++i) {  // a root reads only roots placed before it
+      d[i] = in[i];
+      for (std::size_t j = 0; j < i; ++j)
+        if (in[i].test(j)) d[i] |= d[j];
+    }
+    return d;
+  }
+  /// deps[i]: the roots whose values root i reads, directly or through other roots.
+  static constexpr std::array<row, root_count + 1> deps = close(all_direct_inputs<roots0>::value);
+  /// The roots that the kernel rooted at N (a root or a shared node) reads, directly or not.
+  template <class N> static constexpr row reads = [] {
+    row r = direct_inputs<N>;
+    for (std::size_t k = 0; k < root_count; ++k)
+      if (direct_inputs<N>.test(k)) r |= deps[k];
+    return r;
+  }();
+
+  // leader[i]: the first root of root i's group; members[l]: the roots of the group led by l.
+  // With Grouped false, every root is alone.
+  struct grouping {
+    std::array<std::size_t, root_count + 1> leader{};
+    std::array<row, root_count + 1> members{};
+  };
+  static constexpr grouping groups = [] {
+    grouping g{};
+    std::array<bool, root_count + 1> can{};
+    // Roots with equal keys loop over the same shape: the key is the first root with that shape.
+    std::array<std::size_t, root_count + 1> shape_key{};
+    [&]<class... Rs>(type_list<Rs...>*) {
+      using shapes = type_list<typename loop_shape<Rs>::type...>;
+      std::size_t i = 0;
+      ((can[i] = Grouped && loopable<Rs>::value, shape_key[i] = meta::index_of_v<typename loop_shape<Rs>::type, shapes>, ++i), ...);
+    }(static_cast<roots0*>(nullptr));
+    for (std::size_t i = 0; i < root_count; ++i) {
+      g.leader[i] = i;
+      if (can[i]) {
+        for (std::size_t j = 0; j < i && g.leader[i] == i; ++j) {
+          if (!can[j] || g.leader[j] != j || shape_key[j] != shape_key[i]) continue;
+          // i may join j's group if it reads none of its kernels, and no root placed between
+          // them (outside the group) reads one: the group runs at the place of its last kernel.
+          bool ok = !deps[i].intersects(g.members[j]);
+          for (std::size_t b = j + 1; b < i && ok; ++b)
+            ok = g.leader[b] == j || !deps[b].intersects(g.members[j]);
+          if (ok) g.leader[i] = j;
+        }
+      }
+      g.members[g.leader[i]].set(i);
+    }
+    return g;
+  }();
+  static constexpr const std::array<std::size_t, root_count + 1>& leader = groups.leader;
+
+  // An elementwise value fused into the kernels of two or more groups is materialised instead,
+  // so that every value is computed once per program run.
   template <class N, class... Rs> static constexpr int count_in(type_list<Rs...>*) {
     return (0 + ... + int(meta::contains_v<N, kernel_list0<Rs>>));
   }
-  // An elementwise value fused into two or more kernels is materialised instead, so that every
-  // value is computed once per program run.
-  template <class N> static constexpr bool shared = is_elementwise_v<N> && !structural<N> &&
-      count_in<N>(static_cast<roots0*>(nullptr)) >= 2;
+  template <class N, class... Rs> static constexpr int groups_reading(type_list<Rs...>*) {
+    std::array<bool, root_count + 1> used{};
+    std::size_t i = 0;
+    ((used[leader[i]] = used[leader[i]] || meta::contains_v<N, kernel_list0<Rs>>, ++i), ...);
+    int n = 0;
+    for (bool u : used) n += u;
+    return n;
+  }
+  template <class N> static constexpr bool shared = [] {
+    if constexpr (!is_elementwise_v<N> || structural<N>) return false;
+    else if constexpr (count_in<N>(static_cast<roots0*>(nullptr)) < 2) return false;
+    else return groups_reading<N>(static_cast<roots0*>(nullptr)) >= 2;
+  }();
 
   template <class N> static constexpr bool materialized = structural<N> || shared<N>;
 
   template <class N> struct is_kernel : std::bool_constant<!N::is_leaf && materialized<N>> {};
   /// The materialised non-leaf nodes, in evaluation order: one kernel each.
   using kernels = meta::filter_t<is_kernel, Nodes>;
+
+  // Group sizes and the last root of each group, by leader (values: no type per group and root).
+  static constexpr auto group_sizes = [] {
+    std::array<std::size_t, root_count + 1> n{};
+    for (std::size_t i = 0; i < root_count; ++i) ++n[leader[i]];
+    return n;
+  }();
+  static constexpr auto group_last = [] {
+    std::array<std::size_t, root_count + 1> last{};
+    for (std::size_t i = 0; i < root_count; ++i) last[leader[i]] = i;
+    return last;
+  }();
+  /// The number of kernels in N's group (1: N runs alone).
+  template <class N> static constexpr std::size_t group_size =
+      root_index<N> < root_count ? group_sizes[leader[root_index<N>]] : 1;
+  /// A group runs in one loop at the place of its last kernel; the others wait for it.
+  template <class N> static constexpr bool runs_group_here =
+      root_index<N> == root_count || group_last[leader[root_index<N>]] == root_index<N>;
+  // The kernels of N's group, in evaluation order (a type_list; used for groups of two or more).
+  template <std::size_t L> struct led_by {
+    template <class N> struct pred : std::bool_constant<root_index<N> < root_count && leader[root_index<N>] == L> {};
+  };
+  template <class N> using group_t = meta::filter_t<led_by<leader[root_index<N>]>::template pred, roots0>;
+
+  /// Loops a run makes: one per kernel, but one per group of kernels.
+  static constexpr std::size_t loop_count = [] {
+    std::size_t groups = 0;
+    for (std::size_t i = 0; i < root_count; ++i) groups += leader[i] == i;
+    return type_list_size_v<kernels> - root_count + groups;
+  }();
+
+  // The group runs late: valid only when no kernel placed between a group's first and last
+  // kernels reads one of the group's kernels. (Otherwise plan<> takes the ungrouped plan.)
+  template <class List> struct kernel_rows;
+  template <class... Ks> struct kernel_rows<type_list<Ks...>> {
+    static constexpr std::array<std::size_t, sizeof...(Ks) + 1> root{root_index<Ks>..., root_count};
+    static constexpr std::array<row, sizeof...(Ks) + 1> read{reads<Ks>..., row{}};
+  };
+  template <class Rows> static constexpr bool check_order() {
+    std::array<std::size_t, root_count + 1> seen{};  // for each group: its kernels run so far
+    row open{};                                      // the kernels of groups begun, not finished
+    for (std::size_t k = 0; k < type_list_size_v<kernels>; ++k) {
+      const std::size_t r = Rows::root[k];
+      row others = open;
+      if (r < root_count) others.remove(groups.members[leader[r]]);
+      if (Rows::read[k].intersects(others)) return false;
+      if (r < root_count) {
+        const std::size_t g = leader[r];
+        if (seen[g]++ == 0) open |= groups.members[g];
+        if (seen[g] == group_sizes[g]) open.remove(groups.members[g]);
+      }
+    }
+    return true;
+  }
+  static constexpr bool valid = [] {
+    if constexpr (!Grouped || loop_count == type_list_size_v<kernels>) return true;  // no groups
+    else return check_order<kernel_rows<kernels>>();
+  }();
 };
+
+/// The plan of a program: grouped loops where the grouping is valid, else one loop per kernel.
+template <class Nodes, class Outputs>
+using plan = std::conditional_t<plan_impl<Nodes, Outputs, true>::valid, plan_impl<Nodes, Outputs, true>,
+                                plan_impl<Nodes, Outputs, false>>;
 
 }  // namespace ctgrad::detail
