@@ -44,8 +44,10 @@ template <class Nodes, class Bound> inline constexpr bool all_bound_v = false;
 template <class... Ns, class Bound>
 inline constexpr bool all_bound_v<type_list<Ns...>, Bound> = ((!is_var_v<Ns> || meta::contains_v<Ns, Bound>) && ...);
 
+// roots: references to the expressions (never copies: a gradient set's expressions hold the
+// literals' values, and a copy per call cost as much as the arithmetic in a 10-variable gradient).
 template <class... Es, class... Vs>
-constexpr auto value_at_roots(const std::tuple<Es...>& roots, const binding<Vs>&... bs) {
+constexpr auto value_at_roots(const std::tuple<const Es&...>& roots, const binding<Vs>&... bs) {
   constexpr bool scalars = ((shape_t<Es>::rank == 0) && ...);
   constexpr bool all_bound = all_bound_v<topo_order_t<Es...>, type_list<Vs...>>;
   static_assert(scalars,
@@ -55,9 +57,25 @@ constexpr auto value_at_roots(const std::tuple<Es...>& roots, const binding<Vs>&
   if constexpr (!(scalars && all_bound)) {
     return std::tuple<value_t<Es>...>{};  // reported above; no second error
   } else {
-    scalar_ctx<std::tuple<Es...>, Vs...> ctx{&roots, {&bs...}};
+    scalar_ctx<std::tuple<const Es&...>, Vs...> ctx{&roots, {&bs...}};
     return eval_elements<scalar_plan, Es...>(ctx, 0, 0);
   }
+}
+
+template <class... Es> constexpr std::tuple<const Es&...> refs_of(const std::tuple<Es...>& t) {
+  return std::apply([](const Es&... e) { return std::tuple<const Es&...>{e...}; }, t);
+}
+
+// value_at_roots on the expressions themselves at run time. In a constant evaluation on a local
+// copy, as before: g++ 12 does not fold the null tests of find_instance's pointers into an object
+// that the constant evaluation did not create (e.g. the expression of a static_assert's caller).
+template <class... Es, class... Vs>
+constexpr auto value_at_refs(const std::tuple<const Es&...>& roots, const binding<Vs>&... bs) {
+  if (std::is_constant_evaluated()) {
+    const std::tuple<Es...> local = roots;
+    return value_at_roots(refs_of(local), bs...);
+  }
+  return value_at_roots(roots, bs...);
 }
 
 }  // namespace detail
@@ -70,13 +88,13 @@ constexpr auto value_at(const E& e, const binding<Vs>&... bs) {
   if constexpr (any_invalid_v<E>) {
     return 0.0f;  // a misuse already reported
   } else if constexpr (is_gradient_set_v<E>) {
-    auto vals = detail::value_at_roots(e.grads, bs...);
+    auto vals = detail::value_at_refs(detail::refs_of(e.grads), bs...);
     return std::apply([](auto... v) { return std::array{v...}; }, vals);
   } else if constexpr (!expression<E>) {
     static_assert(expression<E>, "value_at: the first argument must be a ctgrad expression");
     return 0.0f;
   } else {
-    return std::get<0>(detail::value_at_roots(std::tuple<E>{e}, bs...));
+    return std::get<0>(detail::value_at_refs(std::tuple<const E&>{e}, bs...));
   }
 }
 
@@ -84,8 +102,7 @@ constexpr auto value_at(const E& e, const binding<Vs>&... bs) {
 /// returns {f, std::array{df/dv...}}.
 template <class F, class Vars, class... Gs, class... Vs>
 constexpr auto value_and_grad_at(const gradient_set<F, Vars, Gs...>& gs, const binding<Vs>&... bs) {
-  auto all = std::tuple_cat(std::tuple<F>{gs.function}, gs.grads);
-  auto vals = detail::value_at_roots(all, bs...);
+  auto vals = detail::value_at_refs(std::tuple_cat(std::tuple<const F&>{gs.function}, detail::refs_of(gs.grads)), bs...);
   return std::apply([](auto f, auto... g) { return std::pair{f, std::array{g...}}; }, vals);
 }
 
