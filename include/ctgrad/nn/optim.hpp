@@ -3,17 +3,37 @@
 // Not tied to the graph: they take parameter and gradient spans, wherever those live.
 #pragma once
 
+#include <bit>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_format.h"
 
 namespace ctgrad::nn {
+
+namespace detail {
+/// x, or 0 where |x| is below the smallest normal number. The optimisers' moments decay
+/// geometrically where a gradient is zero (an input pixel that is almost always 0, a dead ReLU), so
+/// they reach the subnormal range, where 0.9 m rounds back to m and stays there for good; on many
+/// x86 cores every arithmetic operation on a subnormal costs a microcode assist (measured: Adam's
+/// update 9x slower per step once a quarter of the moments were subnormal; the main job's ReLU
+/// epoch 2.3x slower than its Sigmoid one). So a moment that small is flushed to 0: it moves no
+/// parameter of magnitude above about 1e-26 (with Keras's lr 1e-3 and epsilon 1e-7, its step is
+/// below 1.2e-34, under half an ulp), and nothing else reads it. A bit test, not a branch.
+template <class T> constexpr T flush_subnormal(T x) noexcept {
+  using U = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
+  constexpr U mantissa = (U(1) << (std::numeric_limits<T>::digits - 1)) - 1;
+  constexpr U exponent = (U(~U(0)) >> 1) & ~mantissa;  // 0x7f800000 for float
+  return (std::bit_cast<U>(x) & exponent) == 0 ? T(0) : x;  // exponent bits all 0: zero or subnormal
+}
+}  // namespace detail
 
 /// Adam hyper-parameters; the defaults are Keras's (tf.keras.optimizers.Adam).
 struct adam_options {
@@ -73,8 +93,8 @@ class adam {
     const T eps = T(o_.epsilon), alpha = alpha_;
     const std::size_t n = params.size();
     for (std::size_t i = 0; i < n; ++i) {
-      m[i] = b1 * m[i] + c1 * g[i];
-      v[i] = b2 * v[i] + c2 * g[i] * g[i];
+      m[i] = detail::flush_subnormal(b1 * m[i] + c1 * g[i]);
+      v[i] = detail::flush_subnormal(b2 * v[i] + c2 * g[i] * g[i]);
       p[i] -= alpha * m[i] / (std::sqrt(v[i]) + eps);
     }
   }
@@ -107,12 +127,12 @@ class sgd {
     const std::size_t n = params.size();
     if (o_.nesterov) {
       for (std::size_t i = 0; i < n; ++i) {
-        vel[i] = mu * vel[i] - lr * g[i];
+        vel[i] = detail::flush_subnormal(mu * vel[i] - lr * g[i]);
         p[i] += mu * vel[i] - lr * g[i];
       }
     } else {
       for (std::size_t i = 0; i < n; ++i) {
-        vel[i] = mu * vel[i] - lr * g[i];
+        vel[i] = detail::flush_subnormal(mu * vel[i] - lr * g[i]);
         p[i] += vel[i];
       }
     }
