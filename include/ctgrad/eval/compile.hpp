@@ -540,22 +540,34 @@ class program<type_list<Outs...>, type_list<Origs...>> {
     return absl::OkStatus();
   }
 
+  // A reduction's start value, its step and its result from an accumulated value over `count`
+  // elements (mean divides): one definition for run_reduce and run_group.
+  template <class N> struct reduction {
+    static constexpr bool is_max = N::op::kind == ops::reduce_kind::max;
+    static constexpr T init = is_max ? -std::numeric_limits<T>::infinity() : T(0);
+    static constexpr T combine(T a, T b) noexcept {
+      if constexpr (is_max) return a > b ? a : b;
+      else return a + b;
+    }
+    static constexpr T finish(T acc, std::size_t count) noexcept {
+      return N::op::kind == ops::reduce_kind::mean ? acc / static_cast<T>(count) : acc;
+    }
+  };
+
   template <class N> void run_reduce(T* out) {
     using op = typename N::op;
     using X = meta::at_t<0, typename N::children_types>;
     using XS = shape_t<X>;
     const std::size_t XR = shapes::rows<XS>(batch_), XC = shapes::cols<XS>(batch_);
-    constexpr bool is_max = op::kind == ops::reduce_kind::max;
-    constexpr T init = is_max ? -std::numeric_limits<T>::infinity() : T(0);
-    auto combine = [](T a, T b) { if constexpr (is_max) return a > b ? a : b; else return a + b; };
+    constexpr T init = reduction<N>::init;
+    constexpr auto combine = reduction<N>::combine;
     constexpr bool per_column = op::axis == 0 && XS::rank == 2;   // [R,C] -> [C]
     constexpr bool per_row = op::axis == 1;                         // [R,C] -> [R]
     if constexpr (per_column) {
       for (std::size_t c = 0; c < XC; ++c) out[c] = init;
       for (std::size_t r = 0; r < XR; ++r)
         for (std::size_t c = 0; c < XC; ++c) out[c] = combine(out[c], value<X>(r, c));
-      if constexpr (op::kind == ops::reduce_kind::mean)
-        for (std::size_t c = 0; c < XC; ++c) out[c] /= static_cast<T>(XR);
+      for (std::size_t c = 0; c < XC; ++c) out[c] = reduction<N>::finish(out[c], XR);
     } else {
       // 16 independent partial results per row: vectorisable without reassociating, and the
       // same order on every run (deterministic).
@@ -574,12 +586,12 @@ class program<type_list<Outs...>, type_list<Origs...>> {
         T acc = init;
         for (std::size_t k = 0; k < W; ++k) acc = combine(acc, lanes[k]);
         if constexpr (per_row) {
-          out[r] = op::kind == ops::reduce_kind::mean ? acc / static_cast<T>(XC) : acc;
+          out[r] = reduction<N>::finish(acc, XC);
         } else {
           total = combine(total, acc);
         }
       }
-      if constexpr (!per_row) out[0] = op::kind == ops::reduce_kind::mean ? total / static_cast<T>(XR * XC) : total;
+      if constexpr (!per_row) out[0] = reduction<N>::finish(total, XR * XC);
     }
   }
 
@@ -598,10 +610,8 @@ class program<type_list<Outs...>, type_list<Origs...>> {
     T lanes[nk][W];
     T totals[nk];
     auto init_of = []<class M>() -> T {
-      if constexpr (detail::is_reduce_v<M>) {
-        if constexpr (M::op::kind == ops::reduce_kind::max) return -std::numeric_limits<T>::infinity();
-      }
-      return T(0);
+      if constexpr (detail::is_reduce_v<M>) return reduction<M>::init;
+      else return T(0);
     };
     {
       std::size_t i = 0;
@@ -616,9 +626,7 @@ class program<type_list<Outs...>, type_list<Origs...>> {
       ([&] {
         if constexpr (detail::is_reduce_v<Ms>) {
           using X = meta::at_t<0, typename Ms::children_types>;
-          const T v = group_read<X, list>(slots, r, c);
-          if constexpr (Ms::op::kind == ops::reduce_kind::max) lanes[i][k] = lanes[i][k] > v ? lanes[i][k] : v;
-          else lanes[i][k] = lanes[i][k] + v;
+          lanes[i][k] = reduction<Ms>::combine(lanes[i][k], detail::read_element<X, list>(*this, slots, r, c));
         } else {
           outs[i][r * XC + c] = std::get<meta::index_of_v<Ms, list>>(slots);
         }
@@ -641,12 +649,10 @@ class program<type_list<Outs...>, type_list<Origs...>> {
       std::size_t i = 0;
       ([&] {
         if constexpr (detail::is_reduce_v<Ms>) {
-          constexpr bool is_max = Ms::op::kind == ops::reduce_kind::max;
-          auto combine = [](T a, T b) { if constexpr (is_max) return a > b ? a : b; else return a + b; };
-          T acc = init_of.template operator()<Ms>();
-          for (std::size_t k = 0; k < W; ++k) acc = combine(acc, lanes[i][k]);
-          if constexpr (Ms::op::axis == 1) outs[i][r] = Ms::op::kind == ops::reduce_kind::mean ? acc / static_cast<T>(XC) : acc;
-          else totals[i] = combine(totals[i], acc);
+          T acc = reduction<Ms>::init;
+          for (std::size_t k = 0; k < W; ++k) acc = reduction<Ms>::combine(acc, lanes[i][k]);
+          if constexpr (Ms::op::axis == 1) outs[i][r] = reduction<Ms>::finish(acc, XC);
+          else totals[i] = reduction<Ms>::combine(totals[i], acc);
         }
         ++i;
       }(), ...);
@@ -654,16 +660,10 @@ class program<type_list<Outs...>, type_list<Origs...>> {
     std::size_t i = 0;
     ([&] {
       if constexpr (detail::is_reduce_v<Ms>) {
-        if constexpr (Ms::op::axis != 1)
-          outs[i][0] = Ms::op::kind == ops::reduce_kind::mean ? totals[i] / static_cast<T>(XR * XC) : totals[i];
+        if constexpr (Ms::op::axis != 1) outs[i][0] = reduction<Ms>::finish(totals[i], XR * XC);
       }
       ++i;
     }(), ...);
-  }
-  template <class X, class List, class Slots> T group_read(const Slots& slots, std::size_t r, std::size_t c) const {
-    if constexpr (is_lit_v<X>) return instance<X>().value;
-    else if constexpr (meta::contains_v<X, List>) return std::get<meta::index_of_v<X, List>>(slots);
-    else return load_leaf<X>(r, c);
   }
 
   // A matmul operand: its buffer, and whether it is read transposed (a folded transpose).

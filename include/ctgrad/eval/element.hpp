@@ -99,6 +99,15 @@ namespace ctgrad::detail {
 template <class Mat, class... Roots>
 using elements_list = typename closure_fold<type_list<>, type_list<Roots...>, Mat>::type;
 
+/// The value of R at element (r, c) once the slots of List are computed: a literal, R's slot, or
+/// a load (R is materialised or a leaf).
+template <class R, class List, class Ctx, class Slots>
+constexpr value_t<R> read_element(const Ctx& ctx, const Slots& slots, std::size_t r, std::size_t c) {
+  if constexpr (is_lit_v<R>) return ctx.template instance<R>().value;
+  else if constexpr (meta::contains_v<R, List>) return std::get<meta::index_of_v<R, List>>(slots);
+  else return ctx.template load_leaf<R>(r, c);
+}
+
 /// Evaluates several roots at element (r, c) with shared slots; returns their values as a tuple.
 template <class Mat, class... Roots, class Ctx>
 constexpr auto eval_elements(const Ctx& ctx, std::size_t r, std::size_t c) {
@@ -107,12 +116,7 @@ constexpr auto eval_elements(const Ctx& ctx, std::size_t r, std::size_t c) {
   [&]<class... Ns>(type_list<Ns...>*) {
     (compute_into<Ns, list, Mat>(ctx, slots, r, c), ...);
   }(static_cast<list*>(nullptr));
-  auto read = [&]<class R>(std::type_identity<R>) -> value_t<R> {
-    if constexpr (is_lit_v<R>) return ctx.template instance<R>().value;
-    else if constexpr (meta::contains_v<R, list>) return std::get<meta::index_of_v<R, list>>(slots);
-    else return ctx.template load_leaf<R>(r, c);
-  };
-  return std::tuple{read(std::type_identity<Roots>{})...};
+  return std::tuple{read_element<Roots, list>(ctx, slots, r, c)...};
 }
 }  // namespace ctgrad::detail
 
