@@ -294,8 +294,10 @@ def main():
             epoch = None
             for line in tv_text.splitlines():
                 cells = [x.strip() for x in line.strip("|").split("|")]
+                # The first table's row (s/epoch in column 4); the thread table's "ctgrad" rows come later.
                 if len(cells) == 5 and cells[0] == "relu" and cells[1] in ("ctgrad", "ctgrad, 1 thread"):
                     epoch = float(cells[3])
+                    break
             steps = 60000 / 32
             extra = ""
             if epoch and c:
