@@ -30,7 +30,7 @@ struct gradient_set {
   using gradient_types = type_list<Gs...>;
   static constexpr int literal_count = std::max({F::literal_count, Gs::literal_count...});
   F function;
-  std::tuple<Gs...> grads;
+  detail::tuple<Gs...> grads;
 
   /// The gradient expression with respect to variable V (a compile error if V was not requested).
   template <class V> constexpr const auto& operator[](const V&) const {
@@ -39,7 +39,7 @@ struct gradient_set {
                     "gradient_set: no gradient was requested for this variable; name it in grad(f, ...)");
       return detail::invalid_placeholder;
     } else {
-      return std::get<meta::index_of_v<V, Vars>>(grads);
+      return detail::get<meta::index_of_v<V, Vars>>(grads);
     }
   }
 };
@@ -177,7 +177,7 @@ constexpr auto adjoints(const F& f) {
   auto seed = accumulate<F>(empty_adj_map{}, seed_type{});
   auto adj = backprop<type_list<Vs...>, order, 0>(f, seed);
   // f does not depend on a variable without contributions: its gradient is zero.
-  return std::tuple{adjoint_in<Vs, zeros_node<value_t<Vs>, shape_t<Vs>>>(adj)...};
+  return detail::make_tuple(adjoint_in<Vs, zeros_node<value_t<Vs>, shape_t<Vs>>>(adj)...);
 }
 
 }  // namespace detail
@@ -217,9 +217,9 @@ constexpr auto grad(const F& f, const Vs&...) {
   } else {
     auto gs = detail::adjoints<F, Vs...>(f);
     if constexpr (sizeof...(Vs) == 1) {
-      return std::get<0>(gs);
+      return detail::get<0>(gs);
     } else {
-      return std::apply([&](const auto&... g) {
+      return detail::apply([&](const auto&... g) {
         return gradient_set<F, type_list<Vs...>, std::remove_cvref_t<decltype(g)>...>{f, {g...}};
       }, gs);
     }

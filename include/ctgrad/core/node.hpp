@@ -14,6 +14,7 @@
 
 #include "ctgrad/core/meta.hpp"
 #include "ctgrad/core/shape.hpp"
+#include "ctgrad/core/tuple.hpp"
 
 namespace ctgrad {
 
@@ -116,9 +117,9 @@ namespace detail {
 // hold no data; keeping them empty classes without fields matters for compile time: g++ walks the
 // fields of a class's fields recursively (is_empty_type), and gradient expressions repeat forward
 // subexpressions, so field trees grow much faster than the graph.
-template <bool Stored, class... Cs> struct node_children { std::tuple<Cs...> children; };
+template <bool Stored, class... Cs> struct node_children { detail::tuple<Cs...> children; };
 template <class... Cs> struct node_children<false, Cs...> {
-  static constexpr std::tuple<Cs...> children{};
+  static constexpr detail::tuple<Cs...> children{};
 };
 }  // namespace detail
 
@@ -135,7 +136,7 @@ struct node : detail::node_children<!(std::is_empty_v<Cs> && ...), Cs...> {
   static constexpr bool stores_children = !(std::is_empty_v<Cs> && ...);
   static constexpr int literal_count = std::max({0, Cs::literal_count...});
 
-  template <std::size_t I> constexpr const auto& child() const { return std::get<I>(this->children); }
+  template <std::size_t I> constexpr const auto& child() const { return detail::get<I>(this->children); }
 };
 
 /// What an operation returns after one of its static_asserts has reported a misuse: an expression
@@ -196,7 +197,7 @@ constexpr auto shift_literals(const E& e) {
   } else if constexpr (is_lit_v<E>) {
     return lit<typename E::value_type, E::literal_count - 1 + Off>{e.value};
   } else if constexpr (is_node_v<E>) {
-    return std::apply([](const auto&... cs) {
+    return detail::apply([](const auto&... cs) {
       return make_node<typename E::op>(shift_literals<Off>(cs)...);
     }, e.children);
   } else {
@@ -204,23 +205,24 @@ constexpr auto shift_literals(const E& e) {
   }
 }
 
-/// Operands of a user-level operation, renumbered so that no two of them share a literal id.
-template <class A, class... Bs>
-constexpr auto renumber(const A& a, const Bs&... bs) {
-  if constexpr (sizeof...(Bs) == 0) {
-    return std::tuple<A>{a};
-  } else {
-    auto rest = renumber(bs...);
-    return std::apply([&](const auto&... r) {
-      return std::tuple{a, shift_literals<A::literal_count>(r)...};
-    }, rest);
-  }
-}
+namespace detail {
+/// The first literal id of operand I of a user-level operation: the literal counts of the operands
+/// before it added up, so that no two operands share a literal id.
+template <std::size_t I, class... Cs> inline constexpr int literal_offset_v = [] {
+  constexpr int counts[] = {Cs::literal_count...};
+  int offset = 0;
+  for (std::size_t j = 0; j < I; ++j) offset += counts[j];
+  return offset;
+}();
+}  // namespace detail
 
-/// Makes a node from user operands: literal ids made disjoint first.
+/// Makes a node from user operands: literal ids made disjoint first (operand i's raised by the
+/// literal counts of the operands before it).
 template <class Op, class... Cs>
 constexpr auto make_user_node(const Cs&... cs) {
-  return std::apply([](const auto&... r) { return make_node<Op>(r...); }, renumber(cs...));
+  return [&]<std::size_t... I>(std::index_sequence<I...>) {
+    return make_node<Op>(shift_literals<detail::literal_offset_v<I, Cs...>>(cs)...);
+  }(std::index_sequence_for<Cs...>{});
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -273,8 +275,8 @@ constexpr const X* find_instance(const E& e) {
       return nullptr;
     } else {
       const X* found = nullptr;
-      std::apply([&](const auto&... cs) { ((found = found ? found : find_instance<X>(cs)), ...); },
-                 e.children);
+      detail::apply([&](const auto&... cs) { ((found = found ? found : find_instance<X>(cs)), ...); },
+                    e.children);
       return found;
     }
   } else {

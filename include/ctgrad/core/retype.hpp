@@ -52,7 +52,7 @@ template <class U, expression E> constexpr auto with_element_type(const E& e) {
     else
       return e;
   } else if constexpr (is_node_v<E>) {
-    return std::apply([](const auto&... cs) {
+    return ctgrad::detail::apply([](const auto&... cs) {
       return make_node<typename retype_op<U, typename E::op>::type>(with_element_type<U>(cs)...);
     }, e.children);
   } else {

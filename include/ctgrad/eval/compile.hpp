@@ -36,7 +36,7 @@ template <class A> struct compile_arg {  // an expression
   static constexpr const A& origin_of(const A& a) { return a; }
   using flat = type_list<A>;
   static constexpr int literal_count = A::literal_count;
-  static constexpr auto flatten(const A& a) { return std::tuple<A>{a}; }
+  static constexpr auto flatten(const A& a) { return detail::tuple<A>{a}; }
 };
 template <class F, class V, class... Gs> struct compile_arg<gradient_set<F, V, Gs...>> {
   static constexpr bool is_gradient_set = true;
@@ -44,7 +44,9 @@ template <class F, class V, class... Gs> struct compile_arg<gradient_set<F, V, G
   static constexpr const F& origin_of(const gradient_set<F, V, Gs...>& g) { return g.function; }
   using flat = type_list<F, Gs...>;
   static constexpr int literal_count = gradient_set<F, V, Gs...>::literal_count;
-  static constexpr auto flatten(const gradient_set<F, V, Gs...>& g) { return std::tuple_cat(std::tuple<F>{g.function}, g.grads); }
+  static constexpr auto flatten(const gradient_set<F, V, Gs...>& g) {
+    return detail::apply([&](const Gs&... gs) { return detail::tuple<F, Gs...>{g.function, gs...}; }, g.grads);
+  }
 };
 
 // Literal renumbering of compile()'s arguments. Arguments are renumbered apart (so that equal
@@ -82,30 +84,30 @@ template <class E> constexpr bool same_literals(const E& a, const E& b) {
   else if constexpr (is_lit_v<E>) return a.value == b.value;
   else if constexpr (is_node_v<E>)
     return [&]<std::size_t... Is>(std::index_sequence<Is...>) {
-      return (same_literals(std::get<Is>(a.children), std::get<Is>(b.children)) && ...);
-    }(std::make_index_sequence<std::tuple_size_v<decltype(a.children)>>{});
+      return (same_literals(a.template child<Is>(), b.template child<Is>()) && ...);
+    }(std::make_index_sequence<type_list_size_v<typename E::children_types>>{});
   else return true;
 }
 template <class... Args> bool shared_literals_agree(const Args&... args) {
   constexpr auto src = share_sources<Args...>();
-  auto tup = std::forward_as_tuple(args...);
+  const detail::tuple<const Args&...> tup{args...};
   bool ok = true;
   meta::for_each_indexed<type_list<Args...>>([&]<std::size_t K, class A>() {
     if constexpr (src[K] >= 0) {
       using B = meta::at_t<std::size_t(src[K]), type_list<Args...>>;
-      ok = ok && same_literals(compile_arg<A>::origin_of(std::get<K>(tup)),
-                               compile_arg<B>::origin_of(std::get<std::size_t(src[K])>(tup)));
+      ok = ok && same_literals(compile_arg<A>::origin_of(detail::get<K>(tup)),
+                               compile_arg<B>::origin_of(detail::get<std::size_t(src[K])>(tup)));
     }
   });
   return ok;
 }
 
 template <int Off, class Tuple> constexpr auto shift_group(const Tuple& t) {
-  return std::apply([](const auto&... e) { return std::tuple{shift_literals<Off>(e)...}; }, t);
+  return detail::apply([](const auto&... e) { return detail::make_tuple(shift_literals<Off>(e)...); }, t);
 }
 
 template <class... Ts> struct as_list { using type = type_list<Ts...>; };
-template <class... Ts> struct as_list<std::tuple<Ts...>> { using type = type_list<Ts...>; };
+template <class... Ts> struct as_list<detail::tuple<Ts...>> { using type = type_list<Ts...>; };
 
 template <class V> std::string var_name() { return std::string(V::name); }
 
@@ -173,7 +175,7 @@ class program<type_list<Outs...>, type_list<Origs...>> {
   using T = value_t<meta::at_t<0, outputs>>;
   static_assert(element_type<T>, "compile: outputs must have float or double values");
 
-  explicit program(std::tuple<Outs...> outs, absl::Status compile_status = absl::OkStatus())
+  explicit program(detail::tuple<Outs...> outs, absl::Status compile_status = absl::OkStatus())
       : outs_(std::move(outs)), compile_status_(std::move(compile_status)) {}
 
   /// Evaluates every output for the bound variables (one binding per variable of the graph).
@@ -272,7 +274,7 @@ class program<type_list<Outs...>, type_list<Origs...>> {
   // ---- element context (used by the fused loops) ----------------------------------------
   template <class N> const N& instance() const {
     const N* found = nullptr;
-    std::apply([&](const auto&... o) { ((found = found ? found : find_instance<N>(o)), ...); }, outs_);
+    detail::apply([&](const auto&... o) { ((found = found ? found : find_instance<N>(o)), ...); }, outs_);
     return *found;
   }
   template <class X> value_t<X> load_leaf(std::size_t r, std::size_t c) const {
@@ -685,7 +687,7 @@ class program<type_list<Outs...>, type_list<Origs...>> {
                     M, Nn, K, T(1), pa, ta ? M : K, pb, tb ? K : Nn, T(0), out, Nn);
   }
 
-  std::tuple<Outs...> outs_;
+  detail::tuple<Outs...> outs_;
   absl::Status compile_status_;
   std::unique_ptr<T[], detail::aligned_delete> arena_;
   std::size_t capacity_ = 0;
@@ -699,7 +701,7 @@ template <class... Args>
 auto compile_valid(const Args&... args) {
   constexpr auto off = detail::literal_offsets<Args...>();
   auto shifted = [&]<std::size_t... Ks>(std::index_sequence<Ks...>) {
-    return std::tuple_cat(detail::shift_group<off[Ks]>(detail::compile_arg<Args>::flatten(args))...);
+    return detail::tuple_cat(detail::shift_group<off[Ks]>(detail::compile_arg<Args>::flatten(args))...);
   }(std::index_sequence_for<Args...>{});
   using outs = typename detail::as_list<decltype(shifted)>::type;
   using origs = meta::concat_t<typename detail::compile_arg<Args>::flat...>;

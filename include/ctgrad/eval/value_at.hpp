@@ -21,17 +21,17 @@ struct scalar_plan {
 template <class Roots, class... Vs>
 struct scalar_ctx {
   const Roots* roots;
-  std::tuple<const binding<Vs>*...> bound;
+  detail::tuple<const binding<Vs>*...> bound;
 
   template <class N> constexpr const N& instance() const {
     const N* found = nullptr;
-    std::apply([&](const auto&... r) { ((found = found ? found : find_instance<N>(r)), ...); }, *roots);
+    detail::apply([&](const auto&... r) { ((found = found ? found : find_instance<N>(r)), ...); }, *roots);
     return *found;
   }
   template <class V> constexpr value_t<V> load_leaf(std::size_t, std::size_t) const {
     static_assert((std::is_same_v<V, Vs> || ...),
                   "value_at: the expression uses a variable that has no value bound (write v = value)");
-    return std::get<meta::index_of_v<V, type_list<Vs...>>>(bound)->scalar;
+    return detail::get<meta::index_of_v<V, type_list<Vs...>>>(bound)->scalar;
   }
   template <class N, std::size_t I, class C> constexpr value_t<C> load(std::size_t r, std::size_t c) const {
     return load_leaf<C>(r, c);
@@ -47,7 +47,7 @@ inline constexpr bool all_bound_v<type_list<Ns...>, Bound> = ((!is_var_v<Ns> || 
 // roots: references to the expressions (never copies: a gradient set's expressions hold the
 // literals' values, and a copy per call cost as much as the arithmetic in a 10-variable gradient).
 template <class... Es, class... Vs>
-constexpr auto value_at_roots(const std::tuple<const Es&...>& roots, const binding<Vs>&... bs) {
+constexpr auto value_at_roots(const detail::tuple<const Es&...>& roots, const binding<Vs>&... bs) {
   constexpr bool scalars = ((shape_t<Es>::rank == 0) && ...);
   constexpr bool all_bound = all_bound_v<topo_order_t<Es...>, type_list<Vs...>>;
   static_assert(scalars,
@@ -57,22 +57,22 @@ constexpr auto value_at_roots(const std::tuple<const Es&...>& roots, const bindi
   if constexpr (!(scalars && all_bound)) {
     return std::tuple<value_t<Es>...>{};  // reported above; no second error
   } else {
-    scalar_ctx<std::tuple<const Es&...>, Vs...> ctx{&roots, {&bs...}};
+    scalar_ctx<detail::tuple<const Es&...>, Vs...> ctx{&roots, {&bs...}};
     return eval_elements<scalar_plan, Es...>(ctx, 0, 0);
   }
 }
 
-template <class... Es> constexpr std::tuple<const Es&...> refs_of(const std::tuple<Es...>& t) {
-  return std::apply([](const Es&... e) { return std::tuple<const Es&...>{e...}; }, t);
+template <class... Es> constexpr detail::tuple<const Es&...> refs_of(const detail::tuple<Es...>& t) {
+  return detail::apply([](const Es&... e) { return detail::tuple<const Es&...>{e...}; }, t);
 }
 
 // value_at_roots on the expressions themselves at run time. In a constant evaluation on a local
 // copy, as before: g++ 12 does not fold the null tests of find_instance's pointers into an object
 // that the constant evaluation did not create (e.g. the expression of a static_assert's caller).
 template <class... Es, class... Vs>
-constexpr auto value_at_refs(const std::tuple<const Es&...>& roots, const binding<Vs>&... bs) {
+constexpr auto value_at_refs(const detail::tuple<const Es&...>& roots, const binding<Vs>&... bs) {
   if (std::is_constant_evaluated()) {
-    const std::tuple<Es...> local = roots;
+    const auto local = detail::apply([](const Es&... e) { return detail::tuple<Es...>{e...}; }, roots);
     return value_at_roots(refs_of(local), bs...);
   }
   return value_at_roots(roots, bs...);
@@ -94,7 +94,7 @@ constexpr auto value_at(const E& e, const binding<Vs>&... bs) {
     static_assert(expression<E>, "value_at: the first argument must be a ctgrad expression");
     return 0.0f;
   } else {
-    return std::get<0>(detail::value_at_refs(std::tuple<const E&>{e}, bs...));
+    return std::get<0>(detail::value_at_refs(detail::tuple<const E&>{e}, bs...));
   }
 }
 
@@ -102,7 +102,9 @@ constexpr auto value_at(const E& e, const binding<Vs>&... bs) {
 /// returns {f, std::array{df/dv...}}.
 template <class F, class Vars, class... Gs, class... Vs>
 constexpr auto value_and_grad_at(const gradient_set<F, Vars, Gs...>& gs, const binding<Vs>&... bs) {
-  auto vals = detail::value_at_refs(std::tuple_cat(std::tuple<const F&>{gs.function}, detail::refs_of(gs.grads)), bs...);
+  const auto roots =
+      detail::apply([&](const Gs&... g) { return detail::tuple<const F&, const Gs&...>{gs.function, g...}; }, gs.grads);
+  auto vals = detail::value_at_refs(roots, bs...);
   return std::apply([](auto f, auto... g) { return std::pair{f, std::array{g...}}; }, vals);
 }
 

@@ -47,7 +47,7 @@ template <std::size_t I, class Self, class G>
 constexpr auto activation_op<F>::vjp(const Self& s, const G& g) {
   if constexpr (I == 0) {
     // d/dx: g * F'(x, y); the node's children after x are its parameters.
-    return std::apply([&](const auto& x, const auto&... p) {
+    return ctgrad::detail::apply([&](const auto& x, const auto&... p) {
       return make_node<mul_op>(g, make_node<activation_d1_op<F>>(x, s, p...));
     }, s.children);
   } else {
@@ -60,7 +60,7 @@ template <std::size_t I, class Self, class G>
 constexpr auto activation_d1_op<F>::vjp(const Self& s, const G& g) {
   if constexpr (I == 0) {
     // The total derivative of F'(x, y(x)) in x is F''(x): all of it flows through x, none through y.
-    return std::apply([&](const auto& x, const auto& y, const auto&... p) {
+    return ctgrad::detail::apply([&](const auto& x, const auto& y, const auto&... p) {
       return make_node<mul_op>(g, make_node<activation_d2_op<F>>(x, y, p...));
     }, s.children);
   } else {
