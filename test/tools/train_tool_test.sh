@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # End-to-end test of ctgrad-train: --help, bad flags and data as clear errors (exit 2 / 1, message
-# naming the problem), a short real run (2,000 Fashion-MNIST images, relu and sigmoid) with its
+# naming the problem), a short real run (2,000 Fashion-MNIST images, relu and sigmoid, evaluated on
+# the first 1,000 test images) with its
 # history, figure data and checkpoints, and --resume continuing a run exactly (the resumed 3-epoch
 # history equals an uninterrupted 3-epoch run's, timings aside), also after a SIGKILL mid-epoch
 # (with --threads=2), and a checkpoint is refused with another --threads.
+# usage: train_tool_test.sh <ctgrad-train> [images of the killed run]   (default 20,000; the
+# sanitized CI build passes fewer: its epochs are 20x slower, so a short epoch still outlasts the kill)
 set -uo pipefail
 train=$(realpath "$1")
+kill_limit=${2:-20000}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
@@ -32,11 +36,33 @@ expect_error 2 "--resume needs --checkpoint" --resume
 expect_error 2 "batch size must be >= 1" --batch=0
 expect_error 2 "--threads=-2: must be 0 (one per core) or in [1, 256]" --threads=-2
 expect_error 2 "--threads=257: must be 0 (one per core) or in [1, 256]" --threads=257
+# Training runs evaluate on the whole test set after every epoch: most of them below use a copy of
+# the data with the first 1,000 test images (and the training images they use) instead of 10,000,
+# so that evaluation does not take most of their time (under the sanitizers it did: 2.6 s per
+# evaluation). The first --threads=0 run reads the default data directory.
+small=$work/small-data
+python3 - /usr/share/datasets/fashion-mnist "$small" "$kill_limit" 1000 <<'PY' || fail "cannot copy a part of the data"
+import gzip, os, sys
+src, dst, n_train, n_test = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+os.makedirs(dst)
+for name, n in (("train-images-idx3-ubyte", n_train), ("train-labels-idx1-ubyte", n_train),
+                ("t10k-images-idx3-ubyte", n_test), ("t10k-labels-idx1-ubyte", n_test)):
+    data = gzip.open(os.path.join(src, name + ".gz")).read()
+    dims = data[3]                       # IDX: 0, 0, type, rank, then rank big-endian uint32 extents
+    item = 1
+    for d in range(1, dims):
+        item *= int.from_bytes(data[4 + 4 * d:8 + 4 * d], "big")
+    head = 4 + 4 * dims
+    with open(os.path.join(dst, name), "wb") as f:  # uncompressed: the reader takes both
+        f.write(data[:4] + n.to_bytes(4, "big") + data[8:head] + data[head:head + n * item])
+PY
+
 # --threads=0: one thread per core, at most one per 16 rows of a batch.
 cores=$(nproc)
 for batch in 16 32 64; do
   want=$(( cores < batch / 16 ? cores : batch / 16 ))
-  "$train" --limit=200 --activation=relu --epochs=1 --batch=$batch --threads=0 --plot= --history_csv= > auto.txt 2>&1 ||
+  data=(); [ "$batch" -eq 16 ] || data=(--data_dir="$small")
+  "$train" "${data[@]}" --limit=200 --activation=relu --epochs=1 --batch=$batch --threads=0 --plot= --history_csv= > auto.txt 2>&1 ||
     fail "--batch=$batch run failed: $(cat auto.txt)"
   header=$(grep -m1 '^== relu' auto.txt)
   if [ "$want" -gt 1 ]; then
@@ -50,7 +76,8 @@ expect_error 1 "dataset-fashion-mnist" --data_dir="$work/no-such-dir"
 mkdir bad && head -c 100 /dev/urandom > bad/train-images-idx3-ubyte
 expect_error 1 "train-images-idx3-ubyte" --data_dir="$work/bad"
 
-common=(--limit=2000 --activation=relu,sigmoid --quiet --seed=5)
+
+common=(--data_dir="$small" --limit=2000 --activation=relu,sigmoid --quiet --seed=5)
 "$train" "${common[@]}" --epochs=3 --history_csv=straight.csv --plot= > straight.txt 2>&1 \
   || { fail "3-epoch run failed"; cat straight.txt; }
 grep -q "relu" straight.txt && grep -q "sigmoid" straight.txt || fail "no comparison table"
@@ -77,9 +104,9 @@ diff <(strip straight.csv) <(strip resumed.csv) > /dev/null || { fail "resumed h
 # history equals an uninterrupted run's (checkpoints are written to a temporary file and renamed, so
 # a kill never leaves a half-written one).
 # With --threads=2: the data-parallel steps resume exactly too.
-big=(--limit=20000 --activation=relu --seed=7 --threads=2 --plot=)
+big=(--data_dir="$small" --limit=$kill_limit --activation=relu --seed=7 --threads=2 --plot=)
 "$train" "${big[@]}" --quiet --epochs=3 --history_csv=big_straight.csv > big_straight.txt 2>&1 \
-  || { fail "3-epoch run on 20,000 images failed"; cat big_straight.txt; }
+  || { fail "3-epoch run on $kill_limit images failed"; cat big_straight.txt; }
 "$train" "${big[@]}" --epochs=3 --checkpoint=kill --history_csv= > killed.txt 2>&1 &
 pid=$!
 for _ in $(seq 1 6000); do [ -s kill.relu.ckpt ] && break; sleep 0.05; done  # up to 5 min (sanitized, loaded)
@@ -101,12 +128,12 @@ fi
 printf 'garbage' > ck.relu.ckpt
 expect_error 1 "ck.relu.ckpt" "${common[@]}" --epochs=3 --checkpoint=ck --resume
 # A checkpoint of other settings is refused.
-"$train" --limit=500 --activation=relu --quiet --epochs=1 --checkpoint=other --plot= --history_csv= > /dev/null 2>&1
-expect_error 1 "checkpoint seed is '1' but this run has '5'" --limit=500 --activation=relu --quiet --epochs=2 \
+"$train" --data_dir="$small" --limit=500 --activation=relu --quiet --epochs=1 --checkpoint=other --plot= --history_csv= > /dev/null 2>&1
+expect_error 1 "checkpoint seed is '1' but this run has '5'" --data_dir="$small" --limit=500 --activation=relu --quiet --epochs=2 \
   --checkpoint=other --resume --seed=5
-"$train" --limit=500 --activation=relu --quiet --epochs=1 --threads=2 --checkpoint=two --plot= --history_csv= \
+"$train" --data_dir="$small" --limit=500 --activation=relu --quiet --epochs=1 --threads=2 --checkpoint=two --plot= --history_csv= \
   > /dev/null 2>&1 || fail "--threads=2 run failed"
-expect_error 1 "checkpoint threads is '2' but this run has '1'" --limit=500 --activation=relu --quiet --epochs=2 \
+expect_error 1 "checkpoint threads is '2' but this run has '1'" --data_dir="$small" --limit=500 --activation=relu --quiet --epochs=2 \
   --checkpoint=two --resume --threads=1
 
 echo "$failures failure(s)"
