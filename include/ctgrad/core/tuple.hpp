@@ -1,7 +1,7 @@
-// ctgrad/core/tuple.hpp — the tuple that holds a node's children: an aggregate with get<I> and
-// apply, nothing else. Not a std::tuple replacement for users: every node type instantiates one,
-// and std::tuple's constrained constructors and std::apply's invoke traits were a quarter of the
-// compiler's front-end time in template-heavy units (clang -ftime-trace, 2026-12-03).
+// ctgrad/core/tuple.hpp — the tuple that holds a node's children: one base class per element, with
+// get<I>, apply and tuple_cat, nothing else. Not a std::tuple replacement for users: every node
+// type instantiates one, and std::tuple's constrained constructors and std::apply's invoke traits
+// were a quarter of the compiler's front end in template-heavy units (clang -ftime-trace, 2026-12-03).
 #pragma once
 
 #include <cstddef>
@@ -13,11 +13,17 @@ template <std::size_t I, class T> struct tuple_leaf { T value; };
 
 template <class Is, class... Ts> struct tuple_base;
 template <std::size_t... I, class... Ts>
-struct tuple_base<std::index_sequence<I...>, Ts...> : tuple_leaf<I, Ts>... {};
+struct tuple_base<std::index_sequence<I...>, Ts...> : tuple_leaf<I, Ts>... {
+  constexpr tuple_base() = default;
+  // Not explicit, so that `= {a, b}` and a braced member initialiser work; a constructor rather than
+  // aggregate initialisation, whose brace elision clang's -Wmissing-braces (in -Wall) reports.
+  constexpr tuple_base(const Ts&... ts) requires(sizeof...(Ts) > 0) : tuple_leaf<I, Ts>{ts}... {}
+};
 
-/// An aggregate of Ts...: `tuple<A, B>{a, b}` (brace elision reaches the leaves; give elements as
-/// values: a braced list, `tuple<A, B>{{}, b}`, would initialise the base, not element 0).
-template <class... Ts> struct tuple : tuple_base<std::index_sequence_for<Ts...>, Ts...> {};
+/// Ts... side by side: `tuple<A, B>{a, b}`.
+template <class... Ts> struct tuple : tuple_base<std::index_sequence_for<Ts...>, Ts...> {
+  using tuple_base<std::index_sequence_for<Ts...>, Ts...>::tuple_base;
+};
 
 /// tuple<Xs...>{xs...}.
 template <class... Xs> constexpr tuple<Xs...> make_tuple(const Xs&... xs) { return {xs...}; }
