@@ -8,7 +8,6 @@
 #include <array>
 #include <cstddef>
 #include <utility>
-#include <tuple>
 #include <type_traits>
 
 #include "ctgrad/core/node.hpp"

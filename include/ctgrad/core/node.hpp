@@ -9,7 +9,6 @@
 #include <iterator>
 #include <cstddef>
 #include <string_view>
-#include <tuple>
 #include <type_traits>
 
 #include "ctgrad/core/meta.hpp"
