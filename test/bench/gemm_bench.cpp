@@ -1,5 +1,8 @@
 // Benchmark of ctgrad/eval/gemm.hpp at the MLP's shapes (batch 32), beside OpenBLAS cblas_sgemm /
 // cblas_dgemm on one thread when OpenBLAS was found. Counter "GFLOP/s" = 2 M N K per second.
+// Rows: ctgrad = the built-in kernel (kernel::builtin_gemm); with OpenBLAS also ctgrad_blas =
+// kernel::gemm with the BLAS backend (this program is then compiled with CTGRAD_USE_BLAS, as
+// -Dblas=enabled compiles everything), whose counter "blas" says where backend_for sent the shape.
 // Compare pairs from the same run: `meson test -C build --benchmark gemm -v` (or run gemm_bench).
 #include "ctgrad/eval/gemm.hpp"
 
@@ -58,7 +61,7 @@ void set_counters(benchmark::State& state, const shape& s) {
 template <class T> void bm_ctgrad(benchmark::State& state, shape s) {
   operands<T> o(s);
   for (auto _ : state) {
-    ctgrad::kernel::gemm<T>(s.ta, s.tb, s.m, s.n, s.k, T(1), o.a.data(), o.lda, o.b.data(), o.ldb, T(0),
+    ctgrad::kernel::builtin_gemm<T>(s.ta, s.tb, s.m, s.n, s.k, T(1), o.a.data(), o.lda, o.b.data(), o.ldb, T(0),
                             o.c.data(), o.ldc);
     benchmark::DoNotOptimize(o.c.data());
     benchmark::ClobberMemory();
@@ -67,6 +70,19 @@ template <class T> void bm_ctgrad(benchmark::State& state, shape s) {
 }
 
 #if defined(CTGRAD_BENCH_HAVE_OPENBLAS)
+template <class T> void bm_ctgrad_blas(benchmark::State& state, shape s) {
+  static_assert(ctgrad::kernel::blas_backend_enabled, "gemm_bench: built with OpenBLAS but without CTGRAD_USE_BLAS");
+  operands<T> o(s);
+  for (auto _ : state) {
+    ctgrad::kernel::gemm<T>(s.ta, s.tb, s.m, s.n, s.k, T(1), o.a.data(), o.lda, o.b.data(), o.ldb, T(0),
+                            o.c.data(), o.ldc);
+    benchmark::DoNotOptimize(o.c.data());
+    benchmark::ClobberMemory();
+  }
+  set_counters(state, s);
+  state.counters["blas"] = ctgrad::kernel::backend_for<T>(s.m, s.n, s.k, T(1)) == ctgrad::kernel::backend::blas;
+}
+
 template <class T> void bm_openblas(benchmark::State& state, shape s) {
   operands<T> o(s);
   const auto op = [](trans t) { return t == trans::yes ? CblasTrans : CblasNoTrans; };
@@ -89,12 +105,14 @@ void register_all() {
   for (const shape& s : shapes) {
     benchmark::RegisterBenchmark((std::string("sgemm/ctgrad/") + s.name).c_str(), bm_ctgrad<float>, s);
 #if defined(CTGRAD_BENCH_HAVE_OPENBLAS)
+    benchmark::RegisterBenchmark((std::string("sgemm/ctgrad_blas/") + s.name).c_str(), bm_ctgrad_blas<float>, s);
     benchmark::RegisterBenchmark((std::string("sgemm/openblas/") + s.name).c_str(), bm_openblas<float>, s);
 #endif
   }
   for (const shape& s : shapes) {
     benchmark::RegisterBenchmark((std::string("dgemm/ctgrad/") + s.name).c_str(), bm_ctgrad<double>, s);
 #if defined(CTGRAD_BENCH_HAVE_OPENBLAS)
+    benchmark::RegisterBenchmark((std::string("dgemm/ctgrad_blas/") + s.name).c_str(), bm_ctgrad_blas<double>, s);
     benchmark::RegisterBenchmark((std::string("dgemm/openblas/") + s.name).c_str(), bm_openblas<double>, s);
 #endif
   }

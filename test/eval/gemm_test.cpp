@@ -217,4 +217,41 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(zero_k_or_zero_alpha_only_scales_c_by_beta, T, ele
   BOOST_TEST((c == std::vector<T>{0, 0, 3, 0, 0, 6}));
 }
 
+// The dispatch (kernel::backend_for): the built-in kernel for everything without the BLAS backend;
+// with it (this file is also built as eval/gemm_blas with CTGRAD_USE_BLAS when OpenBLAS is found),
+// BLAS for the thin products only, and every test above then runs through cblas for those.
+BOOST_AUTO_TEST_CASE_TEMPLATE(backend_for_sends_only_thin_products_to_blas, T, element_types) {
+  using ctgrad::kernel::backend;
+  using ctgrad::kernel::backend_for;
+#if defined(CTGRAD_USE_BLAS)
+  BOOST_TEST(ctgrad::kernel::blas_backend_enabled);
+#else
+  BOOST_TEST(!ctgrad::kernel::blas_backend_enabled);
+#endif
+  constexpr std::size_t lanes = ctgrad::detail::gemm_impl::lanes<T>;
+  // What a product whose smallest extent is `least` should use.
+  const auto thin = [](std::size_t least) {
+    return ctgrad::kernel::blas_backend_enabled && least < 2 * lanes ? backend::blas : backend::builtin;
+  };
+  // The MLP's products: the four with a 10 (columns, rows or steps) are thin, the others wide.
+  BOOST_TEST((backend_for<T>(32, 10, 128, T(1)) == thin(10)));
+  BOOST_TEST((backend_for<T>(128, 10, 32, T(1)) == thin(10)));
+  BOOST_TEST((backend_for<T>(10, 32, 128, T(1)) == thin(10)));
+  BOOST_TEST((backend_for<T>(32, 128, 10, T(1)) == thin(10)));
+  BOOST_TEST((backend_for<T>(32, 128, 784, T(1)) == thin(32)));
+  BOOST_TEST((backend_for<T>(784, 128, 32, T(1)) == thin(32)));
+  BOOST_TEST((backend_for<T>(2 * lanes, 2 * lanes, 2 * lanes, T(1)) == backend::builtin));
+  if constexpr (lanes > 1) {  // (a scalar build, CTGRAD_KERNEL_SCALAR, has no thin products)
+    BOOST_TEST((backend_for<T>(2 * lanes - 1, 500, 500, T(1)) == thin(1)));
+    BOOST_TEST((backend_for<T>(500, 2, 500, T(1)) == thin(1)));
+    BOOST_TEST((backend_for<T>(500, 500, 2 * lanes - 1, T(1)) == thin(1)));
+  }
+  // Vector results, K == 0 and alpha == 0 always stay built-in.
+  BOOST_TEST((backend_for<T>(1000, 1, 150, T(1)) == backend::builtin));
+  BOOST_TEST((backend_for<T>(1, 1000, 150, T(1)) == backend::builtin));
+  BOOST_TEST((backend_for<T>(32, 10, 0, T(1)) == backend::builtin));
+  BOOST_TEST((backend_for<T>(32, 10, 128, T(0)) == backend::builtin));
+  static_assert(backend_for<T>(1000, 1, 150, T(1)) == backend::builtin, "usable in constant expressions");
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -7,6 +7,7 @@
 #include <array>
 #include <cstddef>
 #include <cstring>
+#include <limits>
 #include <type_traits>
 #include <utility>
 
@@ -31,10 +32,41 @@ enum class trans { no, yes };
 /// matrix in place; other shapes take the blocked, packed path. Each path sums in a fixed order, so
 /// equal inputs give equal results on every call, but the two orders differ: a column of C computed
 /// alone (N == 1) may differ in the last bits from the same column of a wider product.
+/// With the BLAS backend (CTGRAD_USE_BLAS defined: Meson `-Dblas=enabled`) some products go to
+/// cblas_sgemm / cblas_dgemm instead: those for which `backend_for` says `blas`.
+/// CTGRAD_USE_BLAS must then be defined in every translation unit of the program (gemm is inline).
 template <class T>
 inline void gemm(trans ta, trans tb, std::size_t M, std::size_t N, std::size_t K, T alpha,
                  const T* A, std::size_t lda, const T* B, std::size_t ldb, T beta, T* C,
                  std::size_t ldc) noexcept;
+
+/// The built-in kernel alone, whatever the backend: what gemm computes without CTGRAD_USE_BLAS.
+template <class T>
+inline void builtin_gemm(trans ta, trans tb, std::size_t M, std::size_t N, std::size_t K, T alpha,
+                         const T* A, std::size_t lda, const T* B, std::size_t ldb, T beta, T* C,
+                         std::size_t ldc) noexcept;
+
+/// The implementation gemm runs for a product.
+enum class backend { builtin, blas };
+
+/// Whether this build has the BLAS backend (CTGRAD_USE_BLAS): gemm may call cblas_?gemm.
+inline constexpr bool blas_backend_enabled =
+#if defined(CTGRAD_USE_BLAS)
+    true;
+#else
+    false;
+#endif
+
+/// Which implementation gemm uses for a product with these extents (its dispatch, exposed so that
+/// benchmarks and tests can show it). `builtin` always without the BLAS backend. With it: `blas` for
+/// the thin matrix products, where M, N or K is below two of the built-in kernel's vectors (32
+/// floats or 16 doubles with AVX-512): its register tile pads a narrow C, and packing and tile
+/// set-up are not amortised over a short K (the MLP's products with a 10 ran at 49-83% of
+/// OpenBLAS; docs/benchmarks.md, W4). `builtin` for the wider products, where it is as fast as
+/// OpenBLAS or faster, for vector results (M == 1 or N == 1: the matrix-vector path) and for
+/// K == 0 or alpha == 0 (only scales C).
+template <class T>
+constexpr backend backend_for(std::size_t M, std::size_t N, std::size_t K, T alpha) noexcept;
 
 }  // namespace ctgrad::kernel
 
@@ -462,9 +494,16 @@ template <class T> void scale(std::size_t M, std::size_t N, T beta, T* C, std::s
 namespace ctgrad::kernel {
 
 template <class T>
-inline void gemm(trans ta, trans tb, std::size_t M, std::size_t N, std::size_t K, T alpha,
-                 const T* A, std::size_t lda, const T* B, std::size_t ldb, T beta, T* C,
-                 std::size_t ldc) noexcept {
+constexpr backend backend_for(std::size_t M, std::size_t N, std::size_t K, T alpha) noexcept {
+  if (!blas_backend_enabled || M <= 1 || N <= 1 || K == 0 || alpha == T(0)) return backend::builtin;
+  constexpr std::size_t narrow = 2 * detail::gemm_impl::lanes<T>;
+  return std::min({M, N, K}) < narrow ? backend::blas : backend::builtin;
+}
+
+template <class T>
+inline void builtin_gemm(trans ta, trans tb, std::size_t M, std::size_t N, std::size_t K, T alpha,
+                         const T* A, std::size_t lda, const T* B, std::size_t ldb, T beta, T* C,
+                         std::size_t ldc) noexcept {
   static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>,
                 "gemm: the element type must be float or double");
   namespace impl = ctgrad::detail::gemm_impl;
@@ -473,18 +512,6 @@ inline void gemm(trans ta, trans tb, std::size_t M, std::size_t N, std::size_t K
     impl::scale(M, N, beta, C, ldc);
     return;
   }
-#if defined(CTGRAD_USE_BLAS)
-  {
-    const auto op = [](trans t) { return t == trans::yes ? CblasTrans : CblasNoTrans; };
-    if constexpr (std::is_same_v<T, float>)
-      cblas_sgemm(CblasRowMajor, op(ta), op(tb), int(M), int(N), int(K), alpha, A, int(lda), B,
-                  int(ldb), beta, C, int(ldc));
-    else
-      cblas_dgemm(CblasRowMajor, op(ta), op(tb), int(M), int(N), int(K), alpha, A, int(lda), B,
-                  int(ldb), beta, C, int(ldc));
-    return;
-  }
-#endif
   // op(A)(i, k) = A[i * rsa + k * csa], op(B)(k, j) = B[k * rsb + j * csb].
   const std::size_t rsa = ta == trans::no ? lda : 1, csa = ta == trans::no ? 1 : lda;
   const std::size_t rsb = tb == trans::no ? ldb : 1, csb = tb == trans::no ? 1 : ldb;
@@ -500,6 +527,30 @@ inline void gemm(trans ta, trans tb, std::size_t M, std::size_t N, std::size_t K
     return;
   }
   impl::matrix_product(M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, ldc);
+}
+
+template <class T>
+inline void gemm(trans ta, trans tb, std::size_t M, std::size_t N, std::size_t K, T alpha,
+                 const T* A, std::size_t lda, const T* B, std::size_t ldb, T beta, T* C,
+                 std::size_t ldc) noexcept {
+  static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>,
+                "gemm: the element type must be float or double");
+#if defined(CTGRAD_USE_BLAS)
+  // cblas takes int extents: larger ones stay with the built-in kernel. (M == 0 or N == 0 never
+  // reaches cblas either: backend_for says builtin, which returns at once.)
+  constexpr std::size_t int_max = std::size_t(std::numeric_limits<int>::max());
+  if (backend_for<T>(M, N, K, alpha) == backend::blas && std::max({M, N, K, lda, ldb, ldc}) <= int_max) {
+    const auto op = [](trans t) { return t == trans::yes ? CblasTrans : CblasNoTrans; };
+    if constexpr (std::is_same_v<T, float>)
+      cblas_sgemm(CblasRowMajor, op(ta), op(tb), int(M), int(N), int(K), alpha, A, int(lda), B,
+                  int(ldb), beta, C, int(ldc));
+    else
+      cblas_dgemm(CblasRowMajor, op(ta), op(tb), int(M), int(N), int(K), alpha, A, int(lda), B,
+                  int(ldb), beta, C, int(ldc));
+    return;
+  }
+#endif
+  builtin_gemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
 }  // namespace ctgrad::kernel
