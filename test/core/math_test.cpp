@@ -4,6 +4,7 @@
 #include <ctgrad/core/math.hpp>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -244,4 +245,54 @@ BOOST_AUTO_TEST_CASE(long_double_forwards_to_the_standard_library_at_run_time) {
   BOOST_TEST(std::fabs(c - std::tanh(0.5L)) <= 4 * std::numeric_limits<long double>::epsilon());
   constexpr long double l = m::log1p(1e-10L);
   BOOST_TEST(std::fabs(l - std::log1p(1e-10L)) <= 4 * std::numeric_limits<long double>::epsilon() * 1e-10L);
+}
+
+// ---- math policies: scalar_math gives loop_math's results, bit for bit ------------------------------
+namespace {
+template <class T> bool same_bits(T a, T b) {
+  return std::bit_cast<ctgrad::detail::math::uint_for<T>>(a) == std::bit_cast<ctgrad::detail::math::uint_for<T>>(b);
+}
+// Every function of both policies at x; counts the arguments where the bits differ.
+template <class T> int policy_mismatches(T x) {
+  using L = m::loop_math;
+  using S = m::scalar_math;
+  const T v = opaque(x);
+  return !same_bits(L::exp(v), S::exp(v)) + !same_bits(L::expm1(v), S::expm1(v)) + !same_bits(L::log(v), S::log(v)) +
+         !same_bits(L::log1p(v), S::log1p(v)) + !same_bits(L::tanh(v), S::tanh(v)) +
+         !same_bits(L::erf(v), S::erf(v)) + !same_bits(L::erfc(v), S::erfc(v));
+}
+template <class T> void check_policies_agree() {
+  using U = ctgrad::detail::math::uint_for<T>;
+  int bad = 0;
+  long tried = 0;
+  // The special arguments, the edges of every branch of scalar_math, and their neighbours.
+  const T lim = std::numeric_limits<T>::max(), tiny = std::numeric_limits<T>::denorm_min();
+  const T edges[] = {T(0), -T(0), T(1), T(-1), T(0.625), T(-0.625), tiny, -tiny, std::numeric_limits<T>::min(),
+                     lim, -lim, std::numeric_limits<T>::infinity(), -std::numeric_limits<T>::infinity(),
+                     std::numeric_limits<T>::quiet_NaN(), T(-0.5), T(1e-30), T(-1e-30), T(0x1p-60), T(-0x1p-60),
+                     ctgrad::detail::math::fp_traits<T>::exp_lo, ctgrad::detail::math::fp_traits<T>::exp_hi,
+                     ctgrad::detail::math::fp_traits<T>::expm1_lo, ctgrad::detail::math::fp_traits<T>::tanh_sat,
+                     -ctgrad::detail::math::fp_traits<T>::tanh_sat, ctgrad::detail::math::fp_traits<T>::exp_overflow};
+  for (T e : edges)
+    for (int step = -2; step <= 2; ++step) {
+      const T x = step < 0 ? std::nextafter(e, -std::numeric_limits<T>::infinity())
+                  : step > 0 ? std::nextafter(e, std::numeric_limits<T>::infinity()) : e;
+      bad += policy_mismatches(x);
+      ++tried;
+    }
+  // Bit patterns spread evenly over the whole encoding (both signs, subnormals, NaN payloads), then
+  // a dense grid where the functions are used most.
+  constexpr U patterns = 1u << 20;
+  for (U i = 0; i < patterns; ++i, ++tried) bad += policy_mismatches(std::bit_cast<T>(U(i * (U(~U(0)) / patterns))));
+  for (long i = -200000; i <= 200000; ++i, ++tried) bad += policy_mismatches(T(i) * T(1e-4));
+  BOOST_TEST_MESSAGE(tried << " arguments");
+  BOOST_TEST(bad == 0);
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(scalar_math_gives_the_same_bits_as_loop_math_everywhere) {
+  check_policies_agree<float>();
+  check_policies_agree<double>();
+  static_assert(m::scalar_math::exp(1.0) == m::exp(1.0) && m::scalar_math::log(2.0f) == m::log(2.0f),
+                "scalar_math is usable in constant expressions, with the same results");
 }

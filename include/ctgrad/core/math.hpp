@@ -24,6 +24,8 @@ namespace ctgrad::math {
 // that NaN and infinite arguments are answered up front because the compilers reject NaN-producing or
 // overflowing arithmetic during constant evaluation.
 // Vectorisation: checked by test/core/check_vectorised.sh (g++ -O2 -march=x86-64-v3).
+// One value at a time, math::scalar_math (at the end of this header) computes the same results with
+// branches instead of the selects: what value_at uses.
 
 /// |x|: clears the sign bit (so abs(-0.0) == +0.0 and abs(NaN) is a NaN). Exact.
 template <std::floating_point T> constexpr T abs(T x) noexcept;
@@ -201,17 +203,27 @@ template <class T> CTGRAD_DETAIL_MATH_INLINE constexpr pow2_split<T> split_pow2(
   return {kd - tr::round_magic, from_bits<T>(h << tr::mant_bits), from_bits<T>((u - h) << tr::mant_bits)};
 }
 
-template <class T> CTGRAD_DETAIL_MATH_INLINE constexpr T exp_core(T x) noexcept {
+// Each kernel is its main computation (the *_main functions), then the blends that answer the
+// special arguments. The *_scalar variants (math::scalar_math, for one value at a time) branch to
+// the main computation when the argument is ordinary and to the whole kernel otherwise: the same
+// operations on the same values, so bit for bit the same results, without the blends' cost.
+
+template <class T> CTGRAD_DETAIL_MATH_INLINE constexpr T exp_main(T x) noexcept {
   using tr = fp_traits<T>;
   const auto [n, s1, s2] = split_pow2(x * tr::log2e + tr::round_magic);
   const T r = (x - n * tr::ln2_hi) - n * tr::ln2_lo;
   const T p = T(1) + (r + (r * r) * horner(r, coeffs<T>::exp));
-  T y = p * s1 * s2;  // one rounding into the subnormal range; overflows to +inf when e^x does
+  return p * s1 * s2;  // one rounding into the subnormal range; overflows to +inf when e^x does
+}
+
+template <class T> CTGRAD_DETAIL_MATH_INLINE constexpr T exp_core(T x) noexcept {
+  using tr = fp_traits<T>;
+  T y = exp_main(x);
   y = blend(x > tr::exp_hi, inf_v<T>, y);
   return blend(x < tr::exp_lo, T(0), y);  // a NaN x gives a NaN r, p and y
 }
 
-template <class T> CTGRAD_DETAIL_MATH_INLINE constexpr T expm1_core(T x) noexcept {
+template <class T> CTGRAD_DETAIL_MATH_INLINE constexpr T expm1_main(T x) noexcept {
   using tr = fp_traits<T>;
   using U = uint_for<T>;
   const T kd = x * tr::log2e + tr::round_magic;
@@ -223,7 +235,12 @@ template <class T> CTGRAD_DETAIL_MATH_INLINE constexpr T expm1_core(T x) noexcep
   const U e = to_bits(kd) - to_bits(tr::round_magic) + (tr::bias - 1);
   const T t = from_bits<T>(e << tr::mant_bits);
   // e^x - 1 = 2^n (q + 1) - 1 = 2 (t q + (t - 1/2)); t - 1/2 and the doubling are exact.
-  T y = T(2) * (t * q + (t - T(0.5)));
+  return T(2) * (t * q + (t - T(0.5)));
+}
+
+template <class T> CTGRAD_DETAIL_MATH_INLINE constexpr T expm1_core(T x) noexcept {
+  using tr = fp_traits<T>;
+  T y = expm1_main(x);
   y = blend(ctgrad::math::abs(x) < tr::tiny, x, y);
   y = blend(x > tr::exp_hi, inf_v<T>, y);
   return blend(x < tr::expm1_lo, T(-1), y);  // keeps x (and -0.0) where q/2 could lose bits as a subnormal
@@ -243,22 +260,29 @@ template <class T> CTGRAD_DETAIL_MATH_INLINE constexpr T log_kernel(T f, T k, T 
 // is then k + bias with m = 2^-k * x in [sqrt(1/2), sqrt(2)).
 template <class T> constexpr uint_for<T> sqrt_half_bits = to_bits(T(0.70710678118654752440L));
 
+// log(xs) - k_extra * ln2 for a positive normal xs (k_extra: the exponent a subnormal was scaled by).
+template <class T> CTGRAD_DETAIL_MATH_INLINE constexpr T log_main(T xs, T k_extra) noexcept {
+  using tr = fp_traits<T>;
+  using U = uint_for<T>;
+  const U ix = to_bits(xs) + (to_bits(T(1)) - sqrt_half_bits<T>);
+  const T k = small_uint_to_fp<T>(ix >> tr::mant_bits) - (T(tr::bias) + k_extra);
+  const T f = from_bits<T>((ix & mant_mask<T>) + sqrt_half_bits<T>) - T(1);
+  return log_kernel(f, k, T(0));
+}
+
 template <class T> CTGRAD_DETAIL_MATH_INLINE constexpr T log_core(T x) noexcept {
   using tr = fp_traits<T>;
   using U = uint_for<T>;
   const bool sub = x < from_bits<T>(U(1) << tr::mant_bits);  // subnormal (or zero / negative)
   const T xs = blend(sub, x * tr::scale_up, x);
-  const U ix = to_bits(xs) + (to_bits(T(1)) - sqrt_half_bits<T>);
-  const T k = small_uint_to_fp<T>(ix >> tr::mant_bits) - (T(tr::bias) + blend(sub, T(tr::mant_bits), T(0)));
-  const T f = from_bits<T>((ix & mant_mask<T>) + sqrt_half_bits<T>) - T(1);
-  T y = log_kernel(f, k, T(0));
+  T y = log_main(xs, blend(sub, T(tr::mant_bits), T(0)));
   y = blend(x == inf_v<T>, x, y);
   y = blend(x == T(0), -inf_v<T>, y);
   y = blend(x < T(0), nan_v<T>, y);
   return blend(x != x, x, y);
 }
 
-template <class T> CTGRAD_DETAIL_MATH_INLINE constexpr T log1p_core(T x) noexcept {
+template <class T> CTGRAD_DETAIL_MATH_INLINE constexpr T log1p_main(T x) noexcept {
   using tr = fp_traits<T>;
   using U = uint_for<T>;
   const T u = T(1) + x;
@@ -269,7 +293,11 @@ template <class T> CTGRAD_DETAIL_MATH_INLINE constexpr T log1p_core(T x) noexcep
   T c = blend(k >= T(2), T(1) - (u - x), x - (u - T(1)));
   c = blend(k0, T(0), blend(k > T(tr::mant_bits + 1), T(0), c / u));  // no ||: it would branch
   const T f = blend(k0, x, from_bits<T>((iu & mant_mask<T>) + sqrt_half_bits<T>) - T(1));
-  T y = log_kernel(f, k, c);
+  return log_kernel(f, k, c);
+}
+
+template <class T> CTGRAD_DETAIL_MATH_INLINE constexpr T log1p_core(T x) noexcept {
+  T y = log1p_main(x);
   y = blend(x == inf_v<T>, x, y);
   y = blend(x == T(-1), -inf_v<T>, y);
   y = blend(x < T(-1), nan_v<T>, y);
@@ -277,16 +305,48 @@ template <class T> CTGRAD_DETAIL_MATH_INLINE constexpr T log1p_core(T x) noexcep
   return blend(x != x, x, y);
 }
 
+template <class T> CTGRAD_DETAIL_MATH_INLINE constexpr T tanh_small(T a) noexcept {
+  const T z = a * a;
+  return a + (a * z) * horner(z, coeffs<T>::tanh);
+}
+template <class T> CTGRAD_DETAIL_MATH_INLINE constexpr T tanh_large(T e) noexcept { return T(1) - T(2) / (e + T(2)); }
+
 template <class T> CTGRAD_DETAIL_MATH_INLINE constexpr T tanh_core(T x) noexcept {
   using tr = fp_traits<T>;
   const T a = ctgrad::math::abs(x);
-  const T z = a * a;
-  const T small = a + (a * z) * horner(z, coeffs<T>::tanh);
-  const T e = expm1_core(T(2) * a);
-  T y = T(1) - T(2) / (e + T(2));
+  const T small = tanh_small(a);
+  T y = tanh_large(expm1_core(T(2) * a));
   y = blend(a < T(0.625), small, y);
   y = blend(a > tr::tanh_sat, T(1), y);
   return ctgrad::math::copysign(y, x);
+}
+
+// ---- the scalar variants (see above: the same results as the kernels, bit for bit) ----------
+template <class T> CTGRAD_DETAIL_MATH_INLINE T exp_scalar(T x) noexcept {
+  using tr = fp_traits<T>;
+  if (x >= tr::exp_lo && x <= tr::exp_hi) [[likely]] return exp_main(x);
+  return exp_core(x);
+}
+template <class T> CTGRAD_DETAIL_MATH_INLINE T expm1_scalar(T x) noexcept {
+  using tr = fp_traits<T>;
+  if (x >= tr::expm1_lo && x <= tr::exp_hi && ctgrad::math::abs(x) >= tr::tiny) [[likely]] return expm1_main(x);
+  return expm1_core(x);
+}
+template <class T> CTGRAD_DETAIL_MATH_INLINE T log_scalar(T x) noexcept {
+  using U = uint_for<T>;
+  if (x >= from_bits<T>(U(1) << fp_traits<T>::mant_bits) && x < inf_v<T>) [[likely]] return log_main(x, T(0));
+  return log_core(x);
+}
+template <class T> CTGRAD_DETAIL_MATH_INLINE T log1p_scalar(T x) noexcept {
+  if (x > T(-1) && x < inf_v<T> && x != T(0)) [[likely]] return log1p_main(x);
+  return log1p_core(x);
+}
+template <class T> CTGRAD_DETAIL_MATH_INLINE T tanh_scalar(T x) noexcept {
+  const T a = ctgrad::math::abs(x);
+  if (a < T(0.625)) return ctgrad::math::copysign(tanh_small(a), x);
+  // 2a lies in expm1's ordinary range here, where expm1_core is expm1_main.
+  if (a <= fp_traits<T>::tanh_sat) return ctgrad::math::copysign(tanh_large(expm1_main(T(2) * a)), x);
+  return tanh_core(x);
 }
 
 template <class T> CTGRAD_DETAIL_MATH_INLINE constexpr T erf_core(T x) noexcept {
@@ -604,5 +664,48 @@ template <std::floating_point T> CTGRAD_DETAIL_MATH_INLINE constexpr T sqrt(T x)
   }
   return std::sqrt(x);
 }
+
+// ---- math policies: which form of these functions an evaluator calls ----------------------------
+// The activations and ops of ctgrad (nn/activations/, ops/elementwise.hpp, nn/losses.hpp) call exp,
+// expm1, log, log1p, tanh, erf and erfc through a policy M, a template parameter that the evaluator
+// chooses: compile()'s loops take loop_math (the functions above: branch-free, so the loops vectorise),
+// value_at and value_and_grad_at take scalar_math, which computes one value at a time with a branch
+// around the special arguments instead of the selects. The two give the same results, bit for bit
+// (test/core/math_test.cpp compares them over the same grids as the accuracy tests), so the choice is
+// one of speed only. scalar_math's erf and erfc are loop_math's (no scalar variant yet).
+
+/// The branch-free functions of this header: for loops that must vectorise. The default policy.
+struct loop_math {
+  template <std::floating_point T> CTGRAD_DETAIL_MATH_INLINE static constexpr T exp(T x) noexcept { return math::exp(x); }
+  template <std::floating_point T> CTGRAD_DETAIL_MATH_INLINE static constexpr T expm1(T x) noexcept { return math::expm1(x); }
+  template <std::floating_point T> CTGRAD_DETAIL_MATH_INLINE static constexpr T log(T x) noexcept { return math::log(x); }
+  template <std::floating_point T> CTGRAD_DETAIL_MATH_INLINE static constexpr T log1p(T x) noexcept { return math::log1p(x); }
+  template <std::floating_point T> CTGRAD_DETAIL_MATH_INLINE static constexpr T tanh(T x) noexcept { return math::tanh(x); }
+  template <std::floating_point T> CTGRAD_DETAIL_MATH_INLINE static constexpr T erf(T x) noexcept { return math::erf(x); }
+  template <std::floating_point T> CTGRAD_DETAIL_MATH_INLINE static constexpr T erfc(T x) noexcept { return math::erfc(x); }
+};
+
+/// The same functions for one value at a time (scalar code): the ordinary arguments take a branch
+/// past the special-value selects. Identical results to loop_math; in a constant expression, and
+/// for long double, it is loop_math.
+struct scalar_math {
+#define CTGRAD_DETAIL_SCALAR_MATH(f)                                                              \
+  template <std::floating_point T> CTGRAD_DETAIL_MATH_INLINE static constexpr T f(T x) noexcept { \
+    if constexpr (std::is_same_v<T, long double>) {                                              \
+      return math::f(x);                                                                         \
+    } else {                                                                                     \
+      if (std::is_constant_evaluated()) return math::f(x);                                       \
+      return ctgrad::detail::math::f##_scalar(x);                                                \
+    }                                                                                            \
+  }
+  CTGRAD_DETAIL_SCALAR_MATH(exp)
+  CTGRAD_DETAIL_SCALAR_MATH(expm1)
+  CTGRAD_DETAIL_SCALAR_MATH(log)
+  CTGRAD_DETAIL_SCALAR_MATH(log1p)
+  CTGRAD_DETAIL_SCALAR_MATH(tanh)
+#undef CTGRAD_DETAIL_SCALAR_MATH
+  template <std::floating_point T> CTGRAD_DETAIL_MATH_INLINE static constexpr T erf(T x) noexcept { return math::erf(x); }
+  template <std::floating_point T> CTGRAD_DETAIL_MATH_INLINE static constexpr T erfc(T x) noexcept { return math::erfc(x); }
+};
 
 }  // namespace ctgrad::math

@@ -9,6 +9,7 @@
 #include <tuple>
 #include <type_traits>
 
+#include "ctgrad/core/math.hpp"
 #include "ctgrad/core/node.hpp"
 
 namespace ctgrad::detail {
@@ -62,12 +63,23 @@ constexpr auto fetch(const Ctx& ctx, const Slots& slots, std::size_t r, std::siz
   else return ctx.template load<N, I, C>(r, c);
 }
 
+// The math policy of an evaluation context: Ctx::math_policy where it names one (value_at's
+// scalar_math), else the vectorisable loop_math (core/math.hpp, "math policies").
+template <class Ctx> struct math_policy_of { using type = ::ctgrad::math::loop_math; };
+template <class Ctx> requires requires { typename Ctx::math_policy; }
+struct math_policy_of<Ctx> { using type = typename Ctx::math_policy; };
+
+template <class Op> inline constexpr bool uses_math_v = false;
+template <class Op> requires(Op::uses_math) inline constexpr bool uses_math_v<Op> = true;
+
 template <class N, class List, class Mat, class Ctx, class Slots>
 constexpr void compute_into(const Ctx& ctx, Slots& slots, std::size_t r, std::size_t c) {
   auto& out = std::get<meta::index_of_v<N, List>>(slots);
   [&]<std::size_t... Is>(std::index_sequence<Is...>) {
     if constexpr (N::op::uses_index)
       out = N::op::template apply_at<value_t<N>>(ctx.info(), r, c, fetch<N, Is, List, Mat>(ctx, slots, r, c)...);
+    else if constexpr (uses_math_v<typename N::op>)
+      out = N::op::template apply<typename math_policy_of<Ctx>::type>(fetch<N, Is, List, Mat>(ctx, slots, r, c)...);
     else
       out = N::op::apply(fetch<N, Is, List, Mat>(ctx, slots, r, c)...);
   }(std::make_index_sequence<type_list_size_v<typename N::children_types>>{});

@@ -20,6 +20,7 @@ struct scalar_plan {
 
 template <class Roots, class... Vs>
 struct scalar_ctx {
+  using math_policy = ::ctgrad::math::scalar_math;  // one value at a time: no vectorisation to keep
   const Roots* roots;
   detail::tuple<const binding<Vs>*...> bound;
 

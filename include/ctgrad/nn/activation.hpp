@@ -13,11 +13,24 @@
 namespace ctgrad {
 namespace ops {
 
+// The math policy M reaches a definition whose value/d1/d2 take it as their second template
+// parameter (`template <class T, class M = math::loop_math>`, as ctgrad's own do); one written with
+// T alone computes the same in every evaluator.
+#define CTGRAD_DETAIL_CALL_WITH_POLICY(f, ...)                                   \
+  if constexpr (requires { F::template f<T, M>(__VA_ARGS__); })                 \
+    return F::template f<T, M>(__VA_ARGS__);                                    \
+  else                                                                          \
+    return F::f(__VA_ARGS__)
+
 /// y = F::value(x, params...): children are x and one literal per parameter.
 template <class F>
 struct activation_op : elementwise_op {
   static constexpr std::string_view name = F::name;
-  template <class T, class... P> CTGRAD_DETAIL_MATH_INLINE static constexpr T apply(T x, P... p) noexcept { return F::value(x, p...); }
+  static constexpr bool uses_math = true;
+  template <class M = math::loop_math, class T, class... P>
+  CTGRAD_DETAIL_MATH_INLINE static constexpr T apply(T x, P... p) noexcept {
+    CTGRAD_DETAIL_CALL_WITH_POLICY(value, x, p...);
+  }
   template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g);
 };
 
@@ -25,7 +38,11 @@ struct activation_op : elementwise_op {
 template <class F>
 struct activation_d1_op : elementwise_op {
   static constexpr std::string_view name = F::name;
-  template <class T, class... P> CTGRAD_DETAIL_MATH_INLINE static constexpr T apply(T x, T y, P... p) noexcept { return F::d1(x, y, p...); }
+  static constexpr bool uses_math = true;
+  template <class M = math::loop_math, class T, class... P>
+  CTGRAD_DETAIL_MATH_INLINE static constexpr T apply(T x, T y, P... p) noexcept {
+    CTGRAD_DETAIL_CALL_WITH_POLICY(d1, x, y, p...);
+  }
   template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g);
 };
 
@@ -35,12 +52,18 @@ template <class F>
 struct activation_d2_op : elementwise_op {
   static constexpr std::string_view name = F::name;
   static constexpr bool differentiable = false;
-  template <class T, class... P> CTGRAD_DETAIL_MATH_INLINE static constexpr T apply(T x, T y, P... p) noexcept { return F::d2(x, y, p...); }
+  static constexpr bool uses_math = true;
+  template <class M = math::loop_math, class T, class... P>
+  CTGRAD_DETAIL_MATH_INLINE static constexpr T apply(T x, T y, P... p) noexcept {
+    CTGRAD_DETAIL_CALL_WITH_POLICY(d2, x, y, p...);
+  }
   template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self&, const G&) {
     static_assert(I != I, "grad: third derivatives of activations are not provided (grad of grad of grad)");
     return no_grad{};
   }
 };
+
+#undef CTGRAD_DETAIL_CALL_WITH_POLICY
 
 template <class F>
 template <std::size_t I, class Self, class G>

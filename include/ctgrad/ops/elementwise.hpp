@@ -23,6 +23,9 @@ struct elementwise_op {
   static constexpr bool elementwise = true;
   static constexpr bool uses_index = false;     // true: apply_at(row, col, values...) instead
   static constexpr bool row_mapped_child = false;  // true: rank-1 children index rows, not columns
+  // true: apply's first template parameter is a math policy (math::loop_math in compile()'s loops,
+  // math::scalar_math in value_at), through which it calls exp, log, ... (core/math.hpp)
+  static constexpr bool uses_math = false;
   template <class C0, class... Cs> using value_type = value_t<C0>;
   template <class... Cs> using shape_type = shapes::broadcast_all_t<shape_t<Cs>...>;
 };
@@ -54,12 +57,14 @@ struct neg_op : elementwise_op {
 };
 struct exp_op : elementwise_op {
   static constexpr std::string_view name = "exp";
-  template <class T> static constexpr T apply(T a) noexcept { return math::exp(a); }
+  static constexpr bool uses_math = true;
+  template <class M = math::loop_math, class T> static constexpr T apply(T a) noexcept { return M::exp(a); }
   template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g);
 };
 struct log_op : elementwise_op {
   static constexpr std::string_view name = "log";
-  template <class T> static constexpr T apply(T a) noexcept { return math::log(a); }
+  static constexpr bool uses_math = true;
+  template <class M = math::loop_math, class T> static constexpr T apply(T a) noexcept { return M::log(a); }
   template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g);
 };
 struct sqrt_op : elementwise_op {

@@ -26,9 +26,9 @@ struct relu {
   static constexpr bool uses_value_in_derivative = false;
 
   template <class T> static constexpr std::array<T, 1> kinks() noexcept { return {T(0)}; }
-  template <class T> static constexpr T value(T x) noexcept { return x < T(0) ? T(0) : x; }
-  template <class T> static constexpr T d1(T x, T /*y*/) noexcept { return ::ctgrad::math::select(x > T(0), T(1), T(0)); }
-  template <class T> static constexpr T d2(T /*x*/, T /*y*/) noexcept { return T(0); }
+  template <class T, class M = ::ctgrad::math::loop_math> static constexpr T value(T x) noexcept { return x < T(0) ? T(0) : x; }
+  template <class T, class M = ::ctgrad::math::loop_math> static constexpr T d1(T x, T /*y*/) noexcept { return ::ctgrad::math::select(x > T(0), T(1), T(0)); }
+  template <class T, class M = ::ctgrad::math::loop_math> static constexpr T d2(T /*x*/, T /*y*/) noexcept { return T(0); }
   static long double reference(long double x) { return x > 0 ? x : 0.0L; }
   static long double reference_d1(long double x) { return x > 0 ? 1.0L : 0.0L; }
 };
@@ -47,13 +47,13 @@ struct leaky_relu {
   static constexpr bool uses_value_in_derivative = false;
 
   template <class T> static constexpr std::array<T, 1> kinks(T /*negative_slope*/) noexcept { return {T(0)}; }
-  template <class T> static constexpr T value(T x, T negative_slope) noexcept {
+  template <class T, class M = ::ctgrad::math::loop_math> static constexpr T value(T x, T negative_slope) noexcept {
     return ::ctgrad::math::select(x > T(0), x, negative_slope * detail::act::nonpositive_part(x));
   }
-  template <class T> static constexpr T d1(T x, T /*y*/, T negative_slope) noexcept {
+  template <class T, class M = ::ctgrad::math::loop_math> static constexpr T d1(T x, T /*y*/, T negative_slope) noexcept {
     return ::ctgrad::math::select(x > T(0), T(1), negative_slope);
   }
-  template <class T> static constexpr T d2(T /*x*/, T /*y*/, T /*negative_slope*/) noexcept { return T(0); }
+  template <class T, class M = ::ctgrad::math::loop_math> static constexpr T d2(T /*x*/, T /*y*/, T /*negative_slope*/) noexcept { return T(0); }
   static long double reference(long double x, long double negative_slope) {
     return x > 0 ? x : negative_slope * x;
   }
@@ -75,13 +75,13 @@ struct relu6 {
   static constexpr bool uses_value_in_derivative = false;
 
   template <class T> static constexpr std::array<T, 2> kinks() noexcept { return {T(0), T(6)}; }
-  template <class T> static constexpr T value(T x) noexcept {
+  template <class T, class M = ::ctgrad::math::loop_math> static constexpr T value(T x) noexcept {
     return x < T(0) ? T(0) : (x > T(6) ? T(6) : x);
   }
-  template <class T> static constexpr T d1(T x, T /*y*/) noexcept {
+  template <class T, class M = ::ctgrad::math::loop_math> static constexpr T d1(T x, T /*y*/) noexcept {
     return ::ctgrad::math::select((x <= T(0)) | (x >= T(6)), T(0), T(1));
   }
-  template <class T> static constexpr T d2(T /*x*/, T /*y*/) noexcept { return T(0); }
+  template <class T, class M = ::ctgrad::math::loop_math> static constexpr T d2(T /*x*/, T /*y*/) noexcept { return T(0); }
   static long double reference(long double x) { return x <= 0 ? 0.0L : (x >= 6 ? 6.0L : x); }
   static long double reference_d1(long double x) { return x > 0 && x < 6 ? 1.0L : 0.0L; }
 };
@@ -101,13 +101,13 @@ struct hardtanh {
   template <class T> static constexpr std::array<T, 2> kinks(T min_val, T max_val) noexcept {
     return {min_val, max_val};
   }
-  template <class T> static constexpr T value(T x, T min_val, T max_val) noexcept {
+  template <class T, class M = ::ctgrad::math::loop_math> static constexpr T value(T x, T min_val, T max_val) noexcept {
     return x < min_val ? min_val : (x > max_val ? max_val : x);
   }
-  template <class T> static constexpr T d1(T x, T /*y*/, T min_val, T max_val) noexcept {
+  template <class T, class M = ::ctgrad::math::loop_math> static constexpr T d1(T x, T /*y*/, T min_val, T max_val) noexcept {
     return ::ctgrad::math::select((x <= min_val) | (x >= max_val), T(0), T(1));
   }
-  template <class T> static constexpr T d2(T /*x*/, T /*y*/, T /*min_val*/, T /*max_val*/) noexcept {
+  template <class T, class M = ::ctgrad::math::loop_math> static constexpr T d2(T /*x*/, T /*y*/, T /*min_val*/, T /*max_val*/) noexcept {
     return T(0);
   }
   static long double reference(long double x, long double min_val, long double max_val) {
@@ -132,14 +132,14 @@ struct elu {
   static constexpr bool uses_value_in_derivative = false;
 
   template <class T> static constexpr std::array<T, 1> kinks(T /*alpha*/) noexcept { return {T(0)}; }
-  template <class T> static constexpr T value(T x, T alpha) noexcept {
-    return ::ctgrad::math::select(x > T(0), x, alpha * ::ctgrad::math::expm1(detail::act::nonpositive_part(x)));
+  template <class T, class M = ::ctgrad::math::loop_math> static constexpr T value(T x, T alpha) noexcept {
+    return ::ctgrad::math::select(x > T(0), x, alpha * M::expm1(detail::act::nonpositive_part(x)));
   }
-  template <class T> static constexpr T d1(T x, T /*y*/, T alpha) noexcept {
-    return ::ctgrad::math::select(x > T(0), T(1), alpha * ::ctgrad::math::exp(detail::act::nonpositive_part(x)));
+  template <class T, class M = ::ctgrad::math::loop_math> static constexpr T d1(T x, T /*y*/, T alpha) noexcept {
+    return ::ctgrad::math::select(x > T(0), T(1), alpha * M::exp(detail::act::nonpositive_part(x)));
   }
-  template <class T> static constexpr T d2(T x, T /*y*/, T alpha) noexcept {
-    return ::ctgrad::math::select(x > T(0), T(0), alpha * ::ctgrad::math::exp(detail::act::nonpositive_part(x)));
+  template <class T, class M = ::ctgrad::math::loop_math> static constexpr T d2(T x, T /*y*/, T alpha) noexcept {
+    return ::ctgrad::math::select(x > T(0), T(0), alpha * M::exp(detail::act::nonpositive_part(x)));
   }
   static long double reference(long double x, long double alpha) {
     return x > 0 ? x : alpha * std::expm1(x);
@@ -165,15 +165,15 @@ struct selu {
   static constexpr bool uses_value_in_derivative = false;
 
   template <class T> static constexpr std::array<T, 1> kinks() noexcept { return {T(0)}; }
-  template <class T> static constexpr T value(T x) noexcept {
+  template <class T, class M = ::ctgrad::math::loop_math> static constexpr T value(T x) noexcept {
     return ::ctgrad::math::select(x > T(0), T(scale) * detail::act::positive_part(x),
-                                  T(scale * alpha) * ::ctgrad::math::expm1(detail::act::nonpositive_part(x)));
+                                  T(scale * alpha) * M::expm1(detail::act::nonpositive_part(x)));
   }
-  template <class T> static constexpr T d1(T x, T /*y*/) noexcept {
-    return ::ctgrad::math::select(x > T(0), T(scale), T(scale * alpha) * ::ctgrad::math::exp(detail::act::nonpositive_part(x)));
+  template <class T, class M = ::ctgrad::math::loop_math> static constexpr T d1(T x, T /*y*/) noexcept {
+    return ::ctgrad::math::select(x > T(0), T(scale), T(scale * alpha) * M::exp(detail::act::nonpositive_part(x)));
   }
-  template <class T> static constexpr T d2(T x, T /*y*/) noexcept {
-    return ::ctgrad::math::select(x > T(0), T(0), T(scale * alpha) * ::ctgrad::math::exp(detail::act::nonpositive_part(x)));
+  template <class T, class M = ::ctgrad::math::loop_math> static constexpr T d2(T x, T /*y*/) noexcept {
+    return ::ctgrad::math::select(x > T(0), T(0), T(scale * alpha) * M::exp(detail::act::nonpositive_part(x)));
   }
   static long double reference(long double x) { return scale * (x > 0 ? x : alpha * std::expm1(x)); }
   static long double reference_d1(long double x) { return scale * (x > 0 ? 1.0L : alpha * std::exp(x)); }
@@ -194,14 +194,14 @@ struct celu {
   static constexpr bool uses_value_in_derivative = false;
 
   template <class T> static constexpr std::array<T, 1> kinks(T /*alpha*/) noexcept { return {T(0)}; }
-  template <class T> static constexpr T value(T x, T alpha) noexcept {
-    return ::ctgrad::math::select(x > T(0), x, alpha * ::ctgrad::math::expm1(detail::act::nonpositive_part(x) / alpha));
+  template <class T, class M = ::ctgrad::math::loop_math> static constexpr T value(T x, T alpha) noexcept {
+    return ::ctgrad::math::select(x > T(0), x, alpha * M::expm1(detail::act::nonpositive_part(x) / alpha));
   }
-  template <class T> static constexpr T d1(T x, T /*y*/, T alpha) noexcept {
-    return ::ctgrad::math::select(x > T(0), T(1), ::ctgrad::math::exp(detail::act::nonpositive_part(x) / alpha));
+  template <class T, class M = ::ctgrad::math::loop_math> static constexpr T d1(T x, T /*y*/, T alpha) noexcept {
+    return ::ctgrad::math::select(x > T(0), T(1), M::exp(detail::act::nonpositive_part(x) / alpha));
   }
-  template <class T> static constexpr T d2(T x, T /*y*/, T alpha) noexcept {
-    return ::ctgrad::math::select(x > T(0), T(0), ::ctgrad::math::exp(detail::act::nonpositive_part(x) / alpha) / alpha);
+  template <class T, class M = ::ctgrad::math::loop_math> static constexpr T d2(T x, T /*y*/, T alpha) noexcept {
+    return ::ctgrad::math::select(x > T(0), T(0), M::exp(detail::act::nonpositive_part(x) / alpha) / alpha);
   }
   static long double reference(long double x, long double alpha) {
     return x > 0 ? x : alpha * std::expm1(x / alpha);

@@ -28,9 +28,9 @@ struct sigmoid {
   static constexpr bool uses_value_in_derivative = true;
 
   template <class T> static constexpr std::array<T, 0> kinks() noexcept { return {}; }
-  template <class T> static constexpr T value(T x) noexcept { return detail::act::logistic(x).pos; }
-  template <class T> static constexpr T d1(T /*x*/, T y) noexcept { return y * (T(1) - y); }
-  template <class T> static constexpr T d2(T /*x*/, T y) noexcept {
+  template <class T, class M = ::ctgrad::math::loop_math> static constexpr T value(T x) noexcept { return detail::act::logistic<M>(x).pos; }
+  template <class T, class M = ::ctgrad::math::loop_math> static constexpr T d1(T /*x*/, T y) noexcept { return y * (T(1) - y); }
+  template <class T, class M = ::ctgrad::math::loop_math> static constexpr T d2(T /*x*/, T y) noexcept {
     return y * (T(1) - y) * (T(1) - T(2) * y);
   }
   static long double reference(long double x) { return 1.0L / (1.0L + std::exp(-x)); }
@@ -54,12 +54,12 @@ struct logsigmoid {
   static constexpr bool uses_value_in_derivative = false;
 
   template <class T> static constexpr std::array<T, 0> kinks() noexcept { return {}; }
-  template <class T> static constexpr T value(T x) noexcept {
-    return ::ctgrad::math::min(x, T(0)) - ::ctgrad::math::log1p(::ctgrad::math::exp(-::ctgrad::math::abs(x)));
+  template <class T, class M = ::ctgrad::math::loop_math> static constexpr T value(T x) noexcept {
+    return ::ctgrad::math::min(x, T(0)) - M::log1p(M::exp(-::ctgrad::math::abs(x)));
   }
-  template <class T> static constexpr T d1(T x, T /*y*/) noexcept { return detail::act::logistic(x).neg; }
-  template <class T> static constexpr T d2(T x, T /*y*/) noexcept {
-    const auto s = detail::act::logistic(x);
+  template <class T, class M = ::ctgrad::math::loop_math> static constexpr T d1(T x, T /*y*/) noexcept { return detail::act::logistic<M>(x).neg; }
+  template <class T, class M = ::ctgrad::math::loop_math> static constexpr T d2(T x, T /*y*/) noexcept {
+    const auto s = detail::act::logistic<M>(x);
     return -(s.pos * s.neg);
   }
   static long double reference(long double x) { return -std::log1p(std::exp(-x)); }
@@ -79,14 +79,14 @@ struct hardsigmoid {
   static constexpr bool uses_value_in_derivative = false;
 
   template <class T> static constexpr std::array<T, 2> kinks() noexcept { return {T(-3), T(3)}; }
-  template <class T> static constexpr T value(T x) noexcept {
+  template <class T, class M = ::ctgrad::math::loop_math> static constexpr T value(T x) noexcept {
     const T s = x + T(3);
     return ::ctgrad::math::select(s < T(0), T(0), ::ctgrad::math::select(s > T(6), T(6), s)) / T(6);
   }
-  template <class T> static constexpr T d1(T x, T /*y*/) noexcept {
+  template <class T, class M = ::ctgrad::math::loop_math> static constexpr T d1(T x, T /*y*/) noexcept {
     return ::ctgrad::math::select((x > T(-3)) & (x < T(3)), T(1) / T(6), T(0));
   }
-  template <class T> static constexpr T d2(T /*x*/, T /*y*/) noexcept { return T(0); }
+  template <class T, class M = ::ctgrad::math::loop_math> static constexpr T d2(T /*x*/, T /*y*/) noexcept { return T(0); }
   static long double reference(long double x) {
     return x <= -3 ? 0.0L : (x >= 3 ? 1.0L : (x + 3) / 6);
   }
@@ -107,9 +107,9 @@ struct tanh {
   static constexpr bool uses_value_in_derivative = true;
 
   template <class T> static constexpr std::array<T, 0> kinks() noexcept { return {}; }
-  template <class T> static constexpr T value(T x) noexcept { return ::ctgrad::math::tanh(x); }
-  template <class T> static constexpr T d1(T /*x*/, T y) noexcept { return (T(1) - y) * (T(1) + y); }
-  template <class T> static constexpr T d2(T /*x*/, T y) noexcept {
+  template <class T, class M = ::ctgrad::math::loop_math> static constexpr T value(T x) noexcept { return M::tanh(x); }
+  template <class T, class M = ::ctgrad::math::loop_math> static constexpr T d1(T /*x*/, T y) noexcept { return (T(1) - y) * (T(1) + y); }
+  template <class T, class M = ::ctgrad::math::loop_math> static constexpr T d2(T /*x*/, T y) noexcept {
     return T(-2) * y * ((T(1) - y) * (T(1) + y));
   }
   static long double reference(long double x) { return std::tanh(x); }
@@ -133,12 +133,12 @@ struct softsign {
   static constexpr bool uses_value_in_derivative = false;
 
   template <class T> static constexpr std::array<T, 1> kinks() noexcept { return {T(0)}; }
-  template <class T> static constexpr T value(T x) noexcept { return x / (T(1) + ::ctgrad::math::abs(x)); }
-  template <class T> static constexpr T d1(T x, T /*y*/) noexcept {
+  template <class T, class M = ::ctgrad::math::loop_math> static constexpr T value(T x) noexcept { return x / (T(1) + ::ctgrad::math::abs(x)); }
+  template <class T, class M = ::ctgrad::math::loop_math> static constexpr T d1(T x, T /*y*/) noexcept {
     const T d = T(1) + ::ctgrad::math::abs(x);
     return T(1) / (d * d);
   }
-  template <class T> static constexpr T d2(T x, T /*y*/) noexcept {
+  template <class T, class M = ::ctgrad::math::loop_math> static constexpr T d2(T x, T /*y*/) noexcept {
     const T d = T(1) + ::ctgrad::math::abs(x);
     const T sgn = ::ctgrad::math::select(x > T(0), T(1), ::ctgrad::math::select(x < T(0), T(-1), T(0)));
     return T(-2) * sgn / (d * d * d);

@@ -13,12 +13,12 @@
 #include <ctgrad/nn/activations/param.hpp>
 
 namespace ctgrad::detail::act {
-template <class W> CTGRAD_DETAIL_MATH_INLINE constexpr W gelu_cdf(W x) noexcept;
-template <class W> CTGRAD_DETAIL_MATH_INLINE constexpr W gelu_pdf(W x) noexcept;
+template <class M = ::ctgrad::math::loop_math, class W> CTGRAD_DETAIL_MATH_INLINE constexpr W gelu_cdf(W x) noexcept;
+template <class M = ::ctgrad::math::loop_math, class W> CTGRAD_DETAIL_MATH_INLINE constexpr W gelu_pdf(W x) noexcept;
 template <class W> struct gelu_tanh_parts;
-template <class W> CTGRAD_DETAIL_MATH_INLINE constexpr gelu_tanh_parts<W> gelu_tanh_eval(W x) noexcept;
+template <class M = ::ctgrad::math::loop_math, class W> CTGRAD_DETAIL_MATH_INLINE constexpr gelu_tanh_parts<W> gelu_tanh_eval(W x) noexcept;
 template <class T> struct mish_parts;
-template <class T> CTGRAD_DETAIL_MATH_INLINE constexpr mish_parts<T> mish_eval(T x) noexcept;
+template <class M = ::ctgrad::math::loop_math, class T> CTGRAD_DETAIL_MATH_INLINE constexpr mish_parts<T> mish_eval(T x) noexcept;
 }  // namespace ctgrad::detail::act
 
 namespace ctgrad::fn {
@@ -38,13 +38,13 @@ struct silu {
   static constexpr bool uses_value_in_derivative = false;
 
   template <class T> static constexpr std::array<T, 0> kinks() noexcept { return {}; }
-  template <class T> static constexpr T value(T x) noexcept { return x * detail::act::logistic(x).pos; }
-  template <class T> static constexpr T d1(T x, T /*y*/) noexcept {
-    const auto s = detail::act::logistic(x);
+  template <class T, class M = ::ctgrad::math::loop_math> static constexpr T value(T x) noexcept { return x * detail::act::logistic<M>(x).pos; }
+  template <class T, class M = ::ctgrad::math::loop_math> static constexpr T d1(T x, T /*y*/) noexcept {
+    const auto s = detail::act::logistic<M>(x);
     return s.pos * (T(1) + x * s.neg);
   }
-  template <class T> static constexpr T d2(T x, T /*y*/) noexcept {
-    const auto s = detail::act::logistic(x);
+  template <class T, class M = ::ctgrad::math::loop_math> static constexpr T d2(T x, T /*y*/) noexcept {
+    const auto s = detail::act::logistic<M>(x);
     return s.pos * s.neg * (T(2) + x * (s.neg - s.pos));
   }
   static long double reference(long double x) { return x / (1.0L + std::exp(-x)); }
@@ -71,19 +71,19 @@ struct gelu {
   static constexpr bool uses_value_in_derivative = false;
 
   template <class T> static constexpr std::array<T, 0> kinks() noexcept { return {}; }
-  template <class T> CTGRAD_DETAIL_MATH_INLINE static constexpr T value(T x) noexcept {
+  template <class T, class M = ::ctgrad::math::loop_math> CTGRAD_DETAIL_MATH_INLINE static constexpr T value(T x) noexcept {
     using W = detail::act::wide_t<T>;
-    return T(W(x) * detail::act::gelu_cdf(W(x)));
+    return T(W(x) * detail::act::gelu_cdf<M>(W(x)));
   }
-  template <class T> CTGRAD_DETAIL_MATH_INLINE static constexpr T d1(T x, T /*y*/) noexcept {
+  template <class T, class M = ::ctgrad::math::loop_math> CTGRAD_DETAIL_MATH_INLINE static constexpr T d1(T x, T /*y*/) noexcept {
     using W = detail::act::wide_t<T>;
     const W w = W(x);
-    return T(detail::act::gelu_cdf(w) + w * detail::act::gelu_pdf(w));
+    return T(detail::act::gelu_cdf<M>(w) + w * detail::act::gelu_pdf<M>(w));
   }
-  template <class T> CTGRAD_DETAIL_MATH_INLINE static constexpr T d2(T x, T /*y*/) noexcept {
+  template <class T, class M = ::ctgrad::math::loop_math> CTGRAD_DETAIL_MATH_INLINE static constexpr T d2(T x, T /*y*/) noexcept {
     using W = detail::act::wide_t<T>;
     const W w = W(x);
-    return T(detail::act::gelu_pdf(w) * (W(2) - ::ctgrad::math::select(W(1e6) < w * w, W(1e6), w * w)));
+    return T(detail::act::gelu_pdf<M>(w) * (W(2) - ::ctgrad::math::select(W(1e6) < w * w, W(1e6), w * w)));
   }
   static long double reference(long double x) {
     return 0.5L * x * std::erfc(-x / std::sqrt(2.0L));
@@ -112,9 +112,9 @@ struct gelu_tanh {
   static constexpr bool uses_value_in_derivative = false;
 
   template <class T> static constexpr std::array<T, 0> kinks() noexcept { return {}; }
-  template <class T> CTGRAD_DETAIL_MATH_INLINE static constexpr T value(T x) noexcept;
-  template <class T> CTGRAD_DETAIL_MATH_INLINE static constexpr T d1(T x, T y) noexcept;
-  template <class T> CTGRAD_DETAIL_MATH_INLINE static constexpr T d2(T x, T y) noexcept;
+  template <class T, class M = ::ctgrad::math::loop_math> CTGRAD_DETAIL_MATH_INLINE static constexpr T value(T x) noexcept;
+  template <class T, class M = ::ctgrad::math::loop_math> CTGRAD_DETAIL_MATH_INLINE static constexpr T d1(T x, T y) noexcept;
+  template <class T, class M = ::ctgrad::math::loop_math> CTGRAD_DETAIL_MATH_INLINE static constexpr T d2(T x, T y) noexcept;
   static long double reference(long double x) {
     const long double u = std::sqrt(2.0L / 3.141592653589793238462643383279502884L) * (x + 0.044715L * x * x * x);
     return x / (1.0L + std::exp(-2.0L * u));  // x/2 (1 + tanh u), written without the 1 + tanh cancellation
@@ -145,9 +145,9 @@ struct mish {
   static constexpr bool uses_value_in_derivative = false;
 
   template <class T> static constexpr std::array<T, 0> kinks() noexcept { return {}; }
-  template <class T> CTGRAD_DETAIL_MATH_INLINE static constexpr T value(T x) noexcept;
-  template <class T> CTGRAD_DETAIL_MATH_INLINE static constexpr T d1(T x, T y) noexcept;
-  template <class T> CTGRAD_DETAIL_MATH_INLINE static constexpr T d2(T x, T y) noexcept;
+  template <class T, class M = ::ctgrad::math::loop_math> CTGRAD_DETAIL_MATH_INLINE static constexpr T value(T x) noexcept;
+  template <class T, class M = ::ctgrad::math::loop_math> CTGRAD_DETAIL_MATH_INLINE static constexpr T d1(T x, T y) noexcept;
+  template <class T, class M = ::ctgrad::math::loop_math> CTGRAD_DETAIL_MATH_INLINE static constexpr T d2(T x, T y) noexcept;
   static long double reference(long double x) {
     // log1p(exp(x)) overflows exp beyond x ~ 11356 in long double; tanh is 1 long before that.
     return x > 100 ? x : x * std::tanh(std::log1p(std::exp(x)));
@@ -182,17 +182,17 @@ struct softplus {
   template <class T> static constexpr std::array<T, 1> kinks(T beta, T threshold) noexcept {
     return {threshold / beta};
   }
-  template <class T> static constexpr T value(T x, T beta, T threshold) noexcept {
+  template <class T, class M = ::ctgrad::math::loop_math> static constexpr T value(T x, T beta, T threshold) noexcept {
     const T z = x * beta;
-    return ::ctgrad::math::select(z > threshold, x, detail::act::softplus(z) / beta);
+    return ::ctgrad::math::select(z > threshold, x, detail::act::softplus<M>(z) / beta);
   }
-  template <class T> static constexpr T d1(T x, T /*y*/, T beta, T threshold) noexcept {
+  template <class T, class M = ::ctgrad::math::loop_math> static constexpr T d1(T x, T /*y*/, T beta, T threshold) noexcept {
     const T z = x * beta;
-    return ::ctgrad::math::select(z > threshold, T(1), detail::act::logistic(z).pos);
+    return ::ctgrad::math::select(z > threshold, T(1), detail::act::logistic<M>(z).pos);
   }
-  template <class T> static constexpr T d2(T x, T /*y*/, T beta, T threshold) noexcept {
+  template <class T, class M = ::ctgrad::math::loop_math> static constexpr T d2(T x, T /*y*/, T beta, T threshold) noexcept {
     const T z = x * beta;
-    const auto s = detail::act::logistic(z);
+    const auto s = detail::act::logistic<M>(z);
     return ::ctgrad::math::select(z < threshold, beta * (s.pos * s.neg), T(0));
   }
   static long double reference(long double x, long double beta, long double threshold) {
@@ -218,14 +218,14 @@ struct hardswish {
   static constexpr bool uses_value_in_derivative = false;
 
   template <class T> static constexpr std::array<T, 2> kinks() noexcept { return {T(-3), T(3)}; }
-  template <class T> static constexpr T value(T x) noexcept {
+  template <class T, class M = ::ctgrad::math::loop_math> static constexpr T value(T x) noexcept {
     const T s = x + T(3);
     return x * (s < T(0) ? T(0) : (s > T(6) ? T(6) : s)) / T(6);
   }
-  template <class T> static constexpr T d1(T x, T /*y*/) noexcept {
+  template <class T, class M = ::ctgrad::math::loop_math> static constexpr T d1(T x, T /*y*/) noexcept {
     return ::ctgrad::math::select(x < T(-3), T(0), ::ctgrad::math::select(x <= T(3), x / T(3) + T(0.5), T(1)));
   }
-  template <class T> static constexpr T d2(T x, T /*y*/) noexcept {
+  template <class T, class M = ::ctgrad::math::loop_math> static constexpr T d2(T x, T /*y*/) noexcept {
     return ::ctgrad::math::select((x > T(-3)) & (x < T(3)), T(1) / T(3), T(0));
   }
   static long double reference(long double x) {
@@ -244,7 +244,7 @@ namespace ctgrad::detail::act {
 // Phi(x) = erfc(w) / 2 with w = -x / sqrt(2). w is split exactly into w_hi + w_lo and the first-order
 // correction erfc(w_hi + w_lo) = erfc(w_hi) (1 - R(w_hi) w_lo) is applied with R(w) ~ 2 max(w, 0)
 // (the log-derivative of erfc; the approximation costs < 2 eps relative for every w).
-template <class W> CTGRAD_DETAIL_MATH_INLINE constexpr W gelu_cdf(W x) noexcept {
+template <class M, class W> CTGRAD_DETAIL_MATH_INLINE constexpr W gelu_cdf(W x) noexcept {
   constexpr long double k_ld = 0.707106781186547524400844362104849039L;
   constexpr W k = W(k_ld);
   constexpr W k_lo = W(k_ld - static_cast<long double>(k));
@@ -259,15 +259,15 @@ template <class W> CTGRAD_DETAIL_MATH_INLINE constexpr W gelu_cdf(W x) noexcept 
     w_pos = ::ctgrad::math::max(w_hi, W(0));  // the long double reference: no vectorisation concern
   else
     w_pos = ::ctgrad::detail::math::blend(w_hi > W(0), w_hi, W(0));
-  return W(0.5) * ::ctgrad::math::erfc(w_hi) * (W(1) - W(2) * w_pos * w_lo);
+  return W(0.5) * M::erfc(w_hi) * (W(1) - W(2) * w_pos * w_lo);
 }
 
 // phi(x) = exp(-x^2 / 2) / sqrt(2 pi) with x^2 = hi + lo exact: exp(-hi/2 - lo/2) = exp(-hi/2)(1 - lo/2).
-template <class W> CTGRAD_DETAIL_MATH_INLINE constexpr W gelu_pdf(W x) noexcept {
+template <class M, class W> CTGRAD_DETAIL_MATH_INLINE constexpr W gelu_pdf(W x) noexcept {
   constexpr W inv_sqrt_2pi = W(0.398942280401432677939946059934381868L);
   const auto sq = detail::act::two_prod(x, x);
   const W lo = ::ctgrad::math::select(::ctgrad::math::abs(x) < W(1e100), sq.lo, W(0));
-  return inv_sqrt_2pi * ::ctgrad::math::exp(W(-0.5) * sq.hi) * (W(1) - W(0.5) * lo);
+  return inv_sqrt_2pi * M::exp(W(-0.5) * sq.hi) * (W(1) - W(0.5) * lo);
 }
 
 template <class W> struct gelu_tanh_parts {
@@ -278,14 +278,14 @@ template <class W> struct gelu_tanh_parts {
   W neg_minus_pos;  // sigmoid(-2u) - sigmoid(2u)
   W xc;      // x clamped to +-1e6 (only multiplies terms that vanish there)
 };
-template <class W> CTGRAD_DETAIL_MATH_INLINE constexpr gelu_tanh_parts<W> gelu_tanh_eval(W x) noexcept {
+template <class M, class W> CTGRAD_DETAIL_MATH_INLINE constexpr gelu_tanh_parts<W> gelu_tanh_eval(W x) noexcept {
   constexpr W k0 = W(0.797884560802865355879892119868763737L);  // sqrt(2/pi)
   constexpr W k1 = W(0.044715L);
   // A select, not min/max: GCC threads min/max's constants into du and d2u and leaves a branch.
   const W xc = ::ctgrad::math::select(x > W(1e6), W(1e6), ::ctgrad::math::select(x < W(-1e6), W(-1e6), x));
   const W xx = xc * xc;
   const W u = k0 * (x + k1 * (x * x * x));
-  const auto s = detail::act::logistic(W(2) * u);
+  const auto s = detail::act::logistic<M>(W(2) * u);
   return {s.pos, s.pos * s.neg, k0 * (W(1) + W(3) * k1 * xx), W(6) * k0 * k1 * xc, s.neg - s.pos, xc};
 }
 
@@ -295,8 +295,8 @@ template <class T> struct mish_parts {
   T sp;   // sigmoid(x)
   T sn;   // sigmoid(-x)
 };
-template <class T> CTGRAD_DETAIL_MATH_INLINE constexpr mish_parts<T> mish_eval(T x) noexcept {
-  const T e = ::ctgrad::math::exp(-::ctgrad::math::abs(x));
+template <class M, class T> CTGRAD_DETAIL_MATH_INLINE constexpr mish_parts<T> mish_eval(T x) noexcept {
+  const T e = M::exp(-::ctgrad::math::abs(x));
   const T one_e = T(1) + e;
   const T n_pos = T(1) + T(2) * e;
   const T d_pos = n_pos + T(2) * e * e;
@@ -316,34 +316,34 @@ template <class T> CTGRAD_DETAIL_MATH_INLINE constexpr mish_parts<T> mish_eval(T
 
 namespace ctgrad::fn {
 
-template <class T> CTGRAD_DETAIL_MATH_INLINE constexpr T gelu_tanh::value(T x) noexcept {
+template <class T, class M> CTGRAD_DETAIL_MATH_INLINE constexpr T gelu_tanh::value(T x) noexcept {
   using W = detail::act::wide_t<T>;
-  return T(W(x) * detail::act::gelu_tanh_eval(W(x)).s);
+  return T(W(x) * detail::act::gelu_tanh_eval<M>(W(x)).s);
 }
-template <class T> CTGRAD_DETAIL_MATH_INLINE constexpr T gelu_tanh::d1(T x, T /*y*/) noexcept {
+template <class T, class M> CTGRAD_DETAIL_MATH_INLINE constexpr T gelu_tanh::d1(T x, T /*y*/) noexcept {
   using W = detail::act::wide_t<T>;
-  const auto p = detail::act::gelu_tanh_eval(W(x));
+  const auto p = detail::act::gelu_tanh_eval<M>(W(x));
   return T(p.s + W(2) * p.xc * p.ss * p.du);
 }
-template <class T> CTGRAD_DETAIL_MATH_INLINE constexpr T gelu_tanh::d2(T x, T /*y*/) noexcept {
+template <class T, class M> CTGRAD_DETAIL_MATH_INLINE constexpr T gelu_tanh::d2(T x, T /*y*/) noexcept {
   using W = detail::act::wide_t<T>;
-  const auto p = detail::act::gelu_tanh_eval(W(x));
+  const auto p = detail::act::gelu_tanh_eval<M>(W(x));
   return T(p.ss * (W(4) * p.du + W(4) * p.xc * p.neg_minus_pos * p.du * p.du + W(2) * p.xc * p.d2u));
 }
 
-template <class T> CTGRAD_DETAIL_MATH_INLINE constexpr T mish::value(T x) noexcept {
+template <class T, class M> CTGRAD_DETAIL_MATH_INLINE constexpr T mish::value(T x) noexcept {
   using W = detail::act::wide_t<T>;
-  return T(W(x) * detail::act::mish_eval(W(x)).t);
+  return T(W(x) * detail::act::mish_eval<M>(W(x)).t);
 }
-template <class T> CTGRAD_DETAIL_MATH_INLINE constexpr T mish::d1(T x, T /*y*/) noexcept {
+template <class T, class M> CTGRAD_DETAIL_MATH_INLINE constexpr T mish::d1(T x, T /*y*/) noexcept {
   using W = detail::act::wide_t<T>;
-  const auto p = detail::act::mish_eval(W(x));
+  const auto p = detail::act::mish_eval<M>(W(x));
   return T(p.t + W(x) * p.g);
 }
-template <class T> CTGRAD_DETAIL_MATH_INLINE constexpr T mish::d2(T x, T /*y*/) noexcept {
+template <class T, class M> CTGRAD_DETAIL_MATH_INLINE constexpr T mish::d2(T x, T /*y*/) noexcept {
   using W = detail::act::wide_t<T>;
   const W w = W(x);
-  const auto p = detail::act::mish_eval(w);
+  const auto p = detail::act::mish_eval<M>(w);
   return T(p.g * (W(2) + w * (p.sn - W(2) * p.t * p.sp)));
 }
 

@@ -20,8 +20,8 @@ template <class T> struct logistic_pair {
   T pos;  // sigma(x)
   T neg;  // sigma(-x) = 1 - sigma(x)
 };
-template <class T> CTGRAD_DETAIL_MATH_INLINE constexpr logistic_pair<T> logistic(T x) noexcept {
-  const T e = ::ctgrad::math::exp(-::ctgrad::math::abs(x));
+template <class M = ::ctgrad::math::loop_math, class T> CTGRAD_DETAIL_MATH_INLINE constexpr logistic_pair<T> logistic(T x) noexcept {
+  const T e = M::exp(-::ctgrad::math::abs(x));
   const T r = T(1) / (T(1) + e);
   const T small = e * r;  // sigma(-|x|)
   const bool pos = x >= T(0);
@@ -40,8 +40,8 @@ template <class T> CTGRAD_DETAIL_MATH_INLINE constexpr T nonpositive_part(T x) n
 }
 
 /// log(1 + exp(x)) without overflow: max(x, 0) + log1p(exp(-|x|)).
-template <class T> CTGRAD_DETAIL_MATH_INLINE constexpr T softplus(T x) noexcept {
-  return ::ctgrad::math::max(x, T(0)) + ::ctgrad::math::log1p(::ctgrad::math::exp(-::ctgrad::math::abs(x)));
+template <class M = ::ctgrad::math::loop_math, class T> CTGRAD_DETAIL_MATH_INLINE constexpr T softplus(T x) noexcept {
+  return ::ctgrad::math::max(x, T(0)) + M::log1p(M::exp(-::ctgrad::math::abs(x)));
 }
 
 /// Exact product: a * b == hi + lo (Dekker/Veltkamp, no FMA so it stays constexpr). Valid while

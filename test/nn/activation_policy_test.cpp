@@ -1,0 +1,131 @@
+// Tests for the math policy of activations (core/math.hpp, "math policies"; nn/activation.hpp):
+// value_at and value_and_grad_at evaluate through math::scalar_math, compile()'s loops through
+// math::loop_math; an activation whose value/d1/d2 take only T (a user's, written before the policy
+// existed, or one that needs none) works in both, computing the same values.
+#define BOOST_TEST_MODULE activation_policy
+#include <boost/test/unit_test.hpp>
+
+#include <array>
+#include <cmath>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+#include "ctgrad/ctgrad.hpp"
+
+using namespace ctgrad;
+
+namespace {
+
+int scalar_calls = 0, loop_calls = 0;  // run-time calls of policy_probe's functions, per policy
+
+template <class M> void count() {
+  if constexpr (std::is_same_v<M, math::scalar_math>) ++scalar_calls;
+  else if constexpr (std::is_same_v<M, math::loop_math>) ++loop_calls;
+}
+
+// softexp(x) = exp(x) - 1 with f' = exp(x), f'' = exp(x): policy-aware, and it counts which policy
+// its functions were called with.
+struct policy_probe {
+  static constexpr std::string_view name = "policy_probe";
+  static constexpr std::string_view formula = "exp(x) - 1";
+  static constexpr std::string_view derivative = "exp(x)";
+  static constexpr std::string_view range = "(-1, inf)";
+  static constexpr std::string_view kink_convention = "none (smooth)";
+  static constexpr std::array<param_info, 0> params{};
+  static constexpr bool smooth = true;
+  static constexpr bool uses_value_in_derivative = false;
+  template <class T> static constexpr std::array<T, 0> kinks() noexcept { return {}; }
+  template <class T, class M = math::loop_math> static constexpr T value(T x) noexcept {
+    if (!std::is_constant_evaluated()) count<M>();
+    return M::expm1(x);
+  }
+  template <class T, class M = math::loop_math> static constexpr T d1(T x, T /*y*/) noexcept {
+    if (!std::is_constant_evaluated()) count<M>();
+    return M::exp(x);
+  }
+  template <class T, class M = math::loop_math> static constexpr T d2(T x, T /*y*/) noexcept {
+    if (!std::is_constant_evaluated()) count<M>();
+    return M::exp(x);
+  }
+  static long double reference(long double x) { return std::expm1(x); }
+  static long double reference_d1(long double x) { return std::exp(x); }
+};
+
+// The same function written with T alone.
+struct plain_softexp {
+  static constexpr std::string_view name = "plain_softexp";
+  static constexpr std::string_view formula = "exp(x) - 1";
+  static constexpr std::string_view derivative = "exp(x)";
+  static constexpr std::string_view range = "(-1, inf)";
+  static constexpr std::string_view kink_convention = "none (smooth)";
+  static constexpr std::array<param_info, 0> params{};
+  static constexpr bool smooth = true;
+  static constexpr bool uses_value_in_derivative = false;
+  template <class T> static constexpr std::array<T, 0> kinks() noexcept { return {}; }
+  template <class T> static constexpr T value(T x) noexcept { return math::expm1(x); }
+  template <class T> static constexpr T d1(T x, T /*y*/) noexcept { return math::exp(x); }
+  template <class T> static constexpr T d2(T x, T /*y*/) noexcept { return math::exp(x); }
+  static long double reference(long double x) { return std::expm1(x); }
+  static long double reference_d1(long double x) { return std::exp(x); }
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(value_at_uses_scalar_math_and_compiled_loops_use_loop_math) {
+  constexpr var<"a", double> a{};
+  const auto y = activate<policy_probe>(a);
+  const auto g = grad(y, a);
+  scalar_calls = loop_calls = 0;
+  BOOST_TEST(value_at(y, a = 0.5) == math::expm1(0.5));
+  BOOST_TEST(value_at(g, a = 0.5) == math::exp(0.5));
+  BOOST_TEST(scalar_calls == 3);  // the value, then the gradient's d1 and the value it reads
+  BOOST_TEST(loop_calls == 0);
+  constexpr var<"b", double> b{};
+  const auto gs = grad(activate<policy_probe>(a) * b, a, b);  // a gradient set: value_and_grad_at
+  scalar_calls = 0;
+  const auto [f, d] = value_and_grad_at(gs, a = 0.5, b = 2.0);
+  BOOST_TEST(f == 2.0 * math::expm1(0.5));
+  BOOST_TEST(d[0] == 2.0 * math::exp(0.5));
+  BOOST_TEST(d[1] == math::expm1(0.5));
+  BOOST_TEST(scalar_calls == 2);  // value and d1, once each: shared between f and the gradients
+  BOOST_TEST(loop_calls == 0);
+
+  const var<"v", double, shape<dyn>> x;
+  const auto loss = sum(activate<policy_probe>(x));
+  auto prog = compile(loss, grad(loss, x));
+  scalar_calls = loop_calls = 0;
+  const std::vector<double> xs{-1.0, 0.5, 3.0};
+  BOOST_TEST_REQUIRE(prog.run(x = xs).ok());
+  BOOST_TEST(scalar_calls == 0);
+  BOOST_TEST(loop_calls == 6);  // value and d1 per element
+  BOOST_TEST(prog.get<1>()[1] == math::exp(0.5));
+  static_assert(value_at(grad(activate<policy_probe>(a), a), a = 0.0) == 1.0, "constant evaluation as before");
+}
+
+BOOST_AUTO_TEST_CASE(an_activation_written_with_t_alone_works_in_every_evaluator) {
+  constexpr var<"a", double> a{};
+  const auto y = activate<plain_softexp>(a);
+  BOOST_TEST(value_at(y, a = 0.5) == math::expm1(0.5));
+  BOOST_TEST(value_at(grad(y, a), a = 0.5) == math::exp(0.5));
+  BOOST_TEST(value_at(grad(grad(y, a), a), a = 0.5) == math::exp(0.5));
+
+  const var<"v", float, shape<dyn>> x;
+  const auto loss = sum(activate<plain_softexp>(x));
+  auto prog = compile(loss, grad(loss, x));
+  const std::vector<float> xs{-1.0f, 0.5f, 3.0f};
+  BOOST_TEST_REQUIRE(prog.run(x = xs).ok());
+  for (std::size_t i = 0; i < xs.size(); ++i) BOOST_TEST(prog.get<1>()[i] == math::exp(xs[i]));
+  static_assert(value_at(activate<plain_softexp>(a), a = 0.0) == 0.0, "constant evaluation");
+}
+
+BOOST_AUTO_TEST_CASE(the_builtin_functions_give_the_same_bits_through_value_at_as_through_the_definition) {
+  // sigmoid, tanh, exp and log in value_at (scalar_math) against their definitions (loop_math).
+  constexpr var<"a", double> a{};
+  for (double x : {-30.0, -2.5, -0.3, 0.0, 0.4, 0.7, 5.0, 25.0}) {
+    BOOST_TEST(value_at(sigmoid(a), a = x) == fn::sigmoid::value(x));
+    BOOST_TEST(value_at(ctgrad::tanh(a), a = x) == fn::tanh::value(x));
+    BOOST_TEST(value_at(ctgrad::exp(a), a = x) == math::exp(x));
+    BOOST_TEST(value_at(ctgrad::log(a * a + 1.0), a = x) == math::log(x * x + 1.0));
+  }
+}
