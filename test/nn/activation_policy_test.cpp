@@ -15,7 +15,9 @@
 
 using namespace ctgrad;
 
-namespace {
+// A named namespace: clang's -Wunused-const-variable flags the unused members of an activation in an
+// anonymous one.
+namespace policy_test {
 
 int scalar_calls = 0, loop_calls = 0;  // run-time calls of policy_probe's functions, per policy
 
@@ -70,7 +72,9 @@ struct plain_softexp {
   static long double reference_d1(long double x) { return std::exp(x); }
 };
 
-}  // namespace
+}  // namespace policy_test
+
+using namespace policy_test;
 
 BOOST_AUTO_TEST_CASE(value_at_uses_scalar_math_and_compiled_loops_use_loop_math) {
   constexpr var<"a", double> a{};
