@@ -58,28 +58,29 @@ void set_counters(benchmark::State& state, const shape& s) {
       benchmark::Counter(flops * double(state.iterations()) / 1e9, benchmark::Counter::kIsRate);
 }
 
-template <class T> void bm_ctgrad(benchmark::State& state, shape s) {
+// One of ctgrad's two entry points (kernel::builtin_gemm, kernel::gemm), which have one signature.
+template <class T>
+using gemm_fn = void (*)(trans, trans, std::size_t, std::size_t, std::size_t, T, const T*, std::size_t, const T*,
+                         std::size_t, T, T*, std::size_t) noexcept;
+
+template <class T> void run_gemm(benchmark::State& state, const shape& s, gemm_fn<T> gemm) {
   operands<T> o(s);
   for (auto _ : state) {
-    ctgrad::kernel::builtin_gemm<T>(s.ta, s.tb, s.m, s.n, s.k, T(1), o.a.data(), o.lda, o.b.data(), o.ldb, T(0),
-                            o.c.data(), o.ldc);
+    gemm(s.ta, s.tb, s.m, s.n, s.k, T(1), o.a.data(), o.lda, o.b.data(), o.ldb, T(0), o.c.data(), o.ldc);
     benchmark::DoNotOptimize(o.c.data());
     benchmark::ClobberMemory();
   }
   set_counters(state, s);
 }
 
+template <class T> void bm_ctgrad(benchmark::State& state, shape s) {
+  run_gemm<T>(state, s, &ctgrad::kernel::builtin_gemm<T>);
+}
+
 #if defined(CTGRAD_BENCH_HAVE_OPENBLAS)
 template <class T> void bm_ctgrad_blas(benchmark::State& state, shape s) {
   static_assert(ctgrad::kernel::blas_backend_enabled, "gemm_bench: built with OpenBLAS but without CTGRAD_USE_BLAS");
-  operands<T> o(s);
-  for (auto _ : state) {
-    ctgrad::kernel::gemm<T>(s.ta, s.tb, s.m, s.n, s.k, T(1), o.a.data(), o.lda, o.b.data(), o.ldb, T(0),
-                            o.c.data(), o.ldc);
-    benchmark::DoNotOptimize(o.c.data());
-    benchmark::ClobberMemory();
-  }
-  set_counters(state, s);
+  run_gemm<T>(state, s, &ctgrad::kernel::gemm<T>);
   state.counters["blas"] = ctgrad::kernel::backend_for<T>(s.m, s.n, s.k, T(1)) == ctgrad::kernel::backend::blas;
 }
 

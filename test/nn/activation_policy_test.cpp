@@ -26,10 +26,8 @@ template <class M> void count() {
   else if constexpr (std::is_same_v<M, math::loop_math>) ++loop_calls;
 }
 
-// softexp(x) = exp(x) - 1 with f' = exp(x), f'' = exp(x): policy-aware, and it counts which policy
-// its functions were called with.
-struct policy_probe {
-  static constexpr std::string_view name = "policy_probe";
+// What both test activations share: softexp(x) = exp(x) - 1, f' = f'' = exp(x), no parameters.
+struct softexp_info {
   static constexpr std::string_view formula = "exp(x) - 1";
   static constexpr std::string_view derivative = "exp(x)";
   static constexpr std::string_view range = "(-1, inf)";
@@ -38,6 +36,13 @@ struct policy_probe {
   static constexpr bool smooth = true;
   static constexpr bool uses_value_in_derivative = false;
   template <class T> static constexpr std::array<T, 0> kinks() noexcept { return {}; }
+  static long double reference(long double x) { return std::expm1(x); }
+  static long double reference_d1(long double x) { return std::exp(x); }
+};
+
+// softexp, policy-aware, counting which policy its functions were called with.
+struct policy_probe : softexp_info {
+  static constexpr std::string_view name = "policy_probe";
   template <class T, class M = math::loop_math> static constexpr T value(T x) noexcept {
     if (!std::is_constant_evaluated()) count<M>();
     return M::expm1(x);
@@ -50,26 +55,14 @@ struct policy_probe {
     if (!std::is_constant_evaluated()) count<M>();
     return M::exp(x);
   }
-  static long double reference(long double x) { return std::expm1(x); }
-  static long double reference_d1(long double x) { return std::exp(x); }
 };
 
 // The same function written with T alone.
-struct plain_softexp {
+struct plain_softexp : softexp_info {
   static constexpr std::string_view name = "plain_softexp";
-  static constexpr std::string_view formula = "exp(x) - 1";
-  static constexpr std::string_view derivative = "exp(x)";
-  static constexpr std::string_view range = "(-1, inf)";
-  static constexpr std::string_view kink_convention = "none (smooth)";
-  static constexpr std::array<param_info, 0> params{};
-  static constexpr bool smooth = true;
-  static constexpr bool uses_value_in_derivative = false;
-  template <class T> static constexpr std::array<T, 0> kinks() noexcept { return {}; }
   template <class T> static constexpr T value(T x) noexcept { return math::expm1(x); }
   template <class T> static constexpr T d1(T x, T /*y*/) noexcept { return math::exp(x); }
   template <class T> static constexpr T d2(T x, T /*y*/) noexcept { return math::exp(x); }
-  static long double reference(long double x) { return std::expm1(x); }
-  static long double reference_d1(long double x) { return std::exp(x); }
 };
 
 }  // namespace policy_test
