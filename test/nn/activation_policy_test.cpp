@@ -123,6 +123,9 @@ BOOST_AUTO_TEST_CASE(the_builtin_functions_give_the_same_bits_through_value_at_a
     BOOST_TEST(value_at(sigmoid(a), a = x) == fn::sigmoid::value(x));
     BOOST_TEST(value_at(ctgrad::tanh(a), a = x) == fn::tanh::value(x));
     BOOST_TEST(value_at(ctgrad::exp(a), a = x) == math::exp(x));
-    BOOST_TEST(value_at(ctgrad::log(a * a + 1.0), a = x) == math::log(x * x + 1.0));
+    // (log of a variable: an argument computed in the expression, such as a * a + 1, may be rounded
+    // differently from the same formula in this file, which the compiler may contract into an FMA.)
+    const double q = std::fabs(x) + 0.25;
+    BOOST_TEST(value_at(ctgrad::log(a), a = q) == math::log(q));
   }
 }
