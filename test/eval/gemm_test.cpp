@@ -7,10 +7,12 @@
 #include <boost/mpl/list.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <limits>
 #include <random>
+#include <type_traits>
 #include <vector>
 
 namespace {
@@ -215,6 +217,57 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(zero_k_or_zero_alpha_only_scales_c_by_beta, T, ele
   c[0] = std::numeric_limits<T>::quiet_NaN();
   ctgrad::kernel::gemm<T>(trans::no, trans::no, 2, 2, 0, T(1), a, 1, b, 2, T(0), c.data(), 3);
   BOOST_TEST((c == std::vector<T>{0, 0, 3, 0, 0, 6}));
+}
+
+// kernel::gemv_pair: t = A v and g = A^T e in one pass, where e is computed from t per block of rows:
+// what gemm's two matrix-vector products give, at sizes around the pass's blocks (its rows per
+// block: a multiple of 4, up to 64) and groups of four rows, with a padded row stride. The same sums
+// in the same order: bit for bit without FMA; with it, within a few roundings (the compiler may
+// contract a multiply-add in one place and not in the other).
+BOOST_AUTO_TEST_CASE_TEMPLATE(gemv_pair_gives_gemms_two_products, T, element_types) {
+  using ctgrad::kernel::gemv_pair_fits;
+  BOOST_TEST(!gemv_pair_fits<T>(1));
+  BOOST_TEST(gemv_pair_fits<T>(2));
+  BOOST_TEST(!gemv_pair_fits<T>(ctgrad::detail::gemm_impl::gemv_config<T>::block + 1));
+  std::mt19937_64 rng(47);
+  std::normal_distribution<double> d;
+  for (std::size_t k : {2u, 3u, 17u, 150u, 784u})
+    for (std::size_t m : {1u, 3u, 4u, 5u, 12u, 13u, 64u, 65u, 200u, 1001u}) {
+      const std::size_t lda = k + 3;
+      std::vector<T> a(m * lda), v(k);
+      for (auto& x : a) x = T(d(rng));
+      for (auto& x : v) x = T(d(rng));
+      // e_i = tanh(t_i) - 0.5: an adjoint computed from t, as a gradient's is.
+      std::vector<T> t(m), e(m, std::numeric_limits<T>::quiet_NaN()), g(k);
+      std::size_t called = 0, covered = 0;
+      bool in_order = true;
+      ctgrad::kernel::gemv_pair<T>(m, k, a.data(), lda, v.data(), t.data(), e.data(), g.data(),
+                                   [&](std::size_t i0, std::size_t i1) {
+                                     in_order = in_order && i0 == covered && i1 > i0;
+                                     covered = i1;
+                                     ++called;
+                                     for (std::size_t i = i0; i < i1; ++i) e[i] = std::tanh(t[i]) - T(0.5);
+                                   });
+      BOOST_TEST(in_order);
+      BOOST_TEST(covered == m);
+      BOOST_TEST(called >= (m + 63) / 64);  // blocks of at most 64 rows
+      std::vector<T> t2(m), g2(k);
+      ctgrad::kernel::gemm<T>(trans::no, trans::no, m, 1, k, T(1), a.data(), lda, v.data(), 1, T(0), t2.data(), 1);
+      ctgrad::kernel::gemm<T>(trans::yes, trans::no, k, 1, m, T(1), a.data(), lda, e.data(), 1, T(0), g2.data(), 1);
+      const auto same = [](const std::vector<T>& x, const std::vector<T>& y) {
+        for (std::size_t i = 0; i < x.size(); ++i) {
+#if defined(__FMA__)
+          const T tol = std::is_same_v<T, float> ? T(1e-4) : T(1e-11);
+          if (!(std::abs(x[i] - y[i]) <= tol * std::max(T(1), std::abs(y[i])))) return false;
+#else
+          if (x[i] != y[i]) return false;
+#endif
+        }
+        return true;
+      };
+      BOOST_TEST(same(t, t2), "t differs at m = " << m << ", k = " << k);
+      BOOST_TEST(same(g, g2), "g differs at m = " << m << ", k = " << k);
+    }
 }
 
 // The dispatch (kernel::backend_for): the built-in kernel for everything without the BLAS backend;

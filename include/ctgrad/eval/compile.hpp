@@ -111,6 +111,47 @@ template <class... Ts> struct as_list<detail::tuple<Ts...>> { using type = type_
 
 template <class V> std::string var_name() { return std::string(V::name); }
 
+// How a program runs its matrix-vector pair (plan.hpp, "matrix-vector pairs"), if it has one:
+// `active` when the pair runs as one pass (kernel::gemv_pair) at the product's place. `chain`: the
+// kernels between the product and its adjoint, computed in that pass for each block of rows (the
+// adjoint last). Everything else the adjoint reads must be complete at the product's place; the
+// node order (schedule_t) puts it before, but a loop group holding one of those kernels runs at the
+// place of its last kernel, which may come later: then the pair is not fused.
+template <class Pair, class Plan, class Kernels, class T, bool = Pair::found> struct pair_fusion {
+  static constexpr bool active = false;
+  template <class N> static constexpr bool runs_pass = false;
+  template <class N> static constexpr bool computed_early = false;
+  static constexpr std::size_t saved_loops = 0;
+};
+template <class Pair, class Plan, class Kernels, class T> struct pair_fusion<Pair, Plan, Kernels, T, true> {
+  using product = typename Pair::product;
+  using adjoint = typename Pair::adjoint;
+  template <class K> struct in_chain : std::bool_constant<!CTGRAD_IS_SAME(K, product) &&
+                                                          depends_on<K, product> && depends_on<adjoint, K>> {};
+  using chain = meta::filter_t<in_chain, Kernels>;
+  template <class K> struct read_early : std::bool_constant<depends_on<adjoint, K> && !depends_on<K, product>> {};
+  template <class K> static constexpr bool done_before =
+      Plan::template root_index<K> == Plan::root_count ||
+      Plan::group_last[Plan::leader[Plan::template root_index<K>]] < Plan::template root_index<product>;
+  template <class... Ks> static constexpr bool all_done_before(type_list<Ks...>*) { return (done_before<Ks> && ...); }
+  static constexpr bool active =
+      kernel::gemv_pair_fits<T>(shape_t<typename Pair::matrix>::extents[1]) &&
+      all_done_before(static_cast<meta::filter_t<read_early, Kernels>*>(nullptr));
+  /// The pass runs at the product's place.
+  template <class N> static constexpr bool runs_pass = active && CTGRAD_IS_SAME(N, product);
+  /// Computed in the pass, not at its own place: the transposed product, and the chain's kernels
+  /// that run alone (a kernel in a loop group is computed again by its group: the same values).
+  template <class N> static constexpr bool computed_early =
+      active && (CTGRAD_IS_SAME(N, typename Pair::transposed) ||
+                 (meta::contains_v<N, chain> && Plan::template group_size<N> == 1));
+  static constexpr std::size_t saved_loops = [] {
+    if constexpr (!active) return std::size_t{0};
+    else return []<class... Ks>(type_list<Ks...>*) {
+      return std::size_t{1} + (std::size_t{0} + ... + std::size_t(Plan::template group_size<Ks> == 1));
+    }(static_cast<chain*>(nullptr));
+  }();
+};
+
 }  // namespace detail
 
 namespace detail {
@@ -167,13 +208,15 @@ template <class... Outs, class... Origs>
 class program<type_list<Outs...>, type_list<Origs...>> {
  public:
   using outputs = type_list<Outs...>;
-  using nodes = topo_order_t<Outs...>;
-  using plan_type = detail::plan<nodes, outputs>;
+  using pair_type = detail::matvec_pair<topo_order_t<Outs...>>;
+  using nodes = detail::schedule_t<topo_order_t<Outs...>, pair_type>;
+  using plan_type = detail::plan<nodes, outputs, typename detail::barrier_of<pair_type>::type>;
   using kernels = typename plan_type::kernels;
   template <class N> struct is_var_node : std::bool_constant<is_var_v<N>> {};
   using vars = meta::filter_t<is_var_node, nodes>;
   using T = value_t<meta::at_t<0, outputs>>;
   static_assert(element_type<T>, "compile: outputs must have float or double values");
+  using fusion = detail::pair_fusion<pair_type, plan_type, kernels, T>;
 
   explicit program(detail::tuple<Outs...> outs, absl::Status compile_status = absl::OkStatus())
       : outs_(std::move(outs)), compile_status_(std::move(compile_status)) {}
@@ -267,9 +310,13 @@ class program<type_list<Outs...>, type_list<Origs...>> {
   std::size_t buffer_bytes() const noexcept { return capacity_ * sizeof(T); }
   static constexpr std::size_t kernel_count = type_list_size_v<kernels>;
   /// Loops a run makes: kernels over the same elements that do not depend on each other share one
-  /// (`compile(loss, grad(loss, x))` for an elementwise loss: one pass over x), so this is at most
-  /// kernel_count.
-  static constexpr std::size_t loop_count = plan_type::loop_count;
+  /// (`compile(loss, grad(loss, x))` for an elementwise loss: one pass over x), and a matrix-vector
+  /// pair is one pass over its matrix (`matmul(X, w)`, `transpose(X)·e` and what lies between), so
+  /// this is at most kernel_count.
+  static constexpr std::size_t loop_count = plan_type::loop_count - fusion::saved_loops;
+  /// Whether the gradient's matrix-vector pair (`matmul(X, w)` and `transpose(X)·e` for e computed
+  /// element by element from X w) runs as one pass over X (docs/design.md, "Matrix-vector pairs").
+  static constexpr bool fuses_matvec_pair = fusion::active;
 
   // ---- element context (used by the fused loops) ----------------------------------------
   template <class N> const N& instance() const {
@@ -387,7 +434,16 @@ class program<type_list<Outs...>, type_list<Origs...>> {
   template <bool CheckFinite = false> absl::Status run_kernels() {
     absl::Status st = absl::OkStatus();
     meta::for_each_indexed<kernels>([&]<std::size_t K, class N>() {
-      if constexpr (plan_type::template group_size<N> == 1) {
+      if constexpr (fusion::template computed_early<N>) {
+        // computed (and checked) by the matrix-vector pair's pass, at the product's place
+      } else if constexpr (fusion::template runs_pass<N>) {
+        if (st.ok()) run_pair();
+        if constexpr (CheckFinite) {
+          [&]<class... Cs>(type_list<Cs...>*) {
+            ((st = st.ok() ? check_finite_kernel<Cs>() : st), ...);
+          }(static_cast<meta::concat_t<type_list<N>, typename fusion::chain, type_list<typename pair_type::transposed>>*>(nullptr));
+        }
+      } else if constexpr (plan_type::template group_size<N> == 1) {
         if (st.ok()) st = run_kernel<N>();
         if constexpr (CheckFinite) {
           if (st.ok()) st = check_finite_kernel<N>();
@@ -674,6 +730,23 @@ class program<type_list<Outs...>, type_list<Origs...>> {
       return {ptr_of<meta::at_t<0, typename X::children_types>>(), true};
     else
       return {ptr_of<X>(), false};
+  }
+
+  // The matrix-vector pair in one pass over the matrix: per block of rows, the product's elements,
+  // then the chain's (the adjoint last), then the rows added into the transposed product.
+  void run_pair() {
+    using A = typename pair_type::matrix;
+    const std::size_t M = shapes::rows<shape_t<A>>(batch_), K = shapes::cols<shape_t<A>>(batch_);
+    kernel::gemv_pair<T>(M, K, ptr_of<A>(), K, ptr_of<typename pair_type::vector>(),
+                         out_of<typename pair_type::product>(), ptr_of<typename pair_type::adjoint>(),
+                         out_of<typename pair_type::transposed>(), [&](std::size_t i0, std::size_t i1) {
+      [&]<class... Cs>(type_list<Cs...>*) {
+        ([&] {
+          T* out = out_of<Cs>();
+          for (std::size_t i = i0; i < i1; ++i) out[i] = detail::eval_element<Cs, plan_type>(*this, 0, i);
+        }(), ...);
+      }(static_cast<typename fusion::chain*>(nullptr));
+    });
   }
 
   template <class N> void run_matmul(T* out) {

@@ -529,6 +529,45 @@ inline void builtin_gemm(trans ta, trans tb, std::size_t M, std::size_t N, std::
   impl::matrix_product(M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, ldc);
 }
 
+/// Whether gemv_pair sums as gemm's two matrix-vector products do for a K-column matrix: K of at
+/// least 2 (one column would take gemm's dot-product path for both) and at most one block of the
+/// dot products' vector (gemm splits longer ones, which changes their order of summation).
+template <class T> constexpr bool gemv_pair_fits(std::size_t K) noexcept {
+  return K >= 2 && K <= detail::gemm_impl::gemv_config<T>::block;
+}
+
+/// Both matrix-vector products of a gradient in one pass over the M x K row-major matrix A (row
+/// stride lda): t = A v (t[M]), then g = Aᵀ e (g[K]), where e[M] may be computed from t. A is read
+/// in blocks of rows small enough to stay in L1: for each block [i0, i1), the rows' dot products
+/// with v go to t[i0, i1), then `rows(i0, i1)` is called, which must fill e[i0, i1) (reading t at
+/// most there), then the rows are scaled by e and added to g. The sums are gemm's, in gemm's order:
+/// when gemv_pair_fits<T>(K), t and g are what gemm(no, no, M, 1, K, 1, A, lda, v, 1, 0, t, 1) and
+/// then gemm(yes, no, K, 1, M, 1, A, lda, e, 1, 0, g, 1) compute, for the built-in kernel and with
+/// -Dblas alike (gemm never sends a vector result to BLAS): bit for bit without FMA instructions;
+/// with them the compiler may contract a multiply-add in one place and not in the other (last
+/// bits). M >= 1.
+template <class T, class Rows>
+inline void gemv_pair(std::size_t M, std::size_t K, const T* A, std::size_t lda, const T* v, T* t,
+                      const T* e, T* g, Rows&& rows) {
+  static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>,
+                "gemv_pair: the element type must be float or double");
+  namespace impl = ctgrad::detail::gemm_impl;
+  // Rows per block: a multiple of 4 (gemm adds rows four at a time from row 0: the same groups),
+  // about 16 KiB of A, so that the rows are still in L1 when they are added to g.
+  const std::size_t rb = std::clamp<std::size_t>(16384 / (K * sizeof(T)) / 4 * 4, 4, 64);
+  std::fill(g, g + K, T(0));
+  for (std::size_t i0 = 0; i0 < M; i0 += rb) {
+    const std::size_t i1 = std::min(M, i0 + rb);
+    for (std::size_t i = i0; i < i1; ++i) t[i] = impl::dot(A + i * lda, v, K);
+    rows(i0, i1);
+    std::size_t i = i0;
+    for (; i + 4 <= i1; i += 4)
+      impl::axpy4(K, e[i], e[i + 1], e[i + 2], e[i + 3], A + i * lda, A + (i + 1) * lda,
+                  A + (i + 2) * lda, A + (i + 3) * lda, g);
+    for (; i < i1; ++i) impl::axpy(K, e[i], A + i * lda, g);
+  }
+}
+
 template <class T>
 inline void gemm(trans ta, trans tb, std::size_t M, std::size_t N, std::size_t K, T alpha,
                  const T* A, std::size_t lda, const T* B, std::size_t ldb, T beta, T* C,

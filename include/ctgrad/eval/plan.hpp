@@ -68,8 +68,10 @@ template <std::size_t N> struct root_set {
 };
 
 /// The plan of a program whose distinct nodes are Nodes (children first) and outputs Outputs;
-/// Grouped: kernels over the same elements may share a loop (see `plan` below).
-template <class Nodes, class Outputs, bool Grouped>
+/// Grouped: kernels over the same elements may share a loop (see `plan` below). Barrier: a node
+/// that no loop group spans (the product of a matrix-vector pair, `schedule_t`: what its pass reads
+/// must be complete at its place), or void.
+template <class Nodes, class Outputs, bool Grouped, class Barrier = void>
 struct plan_impl {
   template <class N> static constexpr bool is_output = meta::contains_v<N, Outputs>;
 
@@ -184,11 +186,13 @@ struct plan_impl {
       std::size_t i = 0;
       ((can[i] = Grouped && loopable<Rs>::value, shape_key[i] = meta::index_of_v<typename loop_shape<Rs>::type, shapes>, ++i), ...);
     }(static_cast<roots0*>(nullptr));
+    constexpr std::size_t barrier = root_index<Barrier>;  // root_count without one
     for (std::size_t i = 0; i < root_count; ++i) {
       g.leader[i] = i;
       if (can[i]) {
         for (std::size_t j = 0; j < i && g.leader[i] == i; ++j) {
           if (!can[j] || g.leader[j] != j || shape_key[j] != shape_key[i]) continue;
+          if ((j < barrier) != (i < barrier)) continue;
           // i may join j's group if it reads none of its kernels, and no root placed between
           // them (outside the group) reads one: the group runs at the place of its last kernel.
           bool ok = !deps[i].intersects(g.members[j]);
@@ -287,9 +291,95 @@ struct plan_impl {
   }();
 };
 
+// ---- matrix-vector pairs ----------------------------------------------------------------------
+// The gradient of a function of t = matmul(A, v), A a matrix and v a vector, with respect to v is
+// matmul(transpose(A), e), where e is the adjoint of t. When e is computed from t element by
+// element (e_i reads t_i and values that do not depend on t, as in a regression's residuals), one
+// pass over A gives both products: per block of rows, their dot products with v, then e for those
+// rows, then the rows scaled by e and added to the result while they are still in L1 (eval/gemm.hpp,
+// `kernel::gemv_pair`; compile.hpp runs it). The pair is found here from the node types; the node
+// order is changed so that everything e reads apart from t is computed before t (`schedule_t`).
+
+/// Does N's value depend on node X (N is X, or X is below it)?
+template <class N, class X> struct depends_on_s;
+template <class N, class X> inline constexpr bool depends_on = depends_on_s<N, X>::value;
+template <class N, class X> struct depends_on_s {
+  static constexpr bool value = [] {
+    if constexpr (CTGRAD_IS_SAME(N, X)) return true;
+    else if constexpr (N::is_leaf) return false;
+    else return []<class... Cs>(type_list<Cs...>*) {
+      return (depends_on<Cs, X> || ...);
+    }(static_cast<typename N::children_types*>(nullptr));
+  }();
+};
+
+/// Is N, at element i, a function of element i of T (T's shape, rank 1) and of values that do not
+/// depend on T? Only elementwise nodes of T's shape may lie between N and T.
+template <class N, class T> struct row_local_s;
+template <class N, class T> inline constexpr bool row_local = row_local_s<N, T>::value;
+template <class N, class T> struct row_local_s {
+  static constexpr bool value = [] {
+    if constexpr (CTGRAD_IS_SAME(N, T) || !depends_on<N, T>) return true;
+    else if constexpr (!is_elementwise_v<N>) return false;
+    else if constexpr (!CTGRAD_IS_SAME(shape_t<N>, shape_t<T>) || N::op::row_mapped_child) return false;
+    else return []<class... Cs>(type_list<Cs...>*) {
+      return (row_local<Cs, T> && ...);
+    }(static_cast<typename N::children_types*>(nullptr));
+  }();
+};
+
+/// Whether compile() may fuse the matrix-vector pairs of matrix A. For ctgrad's own tests, which
+/// specialise it to false for a variable of their own to get the unfused program to compare with.
+template <class A> inline constexpr bool fuse_matvec_pairs = true;
+
+// N2 = matmul(transpose(A), E) with a vector E, looking for its partner N1 = matmul(A, V).
+template <class N, class Nodes> struct pair_candidate : std::false_type {};
+template <class A, class E, class Nodes>
+  requires(shape_t<A>::rank == 2 && shape_t<E>::rank == 1 && !is_transpose_v<A> && fuse_matvec_pairs<A>)
+struct pair_candidate<node<ops::matmul_op, node<ops::transpose_op, A>, E>, Nodes> {
+  template <class M> struct partner : std::false_type {};
+  template <class V> struct partner<node<ops::matmul_op, A, V>>
+      : std::bool_constant<shape_t<V>::rank == 1 && row_local<E, node<ops::matmul_op, A, V>>> {};
+  using partners = meta::filter_t<partner, Nodes>;
+  static constexpr bool value = type_list_size_v<partners> > 0;
+};
+
+/// The first matrix-vector pair of Nodes (found: one exists): `product` t = matmul(A, v),
+/// `transposed` matmul(transpose(A), e), `adjoint` e, `matrix` A.
+template <class Nodes> struct pair_candidates {
+  template <class N> struct is_candidate : pair_candidate<N, Nodes> {};
+  using type = meta::filter_t<is_candidate, Nodes>;
+};
+template <class Nodes, class Candidates = typename pair_candidates<Nodes>::type> struct matvec_pair {
+  static constexpr bool found = false;
+};
+template <class Nodes, class C0, class... Cs> struct matvec_pair<Nodes, type_list<C0, Cs...>> {
+  using candidates = type_list<C0, Cs...>;
+  static constexpr bool found = true;
+  using transposed = meta::at_t<0, candidates>;
+  using product = meta::at_t<0, typename pair_candidate<transposed, Nodes>::partners>;
+  using adjoint = meta::at_t<1, typename transposed::children_types>;
+  using matrix = meta::at_t<0, typename product::children_types>;
+  using vector = meta::at_t<1, typename product::children_types>;
+};
+
+/// Nodes in an order for Pair: without a pair, unchanged; with one, the nodes that do not depend
+/// on the product first, then those that do (each part in its old order, so children still come
+/// before parents), so that at the product's place everything else its adjoint reads is computed.
+template <class Nodes, class Pair> struct schedule { using type = Nodes; };
+template <class Nodes, class Pair> requires(Pair::found) struct schedule<Nodes, Pair> {
+  template <class N> struct before : std::bool_constant<!depends_on<N, typename Pair::product>> {};
+  template <class N> struct after : std::bool_constant<depends_on<N, typename Pair::product>> {};
+  using type = meta::concat_t<meta::filter_t<before, Nodes>, meta::filter_t<after, Nodes>>;
+};
+template <class Nodes, class Pair> using schedule_t = typename schedule<Nodes, Pair>::type;
+/// The node no loop group may span (plan_impl's Barrier): Pair's product, or void.
+template <class Pair> struct barrier_of { using type = void; };
+template <class Pair> requires(Pair::found) struct barrier_of<Pair> { using type = typename Pair::product; };
+
 /// The plan of a program: grouped loops where the grouping is valid, else one loop per kernel.
-template <class Nodes, class Outputs>
-using plan = std::conditional_t<plan_impl<Nodes, Outputs, true>::valid, plan_impl<Nodes, Outputs, true>,
-                                plan_impl<Nodes, Outputs, false>>;
+template <class Nodes, class Outputs, class Barrier = void>
+using plan = std::conditional_t<plan_impl<Nodes, Outputs, true, Barrier>::valid, plan_impl<Nodes, Outputs, true, Barrier>,
+                                plan_impl<Nodes, Outputs, false, Barrier>>;
 
 }  // namespace ctgrad::detail
