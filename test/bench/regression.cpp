@@ -47,7 +47,9 @@ const problem& fixed_problem() {
 std::vector<implementation> implementations(const problem& pr) {
   std::vector<implementation> v;
   v.push_back({"hand", make_hand(pr), true});
+  v.push_back({"hand_blocked", make_hand_blocked(pr), false});  // its value is hand's
   v.push_back({"ctgrad", make_ctgrad(pr), true});
+  v.push_back({"ctgrad_apart", make_ctgrad_apart(pr), false});  // its value program is ctgrad's
 #if defined(CTGRAD_BENCH_HAVE_ADOLC)
   v.push_back({"adolc", make_adolc(pr), true});
 #endif

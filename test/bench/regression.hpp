@@ -47,8 +47,12 @@ class evaluator {
 /// Plain double loops written by hand (the limit). gradient() is one pass over X: each row's
 /// residual, then that row's contribution to df/dw while it is in cache.
 std::unique_ptr<evaluator> make_hand(const problem& pr);
+/// The hand-written gradient with the rows of X in blocks of 8 (each block reused from L1).
+std::unique_ptr<evaluator> make_hand_blocked(const problem& pr);
 /// ctgrad: value() runs compile(f), gradient() runs compile(grad(f, w, b, sigma)).
 std::unique_ptr<evaluator> make_ctgrad(const problem& pr);
+/// ctgrad with the gradient's matrix-vector pair not fused: X w and transpose(X)·e apart.
+std::unique_ptr<evaluator> make_ctgrad_apart(const problem& pr);
 #if defined(CTGRAD_BENCH_HAVE_ADOLC)
 /// ADOL-C: f taped once with adoubles (X and y passive); value() replays zos_forward,
 /// gradient() zos_forward + fos_reverse, which is what ADOL-C's gradient() driver does.
@@ -62,7 +66,7 @@ std::unique_ptr<evaluator> make_sacado_rad(const problem& pr);
 
 /// The implementations built into this binary, the hand-written one first.
 struct implementation {
-  std::string name;  // "hand", "ctgrad", "adolc", "sacado_rad"
+  std::string name;  // "hand", "hand_blocked", "ctgrad", "ctgrad_apart", "adolc", "sacado_rad"
   std::unique_ptr<evaluator> eval;
   bool has_value;    // value() is a separate computation worth timing
 };

@@ -71,8 +71,58 @@ class hand final : public evaluator {
   const double* y_;
 };
 
+// The gradient as an expert would block it: the dot products of 8 rows, then those rows (still in
+// L1) scaled and added to the gradient, 8 at a time, so that gw is loaded and stored once per 8 rows
+// instead of once per row. The value is hand's.
+class hand_blocked final : public evaluator {
+ public:
+  explicit hand_blocked(const problem& pr) : X_(pr.X.data()), y_(pr.y.data()), plain_(pr) {}
+
+  double value(const double* theta) override { return plain_.value(theta); }
+
+  double gradient(const double* theta, double* g) override {
+    const double* w = theta;
+    const double b = theta[p], sigma = theta[p + 1];
+    const double inv_s2 = 1.0 / (sigma * sigma);
+    constexpr std::size_t B = 8;
+    static_assert(n % B == 0);
+    std::array<double, p> gw{};
+    double ss = 0, sr = 0;
+    for (std::size_t i0 = 0; i0 < n; i0 += B) {
+      const double* x = X_ + i0 * p;
+      double a[B];
+      for (std::size_t k = 0; k < B; ++k) {
+        const double r = y_[i0 + k] - dot(x + k * p, w) - b;
+        ss += r * r;
+        sr += r;
+        a[k] = r * inv_s2;
+      }
+      for (std::size_t j = 0; j < p; ++j) {
+        double s = gw[j];
+#pragma GCC unroll 8
+        for (std::size_t k = 0; k < B; ++k) s += a[k] * x[k * p + j];
+        gw[j] = s;
+      }
+    }
+    double ww = 0;
+    for (std::size_t j = 0; j < p; ++j) {
+      ww += w[j] * w[j];
+      g[j] = gw[j] - w[j];
+    }
+    g[p] = sr * inv_s2 - b;
+    g[p + 1] = ss * inv_s2 / sigma - double(n) / sigma;
+    return -0.5 * ss * inv_s2 - double(n) * std::log(sigma) - 0.5 * ww - 0.5 * b * b;
+  }
+
+ private:
+  const double* X_;
+  const double* y_;
+  hand plain_;
+};
+
 }  // namespace
 
 std::unique_ptr<evaluator> make_hand(const problem& pr) { return std::make_unique<hand>(pr); }
+std::unique_ptr<evaluator> make_hand_blocked(const problem& pr) { return std::make_unique<hand_blocked>(pr); }
 
 }  // namespace ctgrad_bench::w2
