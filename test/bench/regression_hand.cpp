@@ -23,6 +23,22 @@ inline double dot(const double* __restrict x, const double* __restrict w) noexce
   return s;
 }
 
+// The gradient's last step, from gw = sum_i r_i x_i / sigma^2, ss = sum_i r_i^2 and sr = sum_i r_i:
+// writes df/dw, df/db, df/dsigma to g and returns f.
+inline double finish_gradient(const double* gw, double ss, double sr, const double* theta, double* g) {
+  const double* w = theta;
+  const double b = theta[p], sigma = theta[p + 1];
+  const double inv_s2 = 1.0 / (sigma * sigma);
+  double ww = 0;
+  for (std::size_t j = 0; j < p; ++j) {
+    ww += w[j] * w[j];
+    g[j] = gw[j] - w[j];
+  }
+  g[p] = sr * inv_s2 - b;
+  g[p + 1] = ss * inv_s2 / sigma - double(n) / sigma;
+  return -0.5 * ss * inv_s2 - double(n) * std::log(sigma) - 0.5 * ww - 0.5 * b * b;
+}
+
 class hand final : public evaluator {
  public:
   explicit hand(const problem& pr) : X_(pr.X.data()), y_(pr.y.data()) {}
@@ -56,14 +72,7 @@ class hand final : public evaluator {
       const double a = r * inv_s2;
       for (std::size_t j = 0; j < p; ++j) gw[j] += a * x[j];  // the row is still in L1
     }
-    double ww = 0;
-    for (std::size_t j = 0; j < p; ++j) {
-      ww += w[j] * w[j];
-      g[j] = gw[j] - w[j];
-    }
-    g[p] = sr * inv_s2 - b;
-    g[p + 1] = ss * inv_s2 / sigma - double(n) / sigma;
-    return -0.5 * ss * inv_s2 - double(n) * std::log(sigma) - 0.5 * ww - 0.5 * b * b;
+    return finish_gradient(gw.data(), ss, sr, theta, g);
   }
 
  private:
@@ -104,14 +113,7 @@ class hand_blocked final : public evaluator {
         gw[j] = s;
       }
     }
-    double ww = 0;
-    for (std::size_t j = 0; j < p; ++j) {
-      ww += w[j] * w[j];
-      g[j] = gw[j] - w[j];
-    }
-    g[p] = sr * inv_s2 - b;
-    g[p + 1] = ss * inv_s2 / sigma - double(n) / sigma;
-    return -0.5 * ss * inv_s2 - double(n) * std::log(sigma) - 0.5 * ww - 0.5 * b * b;
+    return finish_gradient(gw.data(), ss, sr, theta, g);
   }
 
  private:

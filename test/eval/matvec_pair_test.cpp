@@ -47,20 +47,6 @@ template <class T> std::vector<T> normal(std::size_t n, unsigned seed, double sc
   return v;
 }
 
-// W2's log-density (docs/benchmarks.md) over a batch of any size, and its gradient in w, b, sigma.
-template <class XV> constexpr auto regression(XV X) {
-  using T = value_t<XV>;
-  constexpr std::size_t p = shape_t<XV>::extents[1];
-  constexpr var<"y", T, shape<dyn>> y;
-  constexpr var<"w", T, shape<p>> w;
-  constexpr var<"b", T> b;
-  constexpr var<"sigma", T> sigma;
-  const auto r = y - (matmul(X, w) + b);
-  const auto f = T(-0.5) * sum(square(r)) / square(sigma) - log(sigma) - T(0.5) * sum(square(w)) -
-                 T(0.5) * square(b);
-  return grad(f, w, b, sigma);
-}
-
 template <class T> struct data {
   std::vector<T> X, y, w;
   T b = T(0.25), sigma = T(1.5);
@@ -73,30 +59,45 @@ template <class T> data<T> make_data(std::size_t n, std::size_t p) {
   return d;
 }
 
+// W2's log-density (docs/benchmarks.md) over a batch of any size with P features, and its
+// gradient in w, b, sigma: over the matrix X (fused) or Xu (the unfused program to compare with).
+template <class T, std::size_t P> struct regression {
+  static constexpr var<"X", T, shape<dyn, P>> X{};
+  static constexpr var<"Xu", T, shape<dyn, P>> Xu{};
+  static constexpr var<"y", T, shape<dyn>> y{};
+  static constexpr var<"w", T, shape<P>> w{};
+  static constexpr var<"b", T> b{};
+  static constexpr var<"sigma", T> sigma{};
+  template <class XV> static constexpr auto gradient(XV Xm) {
+    const auto r = y - (matmul(Xm, w) + b);
+    const auto f = T(-0.5) * sum(square(r)) / square(sigma) - log(sigma) - T(0.5) * sum(square(w)) -
+                   T(0.5) * square(b);
+    return grad(f, w, b, sigma);
+  }
+  template <class Prog, class XV> static absl::Status run(Prog& prog, XV Xm, const data<T>& d) {
+    return prog.run(Xm = d.X, y = d.y, w = d.w, b = d.b, sigma = d.sigma);
+  }
+};
+
 // Runs the fused and the unfused program on the same data: every output the same (same_result).
 template <class T, std::size_t P> void check_same_results(std::size_t n) {
-  constexpr var<"X", T, shape<dyn, P>> X;
-  constexpr var<"Xu", T, shape<dyn, P>> Xu;
-  constexpr var<"y", T, shape<dyn>> y;
-  constexpr var<"w", T, shape<P>> w;
-  constexpr var<"b", T> b;
-  constexpr var<"sigma", T> sigma;
-  constexpr auto gf = regression(X);
-  constexpr auto gu = regression(Xu);
+  using R = regression<T, P>;
+  constexpr auto gf = R::gradient(R::X);
+  constexpr auto gu = R::gradient(R::Xu);
   auto fused = compile(gf);
   auto apart = compile(gu);
   static_assert(decltype(fused)::fuses_matvec_pair && !decltype(apart)::fuses_matvec_pair);
   static_assert(decltype(fused)::loop_count < decltype(apart)::loop_count);
   const data<T> d = make_data<T>(n, P);
-  BOOST_TEST_REQUIRE(fused.run(X = d.X, y = d.y, w = d.w, b = d.b, sigma = d.sigma).ok());
-  BOOST_TEST_REQUIRE(apart.run(Xu = d.X, y = d.y, w = d.w, b = d.b, sigma = d.sigma).ok());
+  BOOST_TEST_REQUIRE(R::run(fused, R::X, d).ok());
+  BOOST_TEST_REQUIRE(R::run(apart, R::Xu, d).ok());
   BOOST_TEST(same_result(fused.template get<0>().item(), apart.template get<0>().item()));
-  const auto dw = fused[gf[w]], dwu = apart[gu[w]];
+  const auto dw = fused[gf[R::w]], dwu = apart[gu[R::w]];
   bool same = true;
   for (std::size_t j = 0; j < P; ++j) same = same && same_result(dw.data[j], dwu.data[j]);
   BOOST_TEST(same, "dL/dw differs at batch " << n);
-  BOOST_TEST(same_result(fused[gf[b]].item(), apart[gu[b]].item()));
-  BOOST_TEST(same_result(fused[gf[sigma]].item(), apart[gu[sigma]].item()));
+  BOOST_TEST(same_result(fused[gf[R::b]].item(), apart[gu[R::b]].item()));
+  BOOST_TEST(same_result(fused[gf[R::sigma]].item(), apart[gu[R::sigma]].item()));
 }
 
 }  // namespace
@@ -113,15 +114,11 @@ BOOST_AUTO_TEST_CASE(the_regression_gradient_is_one_pass_with_the_same_results_a
 BOOST_AUTO_TEST_CASE(the_fused_gradient_is_the_analytic_one) {
   // df/dw = X^T r / sigma^2 - w, df/db = sum(r) / sigma^2 - b, df/dsigma = sum(r^2) / sigma^3 - 1 / sigma.
   constexpr std::size_t n = 37, p = 150;
-  constexpr var<"X", double, shape<dyn, p>> X;
-  constexpr var<"y", double, shape<dyn>> y;
-  constexpr var<"w", double, shape<p>> w;
-  constexpr var<"b", double> b;
-  constexpr var<"sigma", double> sigma;
-  constexpr auto g = regression(X);
+  using R = regression<double, p>;
+  constexpr auto g = R::gradient(R::X);
   auto prog = compile(g);
   const data<double> d = make_data<double>(n, p);
-  BOOST_TEST_REQUIRE(prog.run(X = d.X, y = d.y, w = d.w, b = d.b, sigma = d.sigma).ok());
+  BOOST_TEST_REQUIRE(R::run(prog, R::X, d).ok());
   std::vector<double> r(n), gw(p, 0.0);
   double sr = 0, ss = 0;
   for (std::size_t i = 0; i < n; ++i) {
@@ -134,9 +131,9 @@ BOOST_AUTO_TEST_CASE(the_fused_gradient_is_the_analytic_one) {
   }
   const double s2 = d.sigma * d.sigma;
   namespace tt = boost::test_tools;
-  for (std::size_t j = 0; j < p; ++j) BOOST_TEST(prog[g[w]][j] == gw[j] / s2 - d.w[j], tt::tolerance(1e-10));
-  BOOST_TEST(prog[g[b]].item() == sr / s2 - d.b, tt::tolerance(1e-10));
-  BOOST_TEST(prog[g[sigma]].item() == ss / (s2 * d.sigma) - 1 / d.sigma, tt::tolerance(1e-10));
+  for (std::size_t j = 0; j < p; ++j) BOOST_TEST(prog[g[R::w]][j] == gw[j] / s2 - d.w[j], tt::tolerance(1e-10));
+  BOOST_TEST(prog[g[R::b]].item() == sr / s2 - d.b, tt::tolerance(1e-10));
+  BOOST_TEST(prog[g[R::sigma]].item() == ss / (s2 * d.sigma) - 1 / d.sigma, tt::tolerance(1e-10));
 }
 
 BOOST_AUTO_TEST_CASE(logistic_regression_is_fused) {
@@ -231,19 +228,14 @@ BOOST_AUTO_TEST_CASE(matrix_products_and_value_programs_are_not_fused) {
 BOOST_AUTO_TEST_CASE(check_finite_reports_a_value_of_the_pass) {
   // X w overflows at row 2: run_check_finite names the product (checked first of the pass's values).
   constexpr std::size_t n = 16, p = 150;
-  constexpr var<"X", double, shape<dyn, p>> X;
-  constexpr var<"y", double, shape<dyn>> y;
-  constexpr var<"w", double, shape<p>> w;
-  constexpr var<"b", double> b;
-  constexpr var<"sigma", double> sigma;
-  constexpr auto g = regression(X);
-  auto prog = compile(g);
+  using R = regression<double, p>;
+  auto prog = compile(R::gradient(R::X));
   data<double> d = make_data<double>(n, p);
   for (std::size_t j = 0; j < p; ++j) {
     d.X[2 * p + j] = 1e308;  // 150 of them overflow
     d.w[j] = 1.0;
   }
-  const absl::Status st = prog.run_check_finite(X = d.X, y = d.y, w = d.w, b = d.b, sigma = d.sigma);
+  const absl::Status st = prog.run_check_finite(R::X = d.X, R::y = d.y, R::w = d.w, R::b = d.b, R::sigma = d.sigma);
   BOOST_TEST(absl::IsFailedPrecondition(st));
   const std::string msg(st.message());
   BOOST_TEST(msg.find("check_finite: matmul(X, w)") == 0, msg);
