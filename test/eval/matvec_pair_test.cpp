@@ -223,6 +223,9 @@ BOOST_AUTO_TEST_CASE(matrix_products_and_value_programs_are_not_fused) {
   constexpr auto value = sum(square(matmul(X, v)));  // no gradient: no transposed product
   static_assert(!decltype(compile(value))::fuses_matvec_pair);
   static_assert(decltype(compile(grad(value, v)))::fuses_matvec_pair);
+  constexpr var<"column", float, shape<dyn, 1>> column;  // one column: the products' sums differ
+  constexpr var<"u", float, shape<1>> u;
+  static_assert(!decltype(compile(grad(sum(square(matmul(column, u))), u)))::fuses_matvec_pair);
 }
 
 BOOST_AUTO_TEST_CASE(check_finite_reports_a_value_of_the_pass) {

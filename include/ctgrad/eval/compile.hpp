@@ -117,13 +117,13 @@ template <class V> std::string var_name() { return std::string(V::name); }
 // adjoint last). Everything else the adjoint reads must be complete at the product's place; the
 // node order (schedule_t) puts it before, but a loop group holding one of those kernels runs at the
 // place of its last kernel, which may come later: then the pair is not fused.
-template <class Pair, class Plan, class Kernels, class T, bool = Pair::found> struct pair_fusion {
+template <class Pair, class Plan, class Kernels, bool = Pair::found> struct pair_fusion {
   static constexpr bool active = false;
   template <class N> static constexpr bool runs_pass = false;
   template <class N> static constexpr bool computed_early = false;
   static constexpr std::size_t saved_loops = 0;
 };
-template <class Pair, class Plan, class Kernels, class T> struct pair_fusion<Pair, Plan, Kernels, T, true> {
+template <class Pair, class Plan, class Kernels> struct pair_fusion<Pair, Plan, Kernels, true> {
   using product = typename Pair::product;
   using adjoint = typename Pair::adjoint;
   template <class K> struct in_chain : std::bool_constant<!CTGRAD_IS_SAME(K, product) &&
@@ -134,9 +134,7 @@ template <class Pair, class Plan, class Kernels, class T> struct pair_fusion<Pai
       Plan::template root_index<K> == Plan::root_count ||
       Plan::group_last[Plan::leader[Plan::template root_index<K>]] < Plan::template root_index<product>;
   template <class... Ks> static constexpr bool all_done_before(type_list<Ks...>*) { return (done_before<Ks> && ...); }
-  static constexpr bool active =
-      kernel::gemv_pair_fits<T>(shape_t<typename Pair::matrix>::extents[1]) &&
-      all_done_before(static_cast<meta::filter_t<read_early, Kernels>*>(nullptr));
+  static constexpr bool active = all_done_before(static_cast<meta::filter_t<read_early, Kernels>*>(nullptr));
   /// The pass runs at the product's place.
   template <class N> static constexpr bool runs_pass = active && CTGRAD_IS_SAME(N, product);
   /// Computed in the pass, not at its own place: the transposed product, and the chain's kernels
@@ -216,7 +214,7 @@ class program<type_list<Outs...>, type_list<Origs...>> {
   using vars = meta::filter_t<is_var_node, nodes>;
   using T = value_t<meta::at_t<0, outputs>>;
   static_assert(element_type<T>, "compile: outputs must have float or double values");
-  using fusion = detail::pair_fusion<pair_type, plan_type, kernels, T>;
+  using fusion = detail::pair_fusion<pair_type, plan_type, kernels>;
 
   explicit program(detail::tuple<Outs...> outs, absl::Status compile_status = absl::OkStatus())
       : outs_(std::move(outs)), compile_status_(std::move(compile_status)) {}

@@ -11,6 +11,7 @@
 
 #include "ctgrad/core/node.hpp"
 #include "ctgrad/eval/element.hpp"
+#include "ctgrad/eval/gemm.hpp"
 #include "ctgrad/ops/linalg.hpp"
 #include "ctgrad/ops/reduce.hpp"
 
@@ -328,14 +329,17 @@ template <class N, class T> struct row_local_s {
   }();
 };
 
-/// Whether compile() may fuse the matrix-vector pairs of matrix A. For ctgrad's own tests, which
-/// specialise it to false for a variable of their own to get the unfused program to compare with.
+/// Whether compile() may fuse the matrix-vector pairs of matrix A. For ctgrad's own tests and
+/// benchmarks, which specialise it to false for a variable of their own to get the unfused program
+/// to compare with.
 template <class A> inline constexpr bool fuse_matvec_pairs = true;
 
-// N2 = matmul(transpose(A), E) with a vector E, looking for its partner N1 = matmul(A, V).
+// N2 = matmul(transpose(A), E) with a vector E, looking for its partner N1 = matmul(A, V); only
+// where the pass sums as the two products do (kernel::gemv_pair_fits: 2 <= columns <= one block).
 template <class N, class Nodes> struct pair_candidate : std::false_type {};
 template <class A, class E, class Nodes>
-  requires(shape_t<A>::rank == 2 && shape_t<E>::rank == 1 && !is_transpose_v<A> && fuse_matvec_pairs<A>)
+  requires(shape_t<A>::rank == 2 && shape_t<E>::rank == 1 && !is_transpose_v<A> && fuse_matvec_pairs<A> &&
+           kernel::gemv_pair_fits<value_t<A>>(shape_t<A>::extents[1]))
 struct pair_candidate<node<ops::matmul_op, node<ops::transpose_op, A>, E>, Nodes> {
   template <class M> struct partner : std::false_type {};
   template <class V> struct partner<node<ops::matmul_op, A, V>>
