@@ -1,0 +1,111 @@
+// ctgrad-train internals: the run of one model (train for N epochs, evaluate on the test split after
+// each, checkpoint, resume), shared by the per-model translation units that Meson generates from
+// train_model.cpp.in (one compiled MLP per --activation x --hidden pair; see src/tools/meson.build).
+#pragma once
+
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "ctgrad/io/checkpoint.hpp"
+#include "ctgrad/io/progress.hpp"
+#include "ctgrad/nn/trainer.hpp"
+#include "train_run.hpp"
+
+namespace ctgrad::tools {
+
+/// The history as checkpoint metadata: "epoch,loss,accuracy,val_loss,val_accuracy,seconds;...".
+inline std::string encode_history(const io::run_history& h) {
+  std::string s;
+  for (const auto& e : h.epochs)
+    absl::StrAppend(&s, s.empty() ? "" : ";",
+                    absl::StrFormat("%d,%.17g,%.17g,%.17g,%.17g,%.17g", e.epoch, e.loss, e.accuracy, e.val_loss,
+                                    e.val_accuracy, e.seconds));
+  return s;
+}
+
+inline absl::StatusOr<std::vector<io::epoch_record>> decode_history(absl::string_view text, absl::string_view source) {
+  std::vector<io::epoch_record> out;
+  if (text.empty()) return out;
+  for (absl::string_view row : absl::StrSplit(text, ';')) {
+    std::vector<absl::string_view> f = absl::StrSplit(row, ',');
+    io::epoch_record r;
+    if (f.size() != 6 || !absl::SimpleAtoi(f[0], &r.epoch) || !absl::SimpleAtod(f[1], &r.loss) ||
+        !absl::SimpleAtod(f[2], &r.accuracy) || !absl::SimpleAtod(f[3], &r.val_loss) ||
+        !absl::SimpleAtod(f[4], &r.val_accuracy) || !absl::SimpleAtod(f[5], &r.seconds))
+      return absl::DataLossError(absl::StrFormat("%s: malformed history entry '%s'", source, row));
+    out.push_back(r);
+  }
+  return out;
+}
+
+/// Trains Model on `train` for cfg.epochs epochs (continuing from cfg.checkpoint when cfg.resume
+/// and the file exists), evaluating on `test` after every epoch, and checkpointing after every epoch
+/// when cfg.checkpoint is set.
+template <class Model>
+absl::StatusOr<run_result> run_model(const io::mnist_split& train, const io::mnist_split& test, const run_config& cfg) {
+  if (auto st = nn::validate(cfg.train); !st.ok()) return st;
+  nn::trainer<Model> t(cfg.train);
+  run_result out;
+  out.history.activation = std::string(Model::activation::name);
+  int first_epoch = 1;
+  if (cfg.resume && !cfg.checkpoint.empty()) {
+    auto ck = io::read_checkpoint(cfg.checkpoint);
+    if (ck.ok()) {
+      auto done = t.restore(*ck);
+      if (!done.ok()) return done.status();
+      auto hist_text = io::get_metadata(*ck, "history");
+      if (!hist_text.ok()) return hist_text.status();
+      auto hist = decode_history(*hist_text, cfg.checkpoint);
+      if (!hist.ok()) return hist.status();
+      if (static_cast<int>(hist->size()) != *done)
+        return absl::DataLossError(absl::StrFormat("%s: %d epochs done but %d in the history", cfg.checkpoint, *done, hist->size()));
+      out.history.epochs = *std::move(hist);
+      first_epoch = *done + 1;
+      if (!cfg.quiet)
+        std::printf("%s: resumed from %s after epoch %d\n", out.history.activation.c_str(), cfg.checkpoint.c_str(), *done);
+    } else if (!absl::IsNotFound(ck.status())) {
+      return ck.status();  // a corrupt or foreign file is an error, never silently ignored
+    }
+  }
+  const nn::dataset_view tr{train.images, train.labels, train.count, io::mnist_split::pixels};
+  const nn::dataset_view te{test.images, test.labels, test.count, io::mnist_split::pixels};
+  const std::size_t batches = (train.count + std::size_t(cfg.train.batch) - 1) / std::size_t(cfg.train.batch);
+  for (int epoch = first_epoch; epoch <= cfg.epochs; ++epoch) {
+    const auto start = std::chrono::steady_clock::now();
+    absl::StatusOr<nn::metrics> m;
+    if (cfg.quiet) {
+      m = t.train_epoch(tr, epoch);
+    } else {
+      io::epoch_progress bar(epoch, cfg.epochs, batches);
+      m = t.train_epoch(tr, epoch, [&](std::size_t b, std::size_t s, double loss) { bar.update(b, s, loss); });
+    }
+    if (!m.ok()) return m.status();
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    auto v = t.evaluate(te);
+    if (!v.ok()) return v.status();
+    io::epoch_record rec{epoch, m->loss, m->accuracy, v->loss, v->accuracy, seconds};
+    out.history.epochs.push_back(rec);
+    if (!cfg.quiet) io::print_epoch_summary(rec, cfg.epochs);
+    if (!cfg.checkpoint.empty()) {
+      auto ck = t.save(epoch, {{"history", encode_history(out.history)}});
+      if (!ck.ok()) return ck.status();
+      if (auto st = io::write_checkpoint(cfg.checkpoint, *ck); !st.ok()) return st;
+    }
+  }
+  auto final_metrics = t.evaluate(te);
+  if (!final_metrics.ok()) return final_metrics.status();
+  out.test = *final_metrics;
+  return out;
+}
+
+}  // namespace ctgrad::tools
