@@ -119,6 +119,7 @@ template <class V> std::string var_name() { return std::string(V::name); }
 // place of its last kernel, which may come later: then the pair is not fused.
 template <class Pair, class Plan, class Kernels, bool = Pair::found> struct pair_fusion {
   static constexpr bool active = false;
+  using checked = type_list<>;
   template <class N> static constexpr bool runs_pass = false;
   template <class N> static constexpr bool computed_early = false;
   static constexpr std::size_t saved_loops = 0;
@@ -135,6 +136,8 @@ template <class Pair, class Plan, class Kernels> struct pair_fusion<Pair, Plan, 
       Plan::group_last[Plan::leader[Plan::template root_index<K>]] < Plan::template root_index<product>;
   template <class... Ks> static constexpr bool all_done_before(type_list<Ks...>*) { return (done_before<Ks> && ...); }
   static constexpr bool active = all_done_before(static_cast<meta::filter_t<read_early, Kernels>*>(nullptr));
+  /// The kernels the pass computes, in the order run_check_finite checks them.
+  using checked = meta::concat_t<type_list<product>, chain, type_list<typename Pair::transposed>>;
   /// The pass runs at the product's place.
   template <class N> static constexpr bool runs_pass = active && CTGRAD_IS_SAME(N, product);
   /// Computed in the pass, not at its own place: the transposed product, and the chain's kernels
@@ -439,7 +442,7 @@ class program<type_list<Outs...>, type_list<Origs...>> {
         if constexpr (CheckFinite) {
           [&]<class... Cs>(type_list<Cs...>*) {
             ((st = st.ok() ? check_finite_kernel<Cs>() : st), ...);
-          }(static_cast<meta::concat_t<type_list<N>, typename fusion::chain, type_list<typename pair_type::transposed>>*>(nullptr));
+          }(static_cast<typename fusion::checked*>(nullptr));
         }
       } else if constexpr (plan_type::template group_size<N> == 1) {
         if (st.ok()) st = run_kernel<N>();
