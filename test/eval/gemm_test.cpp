@@ -7,6 +7,8 @@
 #include <boost/mpl/list.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include "support/same_sums.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
@@ -255,14 +257,8 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(gemv_pair_gives_gemms_two_products, T, element_typ
       ctgrad::kernel::gemm<T>(trans::no, trans::no, m, 1, k, T(1), a.data(), lda, v.data(), 1, T(0), t2.data(), 1);
       ctgrad::kernel::gemm<T>(trans::yes, trans::no, k, 1, m, T(1), a.data(), lda, e.data(), 1, T(0), g2.data(), 1);
       const auto same = [](const std::vector<T>& x, const std::vector<T>& y) {
-        for (std::size_t i = 0; i < x.size(); ++i) {
-#if defined(__FMA__)
-          const T tol = std::is_same_v<T, float> ? T(1e-4) : T(1e-11);
-          if (!(std::abs(x[i] - y[i]) <= tol * std::max(T(1), std::abs(y[i])))) return false;
-#else
-          if (x[i] != y[i]) return false;
-#endif
-        }
+        for (std::size_t i = 0; i < x.size(); ++i)
+          if (!ctgrad_test::same_sums(x[i], y[i])) return false;
         return true;
       };
       BOOST_TEST(same(t, t2), "t differs at m = " << m << ", k = " << k);

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "ctgrad/ctgrad.hpp"
+#include "support/same_sums.hpp"
 
 using namespace ctgrad;
 
@@ -27,17 +28,7 @@ template <> inline constexpr bool fuse_matvec_pairs<var<"Xu", float, shape<dyn, 
 
 namespace {
 
-// The fused and the unfused program's value: equal without FMA instructions (the same sums in the
-// same order); with them (-march=native on FMA hardware) g++ may contract a multiply-add in one
-// place and not in the other, so within a few roundings of the sums' magnitude.
-template <class T> bool same_result(T fused, T apart) {
-#if defined(__FMA__)
-  const T tol = std::is_same_v<T, float> ? T(1e-4) : T(1e-11);
-  return std::abs(fused - apart) <= tol * std::max(T(1), std::abs(apart));
-#else
-  return fused == apart;
-#endif
-}
+using ctgrad_test::same_sums;
 
 template <class T> std::vector<T> normal(std::size_t n, unsigned seed, double scale = 1.0) {
   std::mt19937 rng(seed);
@@ -79,7 +70,7 @@ template <class T, std::size_t P> struct regression {
   }
 };
 
-// Runs the fused and the unfused program on the same data: every output the same (same_result).
+// Runs the fused and the unfused program on the same data: every output the same (same_sums).
 template <class T, std::size_t P> void check_same_results(std::size_t n) {
   using R = regression<T, P>;
   constexpr auto gf = R::gradient(R::X);
@@ -91,13 +82,13 @@ template <class T, std::size_t P> void check_same_results(std::size_t n) {
   const data<T> d = make_data<T>(n, P);
   BOOST_TEST_REQUIRE(R::run(fused, R::X, d).ok());
   BOOST_TEST_REQUIRE(R::run(apart, R::Xu, d).ok());
-  BOOST_TEST(same_result(fused.template get<0>().item(), apart.template get<0>().item()));
+  BOOST_TEST(same_sums(fused.template get<0>().item(), apart.template get<0>().item()));
   const auto dw = fused[gf[R::w]], dwu = apart[gu[R::w]];
   bool same = true;
-  for (std::size_t j = 0; j < P; ++j) same = same && same_result(dw.data[j], dwu.data[j]);
+  for (std::size_t j = 0; j < P; ++j) same = same && same_sums(dw.data[j], dwu.data[j]);
   BOOST_TEST(same, "dL/dw differs at batch " << n);
-  BOOST_TEST(same_result(fused[gf[R::b]].item(), apart[gu[R::b]].item()));
-  BOOST_TEST(same_result(fused[gf[R::sigma]].item(), apart[gu[R::sigma]].item()));
+  BOOST_TEST(same_sums(fused[gf[R::b]].item(), apart[gu[R::b]].item()));
+  BOOST_TEST(same_sums(fused[gf[R::sigma]].item(), apart[gu[R::sigma]].item()));
 }
 
 }  // namespace
@@ -154,9 +145,9 @@ BOOST_AUTO_TEST_CASE(logistic_regression_is_fused) {
   for (std::size_t i = 0; i < n; ++i) labels[i] = d.y[i] > 0 ? 1.0 : 0.0;
   BOOST_TEST_REQUIRE(fused.run(X = d.X, y = labels, w = d.w, b = d.b).ok());
   BOOST_TEST_REQUIRE(apart.run(Xu = d.X, y = labels, w = d.w, b = d.b).ok());
-  BOOST_TEST(same_result(fused.get<0>().item(), apart.get<0>().item()));
-  for (std::size_t j = 0; j < p; ++j) BOOST_TEST(same_result(fused[gf[w]][j], apart[gu[w]][j]));
-  BOOST_TEST(same_result(fused[gf[b]].item(), apart[gu[b]].item()));
+  BOOST_TEST(same_sums(fused.get<0>().item(), apart.get<0>().item()));
+  for (std::size_t j = 0; j < p; ++j) BOOST_TEST(same_sums(fused[gf[w]][j], apart[gu[w]][j]));
+  BOOST_TEST(same_sums(fused[gf[b]].item(), apart[gu[b]].item()));
 }
 
 BOOST_AUTO_TEST_CASE(an_adjoint_that_needs_all_of_x_w_is_not_fused) {

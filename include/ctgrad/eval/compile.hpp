@@ -145,12 +145,10 @@ template <class Pair, class Plan, class Kernels> struct pair_fusion<Pair, Plan, 
   template <class N> static constexpr bool computed_early =
       active && (CTGRAD_IS_SAME(N, typename Pair::transposed) ||
                  (meta::contains_v<N, chain> && Plan::template group_size<N> == 1));
-  static constexpr std::size_t saved_loops = [] {
-    if constexpr (!active) return std::size_t{0};
-    else return []<class... Ks>(type_list<Ks...>*) {
-      return std::size_t{1} + (std::size_t{0} + ... + std::size_t(Plan::template group_size<Ks> == 1));
-    }(static_cast<chain*>(nullptr));
-  }();
+  /// The loops the pass saves: one per kernel computed early (the product's own loop is the pass).
+  static constexpr std::size_t saved_loops = []<class... Ks>(type_list<Ks...>*) {
+    return (std::size_t{0} + ... + std::size_t(computed_early<Ks>));
+  }(static_cast<Kernels*>(nullptr));
 };
 
 }  // namespace detail
