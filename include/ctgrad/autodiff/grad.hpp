@@ -10,6 +10,7 @@
 #include <utility>
 #include <type_traits>
 
+#include "ctgrad/autodiff/lower.hpp"
 #include "ctgrad/core/node.hpp"
 #include "ctgrad/ops/elementwise.hpp"
 #include "ctgrad/ops/reduce.hpp"
@@ -115,10 +116,7 @@ template <class E, class Vars> struct reaches;
 template <class E, class... Vs> struct reaches<E, type_list<Vs...>>
     : std::bool_constant<element_type<value_t<E>> && (contains_v<E, Vs> || ...)> {};
 
-// An op whose derivative is not provided says so with `static constexpr bool differentiable = false`.
-template <class Op> constexpr bool differentiable_op() {
-  if constexpr (requires { Op::differentiable; }) return Op::differentiable; else return true;
-}
+using flat::differentiable_op;
 
 template <class Vars, class N, class G, class Adj>
 constexpr auto propagate(const N&, const G&, const Adj& adj) { return adj; }
@@ -179,6 +177,47 @@ constexpr auto adjoints(const F& f) {
   return detail::make_tuple(adjoint_in<Vs, zeros_node<value_t<Vs>, shape_t<Vs>>>(adj)...);
 }
 
+// ---- lazy gradients (grad_op nodes) as nested adjoint expressions --------------------------------
+/// True when E holds a lazy gradient (a grad_op node) somewhere.
+template <class E> inline constexpr bool has_lazy_v = false;
+template <class Op, class... Cs>
+inline constexpr bool has_lazy_v<node<Op, Cs...>> = is_grad_op_v<Op> || (has_lazy_v<Cs> || ...);
+
+template <std::size_t K, class F, class... Vs>
+constexpr auto nested_gradient(const F& f, type_list<Vs...>*) {
+  return detail::get<K>(adjoints<F, Vs...>(f));
+}
+
+/// E with every lazy gradient replaced by its nested adjoint expression (autodiff as above): what
+/// compile() plans, and what grad() derives through when the graph is not a scalar one.
+template <class E>
+constexpr auto expand_lazy(const E& e) {
+  if constexpr (!has_lazy_v<E>) {
+    return e;
+  } else if constexpr (is_grad_op_v<typename E::op>) {
+    using op = typename E::op;
+    return nested_gradient<op::index>(expand_lazy(e.template child<0>()),
+                                      static_cast<typename op::variables*>(nullptr));
+  } else {
+    return detail::apply([](const auto&... cs) { return make_node<typename E::op>(expand_lazy(cs)...); },
+                         e.children);
+  }
+}
+
+/// The gradients of a scalar graph as lazy grad_op nodes (derived on the flat program by value_at,
+/// expanded by compile()).
+template <class F, class... Vs>
+constexpr auto lazy_gradients(const F& f) {
+  using vars = type_list<Vs...>;
+  if constexpr (sizeof...(Vs) == 1) {
+    return make_node<ops::grad_op<0, vars>>(f);
+  } else {
+    return [&]<std::size_t... K>(std::index_sequence<K...>) {
+      return gradient_set<F, vars, node<ops::grad_op<K, vars>, F>...>{f, {make_node<ops::grad_op<K, vars>>(f)...}};
+    }(std::index_sequence_for<Vs...>{});
+  }
+}
+
 }  // namespace detail
 
 /// The derivatives of the scalar expression f with respect to the variables vs, derived at compile
@@ -213,13 +252,25 @@ constexpr auto grad(const F& f, const Vs&...) {
     static_assert(float_vars,
                   "grad: cannot differentiate with respect to an integer (label) variable");
     return invalid_expression{};
+  } else if constexpr (detail::flat::flat_ok_v<F, value_t<F>> &&
+                       ((shape_t<Vs>::rank == 0 && std::is_same_v<value_t<Vs>, value_t<F>>) && ...)) {
+    // A scalar graph: the gradients stay lazy (grad_op nodes), derived on the flat program.
+    constexpr bool third = detail::flat::meets_third_derivative_v<
+        value_t<F>, node<ops::grad_op<0, type_list<Vs...>>, F>>;
+    static_assert(!third,
+                  "grad: this function contains a derivative that ctgrad cannot differentiate again "
+                  "(third derivatives of activations, second derivatives of binary_cross_entropy); "
+                  "use binary_cross_entropy_with_logits or stop at the second derivative");
+    return detail::lazy_gradients<F, Vs...>(f);
   } else {
-    auto gs = detail::adjoints<F, Vs...>(f);
+    const auto fe = detail::expand_lazy(f);
+    using FE = std::remove_cvref_t<decltype(fe)>;
+    auto gs = detail::adjoints<FE, Vs...>(fe);
     if constexpr (sizeof...(Vs) == 1) {
       return detail::get<0>(gs);
     } else {
       return detail::apply([&](const auto&... g) {
-        return gradient_set<F, type_list<Vs...>, std::remove_cvref_t<decltype(g)>...>{f, {g...}};
+        return gradient_set<FE, type_list<Vs...>, std::remove_cvref_t<decltype(g)>...>{fe, {g...}};
       }, gs);
     }
   }

@@ -8,6 +8,7 @@
 #include <type_traits>
 
 #include "ctgrad/autodiff/grad.hpp"
+#include "ctgrad/autodiff/lower.hpp"
 #include "ctgrad/core/node.hpp"
 #include "ctgrad/eval/element.hpp"
 
@@ -45,6 +46,91 @@ template <class Nodes, class Bound> inline constexpr bool all_bound_v = false;
 template <class... Ns, class Bound>
 inline constexpr bool all_bound_v<type_list<Ns...>, Bound> = ((!is_var_v<Ns> || meta::contains_v<Ns, Bound>) && ...);
 
+// ---- the flat path: scalar graphs of one element type (autodiff/lower.hpp) ----------------------
+/// Copies the literal values below e into lits (by literal id).
+template <class T, class E>
+constexpr void collect_literals(const E& e, T* lits) {
+  if constexpr (E::literal_count == 0) {
+    return;
+  } else if constexpr (is_lit_v<E>) {
+    lits[E::literal_count - 1] = static_cast<T>(e.value);
+  } else if constexpr (is_node_v<E>) {
+    detail::apply([&](const auto&... cs) { (collect_literals<T>(cs, lits), ...); }, e.children);
+  }
+}
+// Root K need not be walked for literals when it is a lazy gradient of a function that root 0 is,
+// or that root 0 is a gradient of: the same literals (a gradient set's roots).
+template <class R0, class R> inline constexpr bool same_function_v = false;
+template <class R0, std::size_t K, class V, class F>
+inline constexpr bool same_function_v<R0, node<ops::grad_op<K, V>, F>> =
+    std::is_same_v<R0, F> || (is_node_v<R0> && meta::contains_v<F, typename R0::children_types> &&
+                              is_grad_op_v<typename R0::op>);
+template <class T, class... Es>
+constexpr void collect_root_literals(const detail::tuple<const Es&...>& roots, T* lits) {
+  using first = meta::at_t<0, type_list<Es...>>;
+  [&]<std::size_t... K>(std::index_sequence<K...>) {
+    ([&] {
+      using R = meta::at_t<K, type_list<Es...>>;
+      if constexpr (K == 0 || !same_function_v<first, R>) collect_literals<T>(detail::get<K>(roots), lits);
+    }(), ...);
+  }(std::index_sequence_for<Es...>{});
+}
+
+template <class... Es> inline constexpr bool flat_roots_v = false;
+template <class E0, class... Es>
+inline constexpr bool flat_roots_v<E0, Es...> = flat::flat_ok_v<E0, value_t<E0>> && (flat::flat_ok_v<Es, value_t<E0>> && ...);
+
+// Evaluates the roots' flat program: one statement per instruction, in order, on a local array of
+// slots (the instructions no root needs are skipped). Works in constant evaluation too.
+template <class... Es, class... Vs>
+constexpr auto value_at_flat(const detail::tuple<const Es&...>& roots, const binding<Vs>&... bs) {
+  using T = value_t<meta::at_t<0, type_list<Es...>>>;
+  using M = ::ctgrad::math::scalar_math;
+  constexpr auto& p = flat::program_v<T, M, Es...>;
+  constexpr std::size_t n = sizeof(p.live) / sizeof(p.live[0]);
+  // Which binding each variable instruction reads (-1: not bound).
+  constexpr auto bound_at = [] {
+    std::array<int, n> at{};
+    const void* tags[] = {&flat::type_tag<Vs>..., nullptr};
+    for (std::size_t i = 0; i < n; ++i) {
+      at[i] = -1;
+      if (p.code[i].k == flat::kind::var)
+        for (std::size_t v = 0; v < sizeof...(Vs); ++v)
+          if (tags[v] == p.code[i].var) at[i] = int(v);
+    }
+    return at;
+  }();
+  constexpr bool all_bound = [&] {
+    for (std::size_t i = 0; i < n; ++i)
+      if (p.live[i] && p.code[i].k == flat::kind::var && bound_at[i] < 0) return false;
+    return true;
+  }();
+  static_assert(all_bound, "value_at: the expression uses a variable that has no value bound (write v = value)");
+  if constexpr (!all_bound) {
+    return std::tuple<value_t<Es>...>{};  // reported above; no second error
+  } else {
+    constexpr int literal_count = std::max({1, Es::literal_count...});
+    T lits[literal_count] = {};
+    collect_root_literals<T>(roots, lits);
+    const T vars[] = {static_cast<T>(bs.scalar)..., T{}};
+    T s[n];
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      [[maybe_unused]] const int order[] = {
+          (p.live[I] ? (void)(s[I] = p.code[I].k == flat::kind::op
+                                         ? p.code[I].fn(s, p.code[I].a[0], p.code[I].a[1], p.code[I].a[2],
+                                                        p.code[I].a[3], p.code[I].a[4], p.code[I].a[5])
+                                     : p.code[I].k == flat::kind::var ? vars[bound_at[I]]
+                                     : p.code[I].k == flat::kind::lit ? lits[p.code[I].lit]
+                                                                      : p.code[I].imm)
+                     : void(),
+           0)...};
+    }(std::make_index_sequence<n>{});
+    return [&]<std::size_t... R>(std::index_sequence<R...>) {
+      return std::tuple<value_t<Es>...>{s[p.roots[R]]...};
+    }(std::index_sequence_for<Es...>{});
+  }
+}
+
 // roots: references to the expressions (never copies: a gradient set's expressions hold the
 // literals' values, and a copy per call cost as much as the arithmetic in a 10-variable gradient).
 template <class... Es, class... Vs>
@@ -72,11 +158,15 @@ template <class... Es> constexpr detail::tuple<const Es&...> refs_of(const detai
 // that the constant evaluation did not create (e.g. the expression of a static_assert's caller).
 template <class... Es, class... Vs>
 constexpr auto value_at_refs(const detail::tuple<const Es&...>& roots, const binding<Vs>&... bs) {
-  if (std::is_constant_evaluated()) {
-    const auto local = detail::apply([](const Es&... e) { return detail::tuple<Es...>{e...}; }, roots);
-    return value_at_roots(refs_of(local), bs...);
+  if constexpr (flat_roots_v<Es...>) {
+    return value_at_flat(roots, bs...);
+  } else {
+    if (std::is_constant_evaluated()) {
+      const auto local = detail::apply([](const Es&... e) { return detail::tuple<Es...>{e...}; }, roots);
+      return value_at_roots(refs_of(local), bs...);
+    }
+    return value_at_roots(roots, bs...);
   }
-  return value_at_roots(roots, bs...);
 }
 
 }  // namespace detail

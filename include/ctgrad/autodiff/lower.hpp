@@ -1,0 +1,510 @@
+// ctgrad/autodiff/lower.hpp — lowers a scalar expression graph, and the gradients grad() leaves
+// lazy, to a flat program: a compile-time list of instructions whose operands are indices into the
+// list, built by constant evaluation, with each distinct value once (hash-consing) and the reverse
+// sweep of grad() run on the list. The nested expression types stay the API; this is how value_at
+// evaluates them at a cost linear in the size of the graph (docs/design.md, "Compile time").
+// Not for tensor graphs: compile() plans those (eval/plan.hpp) from the nested types.
+#pragma once
+
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+#include "ctgrad/core/math.hpp"
+#include "ctgrad/core/meta.hpp"
+#include "ctgrad/core/node.hpp"
+#include "ctgrad/eval/element.hpp"
+#include "ctgrad/ops/elementwise.hpp"
+
+/// The largest flat program (instructions: distinct values of a function and its derivatives)
+/// value_at builds before it stops with a compile error; raise it with -DCTGRAD_MAX_NODES=N.
+#ifndef CTGRAD_MAX_NODES
+#define CTGRAD_MAX_NODES 200000
+#endif
+
+namespace ctgrad {
+namespace ops {
+/// The K-th gradient of the node's one child F (a scalar function) with respect to the variables
+/// Vars, not yet derived: grad() of a scalar graph returns these, value_at derives them on the flat
+/// program (autodiff/lower.hpp), and compile() expands them to nested adjoint expressions first.
+template <std::size_t K, class Vars>
+struct grad_op {
+  static constexpr std::string_view name = "grad";
+  static constexpr std::size_t index = K;
+  using variables = Vars;
+  static constexpr bool elementwise = false;
+  static constexpr bool uses_index = false;
+  static constexpr bool uses_math = false;
+  template <class F> using value_type = value_t<meta::at_t<K, Vars>>;
+  template <class F> using shape_type = shape_t<meta::at_t<K, Vars>>;
+};
+}  // namespace ops
+
+template <class Op> inline constexpr bool is_grad_op_v = false;
+template <std::size_t K, class Vars> inline constexpr bool is_grad_op_v<ops::grad_op<K, Vars>> = true;
+
+namespace detail::flat {
+
+// ---- a growable array usable in constant evaluation (transient: freed before it ends) ----------
+template <class T>
+struct cvec {
+  T* p = nullptr;
+  int n = 0;
+  int cap = 0;
+  constexpr cvec() = default;
+  constexpr explicit cvec(int size, const T& fill) { resize(size, fill); }
+  cvec(const cvec&) = delete;
+  cvec& operator=(const cvec&) = delete;
+  constexpr ~cvec() { release(); }
+  constexpr void release() {
+    if (p) {
+      for (int i = 0; i < n; ++i) std::destroy_at(p + i);
+      std::allocator<T>().deallocate(p, std::size_t(cap));
+    }
+    p = nullptr;
+    n = cap = 0;
+  }
+  constexpr void reserve(int c) {
+    if (c <= cap) return;
+    T* q = std::allocator<T>().allocate(std::size_t(c));
+    for (int i = 0; i < n; ++i) std::construct_at(q + i, p[i]);
+    const int keep = n;
+    release();
+    p = q;
+    n = keep;
+    cap = c;
+  }
+  constexpr void push(const T& v) {
+    if (n == cap) reserve(cap ? 2 * cap : 64);
+    std::construct_at(p + n, v);
+    ++n;
+  }
+  constexpr void resize(int size, const T& fill) {
+    reserve(size);
+    while (n < size) push(fill);
+  }
+  constexpr T& operator[](int i) { return p[i]; }
+  constexpr const T& operator[](int i) const { return p[i]; }
+};
+
+// ---- hashing (buckets only: equality is always checked exactly) --------------------------------
+constexpr std::uint64_t mix(std::uint64_t h, std::uint64_t v) {
+  h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+  h ^= h >> 31;
+  h *= 0xbf58476d1ce4e5b9ull;
+  return h ^ (h >> 29);
+}
+constexpr std::uint64_t hash_text(std::string_view s) {
+  std::uint64_t h = 1469598103934665603ull;
+  for (char c : s) h = (h ^ std::uint64_t(static_cast<unsigned char>(c))) * 1099511628211ull;
+  return h;
+}
+
+/// One address per type: exact type identity inside constant evaluation (pointers compare equal
+/// only for the same type), without comparing the types' structure.
+template <class E> inline constexpr char type_tag = 0;
+
+/// A structural hash of an expression type, computed once per type from its children's.
+template <class E> inline constexpr std::uint64_t type_hash = 0x51ed2701ull;
+template <fixed_string Name, class T, class S>
+inline constexpr std::uint64_t type_hash<var<Name, T, S>> = mix(hash_text(Name.view()), sizeof(T));
+template <class T, int Id> inline constexpr std::uint64_t type_hash<lit<T, Id>> = mix(0x11ull, std::uint64_t(Id));
+template <class Op, class... Cs>
+inline constexpr std::uint64_t type_hash<node<Op, Cs...>> = [] {
+  std::uint64_t h = mix(hash_text(Op::name), sizeof...(Cs));
+  ((h = mix(h, type_hash<Cs>)), ...);
+  return h;
+}();
+
+// ---- instructions -------------------------------------------------------------------------------
+inline constexpr int max_args = 6;
+enum class kind : unsigned char { op, var, lit, imm };
+
+template <class T> struct builder;
+/// Computes an op's value from the slots of its operands.
+template <class T> using exec_fn = T (*)(const T* slots, int, int, int, int, int, int);
+/// Appends the op's vector-Jacobian products for the operands in `need` (a bit per operand) to the
+/// builder, given the instruction and its adjoint; writes each contribution's index (-1: none).
+template <class T> using vjp_fn = void (*)(builder<T>& b, int self, int adjoint, unsigned need, int* out);
+
+template <class T>
+struct instr {
+  kind k = kind::op;
+  bool differentiable = true;
+  int nargs = 0;
+  int a[max_args] = {};
+  int lit = -1;                  // kind::lit: the literal's id
+  const void* var = nullptr;     // kind::var: the variable's type_tag
+  T imm{};                       // kind::imm: a number a derivative rule wrote
+  exec_fn<T> fn = nullptr;       // kind::op
+  vjp_fn<T> vjp = nullptr;       // kind::op
+  std::uint64_t hash = 0;        // what the op is (its name and arity): a bucket, not an identity
+
+  constexpr bool same(const instr& o) const {
+    if (k != o.k || nargs != o.nargs || lit != o.lit || var != o.var || fn != o.fn || !(imm == o.imm)) return false;
+    for (int j = 0; j < nargs; ++j)
+      if (a[j] != o.a[j]) return false;
+    return true;
+  }
+  constexpr std::uint64_t key() const {
+    std::uint64_t h = mix(hash, std::uint64_t(k));
+    h = mix(h, std::uint64_t(lit + 1));
+    for (int j = 0; j < nargs; ++j) h = mix(h, std::uint64_t(a[j]));
+    return h;
+  }
+};
+
+/// The program under construction: instructions (children before parents), each distinct one once.
+template <class T>
+struct builder {
+  struct memo_entry {
+    const void* tag = nullptr;
+    std::uint64_t hash = 0;
+    int index = -1;
+  };
+  struct sweep_entry {
+    int root;
+    const void* vars;
+    int first;  // results at sweep_results[first ...]
+  };
+  cvec<instr<T>> code;
+  cvec<int> table;            // open addressing over code, by instr::key; -1 empty
+  cvec<memo_entry> memo;      // open addressing by type_hash: expression type -> instruction
+  int memo_count = 0;
+  cvec<sweep_entry> sweeps;   // reverse sweeps made: (root, variables) -> their gradients
+  cvec<int> sweep_results;
+  bool third_derivative = false;  // a sweep met an op without derivative rules (differentiable = false)
+
+  constexpr builder() {
+    table.resize(256, -1);
+    memo.resize(256, memo_entry{});
+  }
+
+  constexpr int add(const instr<T>& in) {
+    const std::uint64_t h = in.key();
+    const int mask = table.n - 1;
+    int s = int(h & std::uint64_t(mask));
+    while (table[s] >= 0) {
+      if (code[table[s]].same(in)) return table[s];
+      s = (s + 1) & mask;
+    }
+    const int idx = code.n;
+    code.push(in);
+    table[s] = idx;
+    if (2 * code.n > table.n) rehash_code(2 * table.n);
+    return idx;
+  }
+  constexpr void rehash_code(int size) {
+    table.release();
+    table.resize(size, -1);
+    for (int i = 0; i < code.n; ++i) {
+      int s = int(code[i].key() & std::uint64_t(size - 1));
+      while (table[s] >= 0) s = (s + 1) & (size - 1);
+      table[s] = i;
+    }
+  }
+
+  constexpr int memo_find(const void* tag, std::uint64_t h) const {
+    const int mask = memo.n - 1;
+    for (int s = int(h & std::uint64_t(mask)); memo[s].tag; s = (s + 1) & mask)
+      if (memo[s].tag == tag) return memo[s].index;
+    return -1;
+  }
+  constexpr void memo_put(const void* tag, std::uint64_t h, int index) {
+    if (2 * (memo_count + 1) > memo.n) {
+      cvec<memo_entry> old(0, memo_entry{});
+      old.reserve(memo.n);
+      for (int i = 0; i < memo.n; ++i)
+        if (memo[i].tag) old.push(memo[i]);
+      const int size = 2 * memo.n;
+      memo.release();
+      memo.resize(size, memo_entry{});
+      for (int i = 0; i < old.n; ++i) place(old[i]);
+    }
+    place(memo_entry{tag, h, index});
+    ++memo_count;
+  }
+  constexpr void place(const memo_entry& e) {
+    const int mask = memo.n - 1;
+    int s = int(e.hash & std::uint64_t(mask));
+    while (memo[s].tag) s = (s + 1) & mask;
+    memo[s] = e;
+  }
+};
+
+// ---- lowering of expression types ----------------------------------------------------------------
+/// A value already in the program, as a leaf of the small expressions derivative rules return.
+template <class T>
+struct ref {
+  using value_type = T;
+  using shape_type = scalar_shape;
+  static constexpr bool is_leaf = true;
+  static constexpr int literal_count = 0;
+  int index;
+};
+template <class E> inline constexpr bool is_ref_v = false;
+template <class T> inline constexpr bool is_ref_v<ref<T>> = true;
+
+/// An op applied to operands already in the program: the node type derivative rules see.
+template <class T, class Node> struct sig_of;
+template <class T, class Op, class... Cs> struct sig_of<T, node<Op, Cs...>> {
+  template <class> using as_ref = ref<T>;
+  using type = node<Op, as_ref<Cs>...>;
+};
+
+template <class Sig, class M, class T>
+constexpr T exec(const T* s, int a0, int a1, int a2, int a3, int a4, int a5) {
+  using Op = typename Sig::op;
+  [[maybe_unused]] const int a[max_args] = {a0, a1, a2, a3, a4, a5};
+  return [&]<std::size_t... J>(std::index_sequence<J...>) -> T {
+    if constexpr (Op::uses_index) return Op::template apply_at<T>(loop_info{}, 0, 0, s[a[J]]...);
+    else if constexpr (uses_math_v<Op>) return Op::template apply<M>(s[a[J]]...);
+    else return Op::apply(s[a[J]]...);
+  }(std::make_index_sequence<type_list_size_v<typename Sig::children_types>>{});
+}
+
+template <class T, class M, class E> constexpr int emit(builder<T>& b, const E& e);
+
+// An op whose derivative is not provided says so with `static constexpr bool differentiable = false`.
+template <class Op> constexpr bool differentiable_op() {
+  if constexpr (requires { Op::differentiable; }) return Op::differentiable; else return true;
+}
+
+template <class T, class M, class Sig>
+constexpr void vjp_all(builder<T>& b, int self, int adjoint, unsigned need, int* out) {
+  const instr<T> in = b.code[self];  // a copy: emitting may move the code
+  constexpr std::size_t n = type_list_size_v<typename Sig::children_types>;
+  const Sig s = [&]<std::size_t... J>(std::index_sequence<J...>) {
+    return make_node<typename Sig::op>(ref<T>{in.a[J]}...);
+  }(std::make_index_sequence<n>{});
+  [&]<std::size_t... I>(std::index_sequence<I...>) {
+    ([&] {
+      out[I] = -1;
+      if (need & (1u << I)) {
+        if constexpr (differentiable_op<typename Sig::op>()) {
+          auto c = Sig::op::template vjp<I>(s, ref<T>{adjoint});
+          if constexpr (!std::is_same_v<decltype(c), no_grad>) out[I] = emit<T, M>(b, c);
+        }
+      }
+    }(), ...);
+  }(std::make_index_sequence<n>{});
+}
+
+template <class T, class M, class Sig>
+constexpr int add_op_instr(builder<T>& b, const int* args) {
+  instr<T> in;
+  in.k = kind::op;
+  in.nargs = int(type_list_size_v<typename Sig::children_types>);
+  for (int j = 0; j < in.nargs; ++j) in.a[j] = args[j];
+  in.fn = &exec<Sig, M, T>;
+  in.vjp = &vjp_all<T, M, Sig>;
+  in.differentiable = differentiable_op<typename Sig::op>();
+  in.hash = hash_text(Sig::op::name);
+  return b.add(in);
+}
+
+/// Appends the small expression e (over refs, constants and literal numbers) to the program.
+template <class T, class M, class E>
+constexpr int emit(builder<T>& b, const E& e) {
+  if constexpr (is_ref_v<E>) {
+    return e.index;
+  } else if constexpr (is_lit_v<E>) {
+    instr<T> in;
+    in.k = kind::imm;
+    in.imm = static_cast<T>(e.value);
+    return b.add(in);
+  } else {
+    static_assert(is_node_v<E>, "ctgrad internal: a derivative rule returned something that is not an expression");
+    constexpr std::size_t n = type_list_size_v<typename E::children_types>;
+    int args[max_args + 1] = {};
+    [&]<std::size_t... J>(std::index_sequence<J...>) {
+      ((args[J] = emit<T, M>(b, e.template child<J>())), ...);
+    }(std::make_index_sequence<n>{});
+    return add_op_instr<T, M, typename sig_of<T, E>::type>(b, args);
+  }
+}
+
+template <class T, class M, class E> constexpr int lower(builder<T>& b);
+
+/// The reverse sweep over the program's values up to `root` (a scalar function), with respect to
+/// the variables Vs: each value's adjoint is the sum of its consumers' contributions, in the order
+/// they were made, as in the nested derivation (autodiff/grad.hpp); only values that reach one of
+/// Vs pass contributions on. Returns where the gradients are in b.sweep_results.
+template <class T, class M, class... Vs>
+constexpr int sweep(builder<T>& b, int root) {
+  const void* vars_tag = &type_tag<type_list<Vs...>>;
+  for (int i = 0; i < b.sweeps.n; ++i)
+    if (b.sweeps[i].root == root && b.sweeps[i].vars == vars_tag) return b.sweeps[i].first;
+  const int n = root + 1;
+  constexpr int nv = int(sizeof...(Vs));
+  const void* tags[nv] = {&type_tag<Vs>...};
+  int var_at[nv] = {};
+  for (int v = 0; v < nv; ++v) var_at[v] = -1;
+  cvec<bool> reach(n, false);
+  for (int i = 0; i < n; ++i) {
+    const instr<T>& in = b.code[i];
+    if (in.k == kind::var) {
+      for (int v = 0; v < nv; ++v)
+        if (in.var == tags[v]) { reach[i] = true; var_at[v] = i; }
+    } else if (in.k == kind::op) {
+      for (int j = 0; j < in.nargs; ++j) reach[i] = reach[i] || reach[in.a[j]];
+    }
+  }
+  cvec<int> adj(n, -1);
+  if (reach[root]) adj[root] = lower<T, M, ones_node<T, scalar_shape>>(b);
+  using add_sig = node<ops::add_op, ref<T>, ref<T>>;
+  for (int i = root; i >= 0; --i) {
+    if (adj[i] < 0 || !reach[i] || b.code[i].k != kind::op) continue;
+    const instr<T> in = b.code[i];
+    if (!in.differentiable) {
+      b.third_derivative = true;
+      continue;
+    }
+    unsigned need = 0;
+    for (int j = 0; j < in.nargs; ++j)
+      if (reach[in.a[j]]) need |= 1u << j;
+    int out[max_args] = {};
+    in.vjp(b, i, adj[i], need, out);
+    for (int j = 0; j < in.nargs; ++j) {
+      if (!(need & (1u << j)) || out[j] < 0) continue;
+      const int c = in.a[j];
+      if (adj[c] < 0) {
+        adj[c] = out[j];
+      } else {
+        const int args[2] = {adj[c], out[j]};
+        adj[c] = add_op_instr<T, M, add_sig>(b, args);
+      }
+    }
+  }
+  const int first = b.sweep_results.n;
+  for (int v = 0; v < nv; ++v) b.sweep_results.push(-1);
+  for (int v = 0; v < nv; ++v)
+    b.sweep_results[first + v] =
+        var_at[v] >= 0 && adj[var_at[v]] >= 0 ? adj[var_at[v]] : lower<T, M, zeros_node<T, scalar_shape>>(b);
+  b.sweeps.push({root, vars_tag, first});
+  return first;
+}
+
+template <class T, class M, class E> struct lower_node;
+template <class T, class M, fixed_string Name, class S> struct lower_node<T, M, var<Name, T, S>> {
+  static constexpr int run(builder<T>& b) {
+    instr<T> in;
+    in.k = kind::var;
+    in.var = &type_tag<var<Name, T, S>>;
+    in.hash = type_hash<var<Name, T, S>>;
+    return b.add(in);
+  }
+};
+template <class T, class M, int Id> struct lower_node<T, M, lit<T, Id>> {
+  static constexpr int run(builder<T>& b) {
+    instr<T> in;
+    in.k = kind::lit;
+    in.lit = Id;
+    return b.add(in);
+  }
+};
+template <class T, class M, std::size_t K, class... Vs, class F>
+struct lower_node<T, M, node<ops::grad_op<K, type_list<Vs...>>, F>> {
+  static constexpr int run(builder<T>& b) {
+    const int root = lower<T, M, F>(b);
+    const int first = sweep<T, M, Vs...>(b, root);
+    return b.sweep_results[first + int(K)];
+  }
+};
+template <class T, class M, class Op, class... Cs> struct lower_node<T, M, node<Op, Cs...>> {
+  static constexpr int run(builder<T>& b) {
+    int args[max_args + 1] = {lower<T, M, Cs>(b)..., 0};
+    return add_op_instr<T, M, typename sig_of<T, node<Op, Cs...>>::type>(b, args);
+  }
+};
+
+/// The instruction of expression type E, lowered once per type (a value shared by several
+/// consumers, e.g. a function under each of its gradients, is walked once).
+template <class T, class M, class E>
+constexpr int lower(builder<T>& b) {
+  const void* tag = &type_tag<E>;
+  const std::uint64_t h = type_hash<E>;
+  if (const int i = b.memo_find(tag, h); i >= 0) return i;
+  const int i = lower_node<T, M, E>::run(b);
+  b.memo_put(tag, h, i);
+  return i;
+}
+
+// ---- which graphs take this path ------------------------------------------------------------------
+/// True when every node of E is a rank-0 value of element type T computed by an elementwise op (or
+/// a lazy gradient of such a graph): the graphs value_at evaluates and grad() derives flat.
+template <class E, class T> inline constexpr bool flat_ok_v = false;
+template <fixed_string Name, class T> inline constexpr bool flat_ok_v<var<Name, T, scalar_shape>, T> = true;
+template <class T, int Id> inline constexpr bool flat_ok_v<lit<T, Id>, T> = true;
+template <class Op, class... Cs, class T>
+inline constexpr bool flat_ok_v<node<Op, Cs...>, T> =
+    shape_t<node<Op, Cs...>>::rank == 0 && std::is_same_v<value_t<node<Op, Cs...>>, T> &&
+    (is_grad_op_v<Op> || Op::elementwise) && sizeof...(Cs) <= std::size_t(max_args) && (flat_ok_v<Cs, T> && ...);
+
+// ---- the finished program -----------------------------------------------------------------------------
+template <class T, std::size_t N, std::size_t R>
+struct program {
+  instr<T> code[N];
+  int roots[R];
+  bool live[N];
+  bool third_derivative;
+};
+
+template <class T, class M, class... Roots>
+constexpr int program_size() {
+  builder<T> b;
+  (lower<T, M, Roots>(b), ...);
+  return b.code.n;
+}
+
+/// The node budget: a program over CTGRAD_MAX_NODES instructions stops here, with its size in the
+/// instantiation's name.
+template <int Size, int Limit>
+struct node_budget {
+  static_assert(Size <= Limit,
+                "value_at: the flat program of this function has more instructions than CTGRAD_MAX_NODES "
+                "(the sizes are this template's arguments: <instructions, limit>); split the function or "
+                "compile with -DCTGRAD_MAX_NODES=<larger>");
+  static constexpr bool ok = Size <= Limit;
+};
+
+template <class T, class M, class... Roots>
+constexpr auto make_program() {
+  constexpr int size = program_size<T, M, Roots...>();
+  static_assert(node_budget<size, CTGRAD_MAX_NODES>::ok);
+  program<T, std::size_t(size), sizeof...(Roots)> p{};
+  builder<T> b;
+  const int roots[] = {lower<T, M, Roots>(b)...};
+  for (int i = 0; i < size; ++i) {
+    p.code[i] = b.code[i];
+    p.live[i] = false;
+  }
+  for (std::size_t r = 0; r < sizeof...(Roots); ++r) {
+    p.roots[r] = roots[r];
+    p.live[roots[r]] = true;
+  }
+  for (int i = size - 1; i >= 0; --i)
+    if (p.live[i] && p.code[i].k == kind::op)
+      for (int j = 0; j < p.code[i].nargs; ++j) p.live[p.code[i].a[j]] = true;
+  p.third_derivative = b.third_derivative;
+  return p;
+}
+
+/// The program of Roots (built once per set of root types).
+template <class T, class M, class... Roots>
+inline constexpr auto program_v = make_program<T, M, Roots...>();
+
+/// True when deriving grad_op nodes of Roots meets an op without derivative rules.
+template <class T, class... Roots>
+inline constexpr bool meets_third_derivative_v = [] {
+  builder<T> b;
+  (lower<T, ::ctgrad::math::scalar_math, Roots>(b), ...);
+  return b.third_derivative;
+}();
+
+}  // namespace detail::flat
+}  // namespace ctgrad
