@@ -17,6 +17,7 @@
 #include "ctgrad/core/math.hpp"
 #include "ctgrad/core/meta.hpp"
 #include "ctgrad/core/node.hpp"
+#include "ctgrad/core/retype.hpp"
 #include "ctgrad/eval/element.hpp"
 #include "ctgrad/ops/elementwise.hpp"
 
@@ -43,6 +44,11 @@ struct grad_op {
   template <class F> using shape_type = shape_t<meta::at_t<K, Vars>>;
 };
 }  // namespace ops
+
+/// with_element_type (core/retype.hpp) retypes the variables a lazy gradient is taken with.
+template <class U, std::size_t K, class... Vs> struct retype_op<U, ops::grad_op<K, type_list<Vs...>>> {
+  using type = ops::grad_op<K, type_list<retype_var_t<U, Vs>...>>;
+};
 
 template <class Op> inline constexpr bool is_grad_op_v = false;
 template <std::size_t K, class Vars> inline constexpr bool is_grad_op_v<ops::grad_op<K, Vars>> = true;

@@ -36,7 +36,9 @@ template <class A> struct compile_arg {  // an expression
   static constexpr const A& origin_of(const A& a) { return a; }
   using flat = type_list<A>;
   static constexpr int literal_count = A::literal_count;
-  static constexpr auto flatten(const A& a) { return detail::tuple<A>{a}; }
+  // Lazy gradients (grad_op nodes of scalar graphs) become nested adjoint expressions here: the
+  // plan works on those. `flat` keeps the original types, by which outputs are looked up.
+  static constexpr auto flatten(const A& a) { return detail::make_tuple(detail::expand_lazy(a)); }
 };
 template <class F, class V, class... Gs> struct compile_arg<gradient_set<F, V, Gs...>> {
   static constexpr bool is_gradient_set = true;
@@ -45,7 +47,9 @@ template <class F, class V, class... Gs> struct compile_arg<gradient_set<F, V, G
   using flat = type_list<F, Gs...>;
   static constexpr int literal_count = gradient_set<F, V, Gs...>::literal_count;
   static constexpr auto flatten(const gradient_set<F, V, Gs...>& g) {
-    return detail::apply([&](const Gs&... gs) { return detail::tuple<F, Gs...>{g.function, gs...}; }, g.grads);
+    return detail::apply(
+        [&](const Gs&... gs) { return detail::make_tuple(detail::expand_lazy(g.function), detail::expand_lazy(gs)...); },
+        g.grads);
   }
 };
 
