@@ -72,12 +72,21 @@ BOOST_AUTO_TEST_CASE(gradient_set_shares_literals_with_its_function_and_mismatch
   BOOST_TEST(std::string(st.message()).find("different literal values") != std::string::npos);
 }
 
-BOOST_AUTO_TEST_CASE(find_instance_returns_the_subexpression) {
-  auto f = x * 5.0 + y;
+BOOST_AUTO_TEST_CASE(instance_of_rebuilds_the_subexpression_with_its_literals) {
+  auto f = (x * 5.0 + y) * 7.0;
   using M = decltype(x * 5.0);
-  const M* m = find_instance<M>(f);
-  BOOST_TEST_REQUIRE(m != nullptr);
-  BOOST_TEST(m->child<1>().value == 5.0);
+  const M m = instance_of<M>(f);
+  BOOST_TEST(m.child<1>().value == 5.0);
+  BOOST_TEST(f.child<1>().value == 7.0);
+  // The right operand's literals were renumbered after the left's: 7.0 has id 1.
+  BOOST_TEST(decltype(f.child<1>())::literal_count == 2);
+}
+
+BOOST_AUTO_TEST_CASE(a_node_holds_only_its_literal_values) {
+  auto f = x * 5.0 + y * 3.0 + x;
+  static_assert(decltype(f)::literal_count == 2);
+  BOOST_TEST(sizeof(f) == sizeof(detail::literal_pool<double, 2>));
+  static_assert(std::is_empty_v<decltype(x * y + y)>);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

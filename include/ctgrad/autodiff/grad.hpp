@@ -157,7 +157,7 @@ constexpr auto backprop(const F& f, const Adj& adj) {
                     "use binary_cross_entropy_with_logits or stop at the second derivative");
       return adj;  // stop here: one message for the whole function
     } else {
-      const N& n = *find_instance<N>(f);
+      const N n = instance_of<N>(f);
       const auto g = adjoint_in<N, invalid_expression>(adj);
       auto next = [&]<std::size_t... Is>(std::index_sequence<Is...>) {
         return propagate<Vars, N, Is...>(n, g, adj);
@@ -200,7 +200,7 @@ constexpr auto expand_lazy(const E& e) {
                                       static_cast<typename op::variables*>(nullptr));
   } else {
     return detail::apply([](const auto&... cs) { return make_node<typename E::op>(expand_lazy(cs)...); },
-                         e.children);
+                         e.children());
   }
 }
 

@@ -243,23 +243,33 @@ struct builder {
 };
 
 // ---- lowering of expression types ----------------------------------------------------------------
-/// A value already in the program, as a leaf of the small expressions derivative rules return.
-template <class T>
+/// A value already in the program (instruction `value`), as a leaf of the node types derivative
+/// rules see: an op's J-th operand is ref<T, J>, its adjoint ref<T, arity>. Nodes keep leaf values
+/// by id (core/node.hpp), so the indices travel with the small expressions the rules return.
+template <class T, int J>
 struct ref {
   using value_type = T;
   using shape_type = scalar_shape;
   static constexpr bool is_leaf = true;
-  static constexpr int literal_count = 0;
-  int index;
+  static constexpr int literal_count = J + 1;
+  int value;
 };
 template <class E> inline constexpr bool is_ref_v = false;
-template <class T> inline constexpr bool is_ref_v<ref<T>> = true;
+template <class T, int J> inline constexpr bool is_ref_v<ref<T, J>> = true;
+}  // namespace detail::flat
+namespace detail {
+template <class T, int J> struct literal_type_of<flat::ref<T, J>> { using type = int; };
+}  // namespace detail
+namespace detail::flat {
 
 /// An op applied to operands already in the program: the node type derivative rules see.
 template <class T, class Node> struct sig_of;
+template <class T, class Op, class Seq> struct sig_build;
+template <class T, class Op, std::size_t... J> struct sig_build<T, Op, std::index_sequence<J...>> {
+  using type = node<Op, ref<T, int(J)>...>;
+};
 template <class T, class Op, class... Cs> struct sig_of<T, node<Op, Cs...>> {
-  template <class> using as_ref = ref<T>;
-  using type = node<Op, as_ref<Cs>...>;
+  using type = typename sig_build<T, Op, std::index_sequence_for<Cs...>>::type;
 };
 
 template <class Sig, class M, class T>
@@ -285,14 +295,14 @@ constexpr void vjp_all(builder<T>& b, int self, int adjoint, unsigned need, int*
   const instr<T> in = b.code[self];  // a copy: emitting may move the code
   constexpr std::size_t n = type_list_size_v<typename Sig::children_types>;
   const Sig s = [&]<std::size_t... J>(std::index_sequence<J...>) {
-    return make_node<typename Sig::op>(ref<T>{in.a[J]}...);
+    return make_node<typename Sig::op>(ref<T, int(J)>{in.a[J]}...);
   }(std::make_index_sequence<n>{});
   [&]<std::size_t... I>(std::index_sequence<I...>) {
     ([&] {
       out[I] = -1;
       if (need & (1u << I)) {
         if constexpr (differentiable_op<typename Sig::op>()) {
-          auto c = Sig::op::template vjp<I>(s, ref<T>{adjoint});
+          auto c = Sig::op::template vjp<I>(s, ref<T, int(n)>{adjoint});
           if constexpr (!std::is_same_v<decltype(c), no_grad>) out[I] = emit<T, M>(b, c);
         }
       }
@@ -317,7 +327,7 @@ constexpr int add_op_instr(builder<T>& b, const int* args) {
 template <class T, class M, class E>
 constexpr int emit(builder<T>& b, const E& e) {
   if constexpr (is_ref_v<E>) {
-    return e.index;
+    return e.value;
   } else if constexpr (is_lit_v<E>) {
     instr<T> in;
     in.k = kind::imm;
@@ -362,7 +372,7 @@ constexpr int sweep(builder<T>& b, int root) {
   }
   cvec<int> adj(n, -1);
   if (reach[root]) adj[root] = lower<T, M, ones_node<T, scalar_shape>>(b);
-  using add_sig = node<ops::add_op, ref<T>, ref<T>>;
+  using add_sig = node<ops::add_op, ref<T, 0>, ref<T, 1>>;
   for (int i = root; i >= 0; --i) {
     if (adj[i] < 0 || !reach[i] || b.code[i].k != kind::op) continue;
     const instr<T> in = b.code[i];

@@ -86,10 +86,10 @@ void collect_kinks(const F& f, std::vector<double>& out) {
     using Fn = typename activation_of<typename N::op>::type;
     if constexpr (!std::is_void_v<Fn>) {
       if constexpr (std::is_same_v<meta::at_t<0, typename N::children_types>, V>) {
-        const N& n = *find_instance<N>(f);
+        const N n = instance_of<N>(f);
         ctgrad::detail::apply([&](const auto&, const auto&... p) {
           for (const double k : Fn::template kinks<double>(static_cast<double>(p.value)...)) out.push_back(k);
-        }, n.children);
+        }, n.children());
       }
     }
   }

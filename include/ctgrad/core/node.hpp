@@ -111,32 +111,114 @@ struct lit {
 };
 
 namespace detail {
-// A node's children: stored when one of them holds data (a literal's value, somewhere below), a
-// static member otherwise. Most nodes of a network are made of variables and operations only and so
-// hold no data; keeping them empty classes without fields matters for compile time: g++ walks the
-// fields of a class's fields recursively (is_empty_type), and gradient expressions repeat forward
-// subexpressions, so field trees grow much faster than the graph.
-template <bool Stored, class... Cs> struct node_children { detail::tuple<Cs...> children; };
-template <class... Cs> struct node_children<false, Cs...> {
-  static constexpr detail::tuple<Cs...> children{};
+// ---- literal values: one array per expression, indexed by literal id -------------------------------
+// Literal ids are numbered per expression (make_user_node renumbers operands apart), so the values
+// of every literal below a node fit one flat array, and a subexpression's values are that array's
+// first literal_count entries. A node holds that array and nothing else: its children are rebuilt
+// from it on demand (child<I>()). Nested children as fields made every `a + b` copy a's whole object
+// tree, and g++'s constant evaluator copies aggregates element by element: building a sum of n terms
+// with literals was quadratic in time and memory (W5, N = 32: 11 s of 11.6 in the front end).
+template <class P, int N>
+struct literal_pool {
+  P value[N] = {};
+  bool has[N] = {};  // set for the ids of literals that are below the node (others are unused)
 };
+
+// The literal type of an expression: its literals' element type (void without literals; the common
+// type if an expression mixes them).
+template <class A, class B> struct common_literal { using type = std::common_type_t<A, B>; };
+template <class A> struct common_literal<A, void> { using type = A; };
+template <class B> struct common_literal<void, B> { using type = B; };
+template <> struct common_literal<void, void> { using type = void; };
+template <class E> struct literal_type_of { using type = void; };
+template <class... Ts> struct common_literal_of { using type = void; };
+template <class T, class... Ts> struct common_literal_of<T, Ts...> {
+  using type = typename common_literal<T, typename common_literal_of<Ts...>::type>::type;
+};
+template <class... Cs> struct literals_of {
+  static constexpr int count = std::max({0, Cs::literal_count...});
+  using type = typename common_literal_of<typename literal_type_of<Cs>::type...>::type;
+};
+
+template <class P, int N> struct node_literals { literal_pool<P, N> literals; };
+template <class P> struct node_literals<P, 0> {};
+template <> struct node_literals<void, 0> {};
 }  // namespace detail
 
 /// An inner node: the operation Op applied to children Cs. Op is a small struct that says what the
-/// node computes (see ops/). Nodes are values: they hold their children (and so their literals);
-/// a node without literals below it is an empty class.
+/// node computes (see ops/). Nodes are values: they hold the values of the literals below them (one
+/// array by literal id); a node without literals below it is an empty class.
 template <class Op, class... Cs>
-struct node : detail::node_children<!(std::is_empty_v<Cs> && ...), Cs...> {
+struct node : detail::node_literals<typename detail::literals_of<Cs...>::type, detail::literals_of<Cs...>::count> {
   using op = Op;
   using children_types = type_list<Cs...>;
   using value_type = typename Op::template value_type<Cs...>;
   using shape_type = typename Op::template shape_type<Cs...>;
   static constexpr bool is_leaf = false;
-  static constexpr bool stores_children = !(std::is_empty_v<Cs> && ...);
-  static constexpr int literal_count = std::max({0, Cs::literal_count...});
+  static constexpr int literal_count = detail::literals_of<Cs...>::count;
 
-  template <std::size_t I> constexpr const auto& child() const { return detail::get<I>(this->children); }
+  /// Child I, rebuilt from this node's literal values (a child without literals is an empty value).
+  template <std::size_t I> constexpr auto child() const;
+  /// All children, as a detail::tuple.
+  constexpr detail::tuple<Cs...> children() const;
 };
+
+namespace detail {
+template <class T, int Id> struct literal_type_of<lit<T, Id>> { using type = T; };
+template <class Op, class... Cs> struct literal_type_of<node<Op, Cs...>> {
+  using type = typename literals_of<Cs...>::type;
+};
+
+/// Sub-expression X of an expression whose literal values are `src` (X's values are its first entries).
+template <class X, class Src>
+constexpr X instance_from(const Src& src) {
+  if constexpr (X::literal_count == 0) {
+    return X{};
+  } else if constexpr (X::is_leaf) {  // a literal (or another leaf holding one value: its id is literal_count - 1)
+    using V = std::remove_cvref_t<decltype(std::declval<X&>().value)>;
+    return X{static_cast<V>(src.literals.value[X::literal_count - 1])};
+  } else {
+    X x{};
+    using P = std::remove_cvref_t<decltype(x.literals.value[0])>;
+    for (int i = 0; i < X::literal_count; ++i) {
+      x.literals.value[i] = static_cast<P>(src.literals.value[i]);
+      x.literals.has[i] = src.literals.has[i];
+    }
+    return x;
+  }
+}
+
+/// Copies the literal values of c (an expression) into pool.
+template <class Pool, class C>
+constexpr void merge_literals(Pool& pool, const C& c) {
+  if constexpr (C::literal_count == 0) {
+    return;
+  } else if constexpr (C::is_leaf) {
+    pool.value[C::literal_count - 1] = c.value;
+    pool.has[C::literal_count - 1] = true;
+  } else {
+    for (int i = 0; i < C::literal_count; ++i)
+      if (c.literals.has[i]) {
+        pool.value[i] = c.literals.value[i];
+        pool.has[i] = true;
+      }
+  }
+}
+}  // namespace detail
+
+template <class Op, class... Cs>
+template <std::size_t I>
+constexpr auto node<Op, Cs...>::child() const {
+  using C = meta::at_t<I, type_list<Cs...>>;
+  if constexpr (C::literal_count == 0) return C{};
+  else return detail::instance_from<C>(*this);
+}
+template <class Op, class... Cs>
+constexpr detail::tuple<Cs...> node<Op, Cs...>::children() const {
+  return [&]<std::size_t... I>(std::index_sequence<I...>) {
+    return detail::tuple<Cs...>{child<I>()...};
+  }(std::index_sequence_for<Cs...>{});
+}
 
 /// What an operation returns after one of its static_asserts has reported a misuse: an expression
 /// that every ctgrad operation accepts and passes on without checks of its own, so that one mistake
@@ -179,14 +261,24 @@ template <class E> using shape_t = typename std::remove_cvref_t<E>::shape_type;
 
 /// Makes a node from an op and children (no literal renumbering: for library-internal rewrites).
 template <class Op, class... Cs>
-constexpr node<Op, std::remove_cvref_t<Cs>...> make_node(Cs&&... cs) {
-  if constexpr (node<Op, std::remove_cvref_t<Cs>...>::stores_children) return {{{std::forward<Cs>(cs)...}}};
-  else return {};
+constexpr node<Op, std::remove_cvref_t<Cs>...> make_node(const Cs&... cs) {
+  node<Op, std::remove_cvref_t<Cs>...> n{};
+  if constexpr (node<Op, std::remove_cvref_t<Cs>...>::literal_count > 0) (detail::merge_literals(n.literals, cs), ...);
+  return n;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Literal numbering: user-level operations combine operands with disjoint literal ids.
 // ---------------------------------------------------------------------------------------------
+
+namespace detail {
+template <int Off, class E> struct shifted { using type = E; };
+template <int Off, class T, int Id> struct shifted<Off, lit<T, Id>> { using type = lit<T, Id + Off>; };
+template <int Off, class Op, class... Cs> struct shifted<Off, node<Op, Cs...>> {
+  using type = std::conditional_t<node<Op, Cs...>::literal_count == 0, node<Op, Cs...>,
+                                  node<Op, typename shifted<Off, Cs>::type...>>;
+};
+}  // namespace detail
 
 /// The expression E with every literal id raised by Off.
 template <int Off, class E>
@@ -196,27 +288,37 @@ constexpr auto shift_literals(const E& e) {
   } else if constexpr (is_lit_v<E>) {
     return lit<typename E::value_type, E::literal_count - 1 + Off>{e.value};
   } else if constexpr (is_node_v<E>) {
-    return detail::apply([](const auto&... cs) {
-      return make_node<typename E::op>(shift_literals<Off>(cs)...);
-    }, e.children);
+    typename detail::shifted<Off, E>::type r{};
+    for (int i = 0; i < E::literal_count; ++i) {
+      r.literals.value[i + Off] = e.literals.value[i];
+      r.literals.has[i + Off] = e.literals.has[i];
+    }
+    return r;
   } else {
     return e;
   }
 }
 
 namespace detail {
-/// The first literal id of operand I of a user-level operation: the literal counts of the operands
-/// before it added up, so that no two operands share a literal id.
+/// The first literal id of operand I of a user-level operation, chosen so that no two operands share
+/// a literal id: the operand with the most literals keeps its ids (offset 0), the others follow it
+/// in order. Renumbering rewrites an operand's type (shift_literals), so keeping the largest operand
+/// as it is makes a sum of n terms linear to build whichever way it nests (a right fold renumbered
+/// the growing sum at every step: quadratic).
 template <std::size_t I, class... Cs> inline constexpr int literal_offset_v = [] {
   constexpr int counts[] = {Cs::literal_count...};
-  int offset = 0;
-  for (std::size_t j = 0; j < I; ++j) offset += counts[j];
+  std::size_t big = 0;
+  for (std::size_t j = 1; j < sizeof...(Cs); ++j)
+    if (counts[j] > counts[big]) big = j;
+  if (I == big) return 0;
+  int offset = counts[big];
+  for (std::size_t j = 0; j < I; ++j)
+    if (j != big) offset += counts[j];
   return offset;
 }();
 }  // namespace detail
 
-/// Makes a node from user operands: literal ids made disjoint first (operand i's raised by the
-/// literal counts of the operands before it).
+/// Makes a node from user operands: literal ids made disjoint first (literal_offset_v).
 template <class Op, class... Cs>
 constexpr auto make_user_node(const Cs&... cs) {
   return [&]<std::size_t... I>(std::index_sequence<I...>) {
@@ -255,32 +357,28 @@ template <class... Es> using topo_order_t = typename topo_order<Es...>::type;
 template <class E, class X> inline constexpr bool contains_v = meta::contains_v<X, topo_order_t<E>>;
 
 namespace detail {
-/// The one value of an expression type without data (no literal below it): every instance is equal.
-template <class X> inline constexpr X empty_instance{};
+/// Writes the values of the literals below e into out, by literal id.
+template <class T, class E>
+constexpr void collect_literal_values(const E& e, T* out) {
+  if constexpr (E::literal_count == 0) {
+    return;
+  } else if constexpr (E::is_leaf) {
+    out[E::literal_count - 1] = static_cast<T>(e.value);
+  } else {
+    for (int i = 0; i < E::literal_count; ++i)
+      if (e.literals.has[i]) out[i] = static_cast<T>(e.literals.value[i]);
+  }
+}
 }  // namespace detail
 
-/// A pointer to the first instance of sub-expression type X inside e (nullptr if absent). For an
-/// expression without data (no literal) any instance is as good as another: a shared one is given.
+/// The instance of sub-expression type X inside e (X's literal values taken from e's). X must be a
+/// sub-expression of e, or at least have its literals' ids among e's (a compile error otherwise).
 template <class X, class E>
-constexpr const X* find_instance(const E& e) {
-  if constexpr (std::is_same_v<X, E>) {
-    return &e;
-  } else if constexpr (std::is_empty_v<X>) {
-    return contains_v<E, X> ? &detail::empty_instance<X> : nullptr;
-  } else if constexpr (std::is_empty_v<E>) {
-    return nullptr;  // X holds data, so it is not inside an expression without data
-  } else if constexpr (is_node_v<E>) {
-    if constexpr (!contains_v<E, X>) {
-      return nullptr;
-    } else {
-      const X* found = nullptr;
-      detail::apply([&](const auto&... cs) { ((found = found ? found : find_instance<X>(cs)), ...); },
-                    e.children);
-      return found;
-    }
-  } else {
-    return nullptr;
-  }
+constexpr X instance_of(const E& e) {
+  static_assert(X::literal_count <= E::literal_count,
+                "instance_of: the type is not a sub-expression of the expression");
+  if constexpr (std::is_same_v<X, E>) return e;
+  else return detail::instance_from<X>(e);
 }
 
 }  // namespace ctgrad

@@ -54,7 +54,7 @@ template <class U, expression E> constexpr auto with_element_type(const E& e) {
   } else if constexpr (is_node_v<E>) {
     return ctgrad::detail::apply([](const auto&... cs) {
       return make_node<typename retype_op<U, typename E::op>::type>(with_element_type<U>(cs)...);
-    }, e.children);
+    }, e.children());
   } else {
     return e;
   }

@@ -84,13 +84,15 @@ template <class... Args> constexpr std::array<int, sizeof...(Args)> literal_offs
 
 // True when a and b (one type) hold the same literal values.
 template <class E> constexpr bool same_literals(const E& a, const E& b) {
-  if constexpr (E::literal_count == 0) return true;
-  else if constexpr (is_lit_v<E>) return a.value == b.value;
-  else if constexpr (is_node_v<E>)
-    return [&]<std::size_t... Is>(std::index_sequence<Is...>) {
-      return (same_literals(a.template child<Is>(), b.template child<Is>()) && ...);
-    }(std::make_index_sequence<type_list_size_v<typename E::children_types>>{});
-  else return true;
+  if constexpr (E::literal_count == 0) {
+    return true;
+  } else if constexpr (E::is_leaf) {
+    return a.value == b.value;
+  } else {
+    for (int i = 0; i < E::literal_count; ++i)
+      if (a.literals.has[i] && !(a.literals.value[i] == b.literals.value[i])) return false;
+    return true;
+  }
 }
 template <class... Args> bool shared_literals_agree(const Args&... args) {
   constexpr auto src = share_sources<Args...>();
@@ -222,7 +224,9 @@ class program<type_list<Outs...>, type_list<Origs...>> {
   using fusion = detail::pair_fusion<pair_type, plan_type, kernels>;
 
   explicit program(detail::tuple<Outs...> outs, absl::Status compile_status = absl::OkStatus())
-      : outs_(std::move(outs)), compile_status_(std::move(compile_status)) {}
+      : outs_(std::move(outs)), compile_status_(std::move(compile_status)) {
+    detail::apply([&](const auto&... o) { (detail::collect_literal_values(o, literals_.data()), ...); }, outs_);
+  }
 
   /// Evaluates every output for the bound variables (one binding per variable of the graph).
   /// Errors (absl::InvalidArgumentError): a buffer whose size does not fit the variable's shape,
@@ -322,11 +326,8 @@ class program<type_list<Outs...>, type_list<Origs...>> {
   static constexpr bool fuses_matvec_pair = fusion::active;
 
   // ---- element context (used by the fused loops) ----------------------------------------
-  template <class N> const N& instance() const {
-    const N* found = nullptr;
-    detail::apply([&](const auto&... o) { ((found = found ? found : find_instance<N>(o)), ...); }, outs_);
-    return *found;
-  }
+  /// The value of literal L (outputs' literal ids are apart, or equal values: compile_valid).
+  template <class L> value_t<L> literal() const { return static_cast<value_t<L>>(literals_[L::literal_count - 1]); }
   template <class X> value_t<X> load_leaf(std::size_t r, std::size_t c) const {
     using S = shape_t<X>;
     return ptr_of<X>()[r * shapes::cols<S>(batch_) + c];
@@ -571,7 +572,7 @@ class program<type_list<Outs...>, type_list<Origs...>> {
   }
 
   template <class X> value_t<X> value(std::size_t r, std::size_t c) const {
-    if constexpr (is_lit_v<X>) return instance<X>().value;
+    if constexpr (is_lit_v<X>) return literal<X>();
     else if constexpr (detail::is_elementwise_node<X>() && !plan_type::template materialized<X>)
       return detail::eval_element<X, plan_type>(*this, r, c);
     else return load_leaf<X>(r, c);
@@ -764,6 +765,7 @@ class program<type_list<Outs...>, type_list<Origs...>> {
   }
 
   detail::tuple<Outs...> outs_;
+  std::array<T, std::size_t(std::max({1, Outs::literal_count...}))> literals_{};  // by literal id
   absl::Status compile_status_;
   std::unique_ptr<T[], detail::aligned_delete> arena_;
   std::size_t capacity_ = 0;

@@ -58,7 +58,7 @@ template <class N0, class... Ns> struct slot_tuple<type_list<N0, Ns...>> {
 template <class N, std::size_t I, class List, class Mat, class Ctx, class Slots>
 constexpr auto fetch(const Ctx& ctx, const Slots& slots, std::size_t r, std::size_t c) {
   using C = meta::at_t<I, typename N::children_types>;
-  if constexpr (is_lit_v<C>) return ctx.template instance<N>().template child<I>().value;
+  if constexpr (is_lit_v<C>) return ctx.template literal<C>();
   else if constexpr (meta::contains_v<C, List>) return std::get<meta::index_of_v<C, List>>(slots);
   else return ctx.template load<N, I, C>(r, c);
 }
@@ -86,14 +86,14 @@ constexpr void compute_into(const Ctx& ctx, Slots& slots, std::size_t r, std::si
 }
 
 /// Evaluates Root at element (r, c). Ctx provides:
-///   template <class N> const N& instance() const;                 // literals' values
+///   template <class L> value_t<L> literal() const;                // a literal's value
 ///   template <class Parent, std::size_t I, class Child> auto load(r, c) const;  // materialised children
 ///   loop_info info() const;
 template <class Root, class Mat, class Ctx>
 constexpr value_t<Root> eval_element(const Ctx& ctx, std::size_t r, std::size_t c) {
   using list = element_list<Root, Mat>;
   if constexpr (Root::is_leaf) {
-    if constexpr (is_lit_v<Root>) return ctx.template instance<Root>().value;
+    if constexpr (is_lit_v<Root>) return ctx.template literal<Root>();
     else return ctx.template load_leaf<Root>(r, c);
   } else {
     typename slot_tuple<list>::type slots{};
@@ -115,7 +115,7 @@ using elements_list = typename closure_fold<type_list<>, type_list<Roots...>, Ma
 /// a load (R is materialised or a leaf).
 template <class R, class List, class Ctx, class Slots>
 constexpr value_t<R> read_element(const Ctx& ctx, const Slots& slots, std::size_t r, std::size_t c) {
-  if constexpr (is_lit_v<R>) return ctx.template instance<R>().value;
+  if constexpr (is_lit_v<R>) return ctx.template literal<R>();
   else if constexpr (meta::contains_v<R, List>) return std::get<meta::index_of_v<R, List>>(slots);
   else return ctx.template load_leaf<R>(r, c);
 }

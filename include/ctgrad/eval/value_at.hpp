@@ -25,10 +25,21 @@ struct scalar_ctx {
   const Roots* roots;
   detail::tuple<const binding<Vs>*...> bound;
 
-  template <class N> constexpr const N& instance() const {
-    const N* found = nullptr;
-    detail::apply([&](const auto&... r) { ((found = found ? found : find_instance<N>(r)), ...); }, *roots);
-    return *found;
+  template <class L> constexpr value_t<L> literal() const {
+    value_t<L> v{};
+    bool found = false;
+    detail::apply([&](const auto&... r) { (read_literal<L>(r, v, found), ...); }, *roots);
+    return v;
+  }
+  template <class L, class R> static constexpr void read_literal(const R& r, value_t<L>& v, bool& found) {
+    if constexpr (std::is_same_v<R, L>) {
+      if (!found) { v = r.value; found = true; }
+    } else if constexpr (!R::is_leaf && R::literal_count >= L::literal_count) {
+      if (!found && r.literals.has[L::literal_count - 1]) {
+        v = static_cast<value_t<L>>(r.literals.value[L::literal_count - 1]);
+        found = true;
+      }
+    }
   }
   template <class V> constexpr value_t<V> load_leaf(std::size_t, std::size_t) const {
     static_assert((std::is_same_v<V, Vs> || ...),
@@ -47,17 +58,6 @@ template <class... Ns, class Bound>
 inline constexpr bool all_bound_v<type_list<Ns...>, Bound> = ((!is_var_v<Ns> || meta::contains_v<Ns, Bound>) && ...);
 
 // ---- the flat path: scalar graphs of one element type (autodiff/lower.hpp) ----------------------
-/// Copies the literal values below e into lits (by literal id).
-template <class T, class E>
-constexpr void collect_literals(const E& e, T* lits) {
-  if constexpr (E::literal_count == 0) {
-    return;
-  } else if constexpr (is_lit_v<E>) {
-    lits[E::literal_count - 1] = static_cast<T>(e.value);
-  } else if constexpr (is_node_v<E>) {
-    detail::apply([&](const auto&... cs) { (collect_literals<T>(cs, lits), ...); }, e.children);
-  }
-}
 // Root K need not be walked for literals when it is a lazy gradient of a function that root 0 is,
 // or that root 0 is a gradient of: the same literals (a gradient set's roots).
 template <class R0, class R> inline constexpr bool same_function_v = false;
@@ -71,7 +71,7 @@ constexpr void collect_root_literals(const detail::tuple<const Es&...>& roots, T
   [&]<std::size_t... K>(std::index_sequence<K...>) {
     ([&] {
       using R = meta::at_t<K, type_list<Es...>>;
-      if constexpr (K == 0 || !same_function_v<first, R>) collect_literals<T>(detail::get<K>(roots), lits);
+      if constexpr (K == 0 || !same_function_v<first, R>) collect_literal_values(detail::get<K>(roots), lits);
     }(), ...);
   }(std::index_sequence_for<Es...>{});
 }

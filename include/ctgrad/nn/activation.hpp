@@ -72,7 +72,7 @@ constexpr auto activation_op<F>::vjp(const Self& s, const G& g) {
     // d/dx: g * F'(x, y); the node's children after x are its parameters.
     return ctgrad::detail::apply([&](const auto& x, const auto&... p) {
       return make_node<mul_op>(g, make_node<activation_d1_op<F>>(x, s, p...));
-    }, s.children);
+    }, s.children());
   } else {
     return no_grad{};  // parameters are constants
   }
@@ -85,7 +85,7 @@ constexpr auto activation_d1_op<F>::vjp(const Self& s, const G& g) {
     // The total derivative of F'(x, y(x)) in x is F''(x): all of it flows through x, none through y.
     return ctgrad::detail::apply([&](const auto& x, const auto& y, const auto&... p) {
       return make_node<mul_op>(g, make_node<activation_d2_op<F>>(x, y, p...));
-    }, s.children);
+    }, s.children());
   } else {
     return no_grad{};
   }
