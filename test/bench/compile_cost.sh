@@ -6,6 +6,16 @@
 # directory (configured with the tools), also a table of ctgrad-train's own translation units, each
 # compiled with its exact build command (from `ninja -t commands`) and with that command at -O2, and
 # their totals.
+#
+# Then the scalar graph shapes of issue 19, each at growing sizes N (test/bench/compile_cost/*.cpp, one
+# function per translation unit, as a user writes it, compiled at -O2): the W5 function's gradient
+# with value_and_grad_at (N variables) beside the same function with Eigen's AutoDiffScalar written
+# as a fold over the terms (the source's shape) and as a run-time loop; a deep recurrence
+# h = tanh(w_k h + b_k) (depth N, 2N variables); a wide sum whose N variables are shared by about
+# five terms each; and a Hessian row (grad of a gradient) of the W5 function. With the fixed cost
+# (a unit that only includes the headers) and, per shape, the least-squares slope of seconds per N
+# and the growth of the last doubling. CC_SHAPES="" skips them; CC_PLOT=file also writes the W5
+# series as gnuplot data (N, ctgrad s, ctgrad MiB, Eigen fold s, MiB, Eigen loop s, MiB).
 # Usage: test/bench/compile_cost.sh [compiler, default g++] [depths, default "2 4 8 16"] [build dir]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -28,6 +38,67 @@ CPP
   read -r user kb < "$work/t$d"
   awk -v d="$d" -v u="$user" -v kb="$kb" 'BEGIN { printf "| %d | %.1f | %.0f | %.2f |\n", d, u, kb / 1024, u / d }'
 done
+
+# ---- scalar graph shapes (issue 19) -------------------------------------------------------------
+shapes=${CC_SHAPES-w5 recurrence shared_vars hessian_row}
+if [ -n "$shapes" ]; then
+  src=$root/test/bench/compile_cost
+  eigen_inc=$(pkg-config --cflags eigen3 2>/dev/null || echo -I/usr/include/eigen3)
+  measure() {  # measure FILE N [flags...]: prints "seconds MiB" (user CPU, peak RSS) of one -O2 compile
+    local file=$1 n=$2
+    shift 2
+    /usr/bin/time -f '%U %M' -o "$work/m" "$cxx" -std=c++20 -O2 -I"$root/include" -DCTGRAD_CC_N="$n" "$@" \
+      -c "$src/$file" -o "$work/m.o"
+    awk '{ printf "%.1f %.0f", $1, $2 / 1024 }' "$work/m"
+  }
+  printf '#include "ctgrad/ctgrad.hpp"\n#include "ctgrad/nn/mlp.hpp"\n' > "$work/headers.cpp"
+  /usr/bin/time -f '%U %M' -o "$work/h" "$cxx" -std=c++20 -O2 -I"$root/include" -c "$work/headers.cpp" -o "$work/h.o"
+  read -r fixed fixed_kb < "$work/h"
+  echo
+  printf 'Fixed cost (a unit that only includes `ctgrad/ctgrad.hpp` and `nn/mlp.hpp`): %.1f s, %d MiB.\n' \
+    "$fixed" "$(( fixed_kb / 1024 ))"
+  echo
+  echo "| graph | N | ctgrad s | ctgrad MiB | Eigen AutoDiffScalar, fold: s | MiB | Eigen, loop: s | MiB |"
+  echo "|---|---|---|---|---|---|---|---|"
+  fits=""
+  for shape in $shapes; do
+    case $shape in
+      w5) file=w5_ctgrad.cpp sizes=${CC_W5_SIZES:-8 16 32 64} label="W5 gradient" ;;
+      recurrence) file=recurrence.cpp sizes=${CC_REC_SIZES:-16 32 64} label="recurrence, depth N" ;;
+      shared_vars) file=shared_vars.cpp sizes=${CC_SHARED_SIZES:-32 64 128} label="shared variables" ;;
+      hessian_row) file=hessian_row.cpp sizes=${CC_HESS_SIZES:-8 16 32} label="W5 Hessian row" ;;
+      *) echo "compile_cost.sh: unknown shape '$shape'" >&2; exit 2 ;;
+    esac
+    pts=""
+    for n in $sizes; do
+      read -r cs cm <<< "$(measure "$file" "$n")"
+      es="–" em="–" ls="–" lm="–"
+      if [ "$shape" = w5 ]; then
+        read -r es em <<< "$(measure w5_eigen.cpp "$n" $eigen_inc)"
+        read -r ls lm <<< "$(measure w5_eigen.cpp "$n" $eigen_inc -DCTGRAD_CC_EIGEN_LOOP=1)"
+        [ -n "${CC_PLOT:-}" ] && echo "$n $cs $cm $es $em $ls $lm" >> "$CC_PLOT"
+      fi
+      echo "| $label | $n | $cs | $cm | $es | $em | $ls | $lm |"
+      pts+="$n $cs $cm;"
+    done
+    fits+="$label|$pts"$'\n'
+  done
+  echo
+  echo "| graph | seconds per unit of N (least squares) | last doubling of N: time x, memory x | above the fixed cost: time x |"
+  echo "|---|---|---|---|"
+  while IFS='|' read -r label pts; do
+    [ -n "$label" ] || continue
+    awk -v label="$label" -v pts="$pts" -v fixed="$fixed" 'BEGIN {
+      k = split(pts, p, ";"); m = 0
+      for (i = 1; i <= k; ++i) if (split(p[i], f, " ") == 3) { ++m; x[m] = f[1]; y[m] = f[2]; r[m] = f[3] }
+      sx = sy = sxx = sxy = 0
+      for (i = 1; i <= m; ++i) { sx += x[i]; sy += y[i]; sxx += x[i] * x[i]; sxy += x[i] * y[i] }
+      slope = (m * sxy - sx * sy) / (m * sxx - sx * sx)
+      printf "| %s | %.3f | %.2f, %.2f | %.2f |\n", label, slope, y[m] / y[m - 1], r[m] / r[m - 1],
+             (y[m] - fixed) / (y[m - 1] - fixed)
+    }'
+  done <<< "$fits"
+fi
 
 if [ -n "$build" ]; then
   echo

@@ -80,29 +80,79 @@ template <class... Es> inline constexpr bool flat_roots_v = false;
 template <class E0, class... Es>
 inline constexpr bool flat_roots_v<E0, Es...> = flat::flat_ok_v<E0, value_t<E0>> && (flat::flat_ok_v<Es, value_t<E0>> && ...);
 
-// Evaluates the roots' flat program: one statement per instruction, in order, on a local array of
-// slots (the instructions no root needs are skipped). Works in constant evaluation too.
+// The order value_at runs a flat program in: the live leaves first (variables, literals, numbers),
+// then the live ops in program order, each value in a slot of its own (slots numbered in that
+// order, so the ops' slots follow the leaves'). Arrays sized exactly, computed once per program.
+template <class T, std::size_t NV, std::size_t NL, std::size_t NI, std::size_t NO, std::size_t R>
+struct flat_schedule {
+  int var_slot[NV + 1], var_index[NV + 1];   // var_index: the instruction (its binding found later)
+  int lit_slot[NL + 1], lit_id[NL + 1];
+  int imm_slot[NI + 1];
+  T imm[NI + 1];
+  int op_index[NO + 1];                      // the instruction (its function)
+  int op_args[NO + 1][flat::max_args];       // operands' slots
+  int root_slot[R];
+};
+template <auto& P>
+constexpr auto make_flat_schedule() {
+  constexpr std::size_t n = sizeof(P.live) / sizeof(P.live[0]);
+  constexpr auto count = [](flat::kind k) {
+    std::size_t c = 0;
+    for (std::size_t i = 0; i < n; ++i) c += P.live[i] && P.code[i].k == k;
+    return c;
+  };
+  constexpr std::size_t nv = count(flat::kind::var), nl = count(flat::kind::lit), ni = count(flat::kind::imm),
+                        no = count(flat::kind::op);
+  constexpr std::size_t r = sizeof(P.roots) / sizeof(P.roots[0]);
+  using T = std::remove_cvref_t<decltype(P.code[0].imm)>;
+  flat_schedule<T, nv, nl, ni, no, r> sc{};
+  int slot_of[n] = {};
+  std::size_t v = 0, l = 0, m = 0, o = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!P.live[i]) continue;
+    switch (P.code[i].k) {
+      case flat::kind::var: slot_of[i] = int(v); sc.var_slot[v] = int(v); sc.var_index[v++] = int(i); break;
+      case flat::kind::lit: slot_of[i] = int(nv + l); sc.lit_slot[l] = int(nv + l); sc.lit_id[l++] = P.code[i].lit; break;
+      case flat::kind::imm: slot_of[i] = int(nv + nl + m); sc.imm_slot[m] = int(nv + nl + m); sc.imm[m++] = P.code[i].imm; break;
+      case flat::kind::op: slot_of[i] = int(nv + nl + ni + o); ++o; break;
+    }
+  }
+  o = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!P.live[i] || P.code[i].k != flat::kind::op) continue;
+    sc.op_index[o] = int(i);
+    for (int j = 0; j < P.code[i].nargs; ++j) sc.op_args[o][j] = slot_of[P.code[i].a[j]];
+    ++o;
+  }
+  for (std::size_t k = 0; k < r; ++k) sc.root_slot[k] = slot_of[P.roots[k]];
+  return sc;
+}
+template <auto& P> inline constexpr auto flat_schedule_v = make_flat_schedule<P>();
+
+// Evaluates the roots' flat program: one statement per live instruction (flat_schedule), on a
+// local array of slots. Works in constant evaluation too.
 template <class... Es, class... Vs>
 constexpr auto value_at_flat(const detail::tuple<const Es&...>& roots, const binding<Vs>&... bs) {
   using T = value_t<meta::at_t<0, type_list<Es...>>>;
   using M = ::ctgrad::math::scalar_math;
   constexpr auto& p = flat::program_v<T, M, Es...>;
-  constexpr std::size_t n = sizeof(p.live) / sizeof(p.live[0]);
-  // Which binding each variable instruction reads (-1: not bound).
+  constexpr auto& sc = flat_schedule_v<p>;
+  constexpr std::size_t nv = std::size(sc.var_slot) - 1, nl = std::size(sc.lit_slot) - 1,
+                        ni = std::size(sc.imm_slot) - 1, no = std::size(sc.op_index) - 1;
+  // Which binding each variable reads (-1: not bound).
   constexpr auto bound_at = [] {
-    std::array<int, n> at{};
+    std::array<int, nv + 1> at{};
     const void* tags[] = {&flat::type_tag<Vs>..., nullptr};
-    for (std::size_t i = 0; i < n; ++i) {
-      at[i] = -1;
-      if (p.code[i].k == flat::kind::var)
-        for (std::size_t v = 0; v < sizeof...(Vs); ++v)
-          if (tags[v] == p.code[i].var) at[i] = int(v);
+    for (std::size_t j = 0; j < nv; ++j) {
+      at[j] = -1;
+      for (std::size_t v = 0; v < sizeof...(Vs); ++v)
+        if (tags[v] == p.code[sc.var_index[j]].var) at[j] = int(v);
     }
     return at;
   }();
   constexpr bool all_bound = [&] {
-    for (std::size_t i = 0; i < n; ++i)
-      if (p.live[i] && p.code[i].k == flat::kind::var && bound_at[i] < 0) return false;
+    for (std::size_t j = 0; j < nv; ++j)
+      if (bound_at[j] < 0) return false;
     return true;
   }();
   static_assert(all_bound, "value_at: the expression uses a variable that has no value bound (write v = value)");
@@ -113,20 +163,24 @@ constexpr auto value_at_flat(const detail::tuple<const Es&...>& roots, const bin
     T lits[literal_count] = {};
     collect_root_literals<T>(roots, lits);
     const T vars[] = {static_cast<T>(bs.scalar)..., T{}};
-    T s[n];
-    [&]<std::size_t... I>(std::index_sequence<I...>) {
+    T s[nv + nl + ni + no + 1];
+    [&]<std::size_t... J>(std::index_sequence<J...>) {
+      ((s[sc.var_slot[J]] = vars[bound_at[J]]), ...);
+    }(std::make_index_sequence<nv>{});
+    [&]<std::size_t... J>(std::index_sequence<J...>) {
+      ((s[sc.lit_slot[J]] = lits[sc.lit_id[J]]), ...);
+    }(std::make_index_sequence<nl>{});
+    [&]<std::size_t... J>(std::index_sequence<J...>) {
+      ((s[sc.imm_slot[J]] = sc.imm[J]), ...);
+    }(std::make_index_sequence<ni>{});
+    [&]<std::size_t... K>(std::index_sequence<K...>) {
       [[maybe_unused]] const int order[] = {
-          (p.live[I] ? (void)(s[I] = p.code[I].k == flat::kind::op
-                                         ? p.code[I].fn(s, p.code[I].a[0], p.code[I].a[1], p.code[I].a[2],
-                                                        p.code[I].a[3], p.code[I].a[4], p.code[I].a[5])
-                                     : p.code[I].k == flat::kind::var ? vars[bound_at[I]]
-                                     : p.code[I].k == flat::kind::lit ? lits[p.code[I].lit]
-                                                                      : p.code[I].imm)
-                     : void(),
+          (s[nv + nl + ni + K] = p.code[sc.op_index[K]].fn(s, sc.op_args[K][0], sc.op_args[K][1], sc.op_args[K][2],
+                                                            sc.op_args[K][3], sc.op_args[K][4], sc.op_args[K][5]),
            0)...};
-    }(std::make_index_sequence<n>{});
+    }(std::make_index_sequence<no>{});
     return [&]<std::size_t... R>(std::index_sequence<R...>) {
-      return std::tuple<value_t<Es>...>{s[p.roots[R]]...};
+      return std::tuple<value_t<Es>...>{s[sc.root_slot[R]]...};
     }(std::index_sequence_for<Es...>{});
   }
 }
