@@ -98,17 +98,22 @@ struct cvec {
 };
 
 // ---- hashing (buckets only: equality is always checked exactly) --------------------------------
+// One expression each (clang's constant evaluator counts statements against -fconstexpr-steps):
+// splitmix64's finaliser, so that the low bits the tables use depend on every input bit.
+constexpr std::uint64_t mix1(std::uint64_t z) { return (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull; }
+constexpr std::uint64_t mix2(std::uint64_t z) { return (z ^ (z >> 27)) * 0x94d049bb133111ebull; }
+constexpr std::uint64_t mix3(std::uint64_t z) { return z ^ (z >> 31); }
 constexpr std::uint64_t mix(std::uint64_t h, std::uint64_t v) {
-  h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
-  h ^= h >> 31;
-  h *= 0xbf58476d1ce4e5b9ull;
-  return h ^ (h >> 29);
+  return mix3(mix2(mix1(h ^ (v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2)))));
 }
 constexpr std::uint64_t hash_text(std::string_view s) {
   std::uint64_t h = 1469598103934665603ull;
   for (char c : s) h = (h ^ std::uint64_t(static_cast<unsigned char>(c))) * 1099511628211ull;
   return h;
 }
+
+/// An op's name hashed once (constant evaluation counts every step of a loop over the name).
+template <class Op> inline constexpr std::uint64_t op_hash_v = hash_text(Op::name);
 
 /// One address per type: exact type identity inside constant evaluation (pointers compare equal
 /// only for the same type), without comparing the types' structure.
@@ -121,7 +126,7 @@ inline constexpr std::uint64_t type_hash<var<Name, T, S>> = mix(hash_text(Name.v
 template <class T, int Id> inline constexpr std::uint64_t type_hash<lit<T, Id>> = mix(0x11ull, std::uint64_t(Id));
 template <class Op, class... Cs>
 inline constexpr std::uint64_t type_hash<node<Op, Cs...>> = [] {
-  std::uint64_t h = mix(hash_text(Op::name), sizeof...(Cs));
+  std::uint64_t h = mix(op_hash_v<Op>, sizeof...(Cs));
   ((h = mix(h, type_hash<Cs>)), ...);
   return h;
 }();
@@ -150,17 +155,15 @@ struct instr {
   vjp_fn<T> vjp = nullptr;       // kind::op
   std::uint64_t hash = 0;        // what the op is (its name and arity): a bucket, not an identity
 
+  // Operands past nargs are 0 in every instruction, so all max_args are compared and hashed.
   constexpr bool same(const instr& o) const {
-    if (k != o.k || nargs != o.nargs || lit != o.lit || var != o.var || fn != o.fn || !(imm == o.imm)) return false;
-    for (int j = 0; j < nargs; ++j)
-      if (a[j] != o.a[j]) return false;
-    return true;
+    return k == o.k && nargs == o.nargs && lit == o.lit && var == o.var && fn == o.fn && imm == o.imm &&
+           a[0] == o.a[0] && a[1] == o.a[1] && a[2] == o.a[2] && a[3] == o.a[3] && a[4] == o.a[4] && a[5] == o.a[5];
   }
   constexpr std::uint64_t key() const {
-    std::uint64_t h = mix(hash, std::uint64_t(k));
-    h = mix(h, std::uint64_t(lit + 1));
-    for (int j = 0; j < nargs; ++j) h = mix(h, std::uint64_t(a[j]));
-    return h;
+    return mix(mix(mix(mix(mix(mix(mix(hash + std::uint64_t(k), std::uint64_t(lit + 1)), std::uint64_t(a[0])),
+                               std::uint64_t(a[1])), std::uint64_t(a[2])), std::uint64_t(a[3])), std::uint64_t(a[4])),
+               std::uint64_t(a[5]));
   }
 };
 
@@ -186,8 +189,8 @@ struct builder {
   bool third_derivative = false;  // a sweep met an op without derivative rules (differentiable = false)
 
   constexpr builder() {
-    table.resize(256, -1);
-    memo.resize(256, memo_entry{});
+    table.resize(1024, -1);
+    memo.resize(1024, memo_entry{});
   }
 
   constexpr int add(const instr<T>& in) {
@@ -283,31 +286,35 @@ constexpr T exec(const T* s, int a0, int a1, int a2, int a3, int a4, int a5) {
   }(std::make_index_sequence<type_list_size_v<typename Sig::children_types>>{});
 }
 
-template <class T, class M, class E> constexpr int emit(builder<T>& b, const E& e);
 
 // An op whose derivative is not provided says so with `static constexpr bool differentiable = false`.
 template <class Op> constexpr bool differentiable_op() {
   if constexpr (requires { Op::differentiable; }) return Op::differentiable; else return true;
 }
 
+template <class T, class M, class E> constexpr int emit_type(builder<T>& b, const int* ids);
+
+// The contributions of one instruction to its operands' adjoints. Each derivative rule is called
+// only for its type (decltype): the small expression it returns is over ref<T, J> leaves, operand J
+// being ids[J] and the adjoint ids[arity], so its type alone says which instructions to append.
+// Nothing of the rule runs in the constant evaluation (a step limit counts every statement).
 template <class T, class M, class Sig>
 constexpr void vjp_all(builder<T>& b, int self, int adjoint, unsigned need, int* out) {
-  const instr<T> in = b.code[self];  // a copy: emitting may move the code
   constexpr std::size_t n = type_list_size_v<typename Sig::children_types>;
-  const Sig s = [&]<std::size_t... J>(std::index_sequence<J...>) {
-    return make_node<typename Sig::op>(ref<T, int(J)>{in.a[J]}...);
-  }(std::make_index_sequence<n>{});
-  [&]<std::size_t... I>(std::index_sequence<I...>) {
-    ([&] {
-      out[I] = -1;
-      if (need & (1u << I)) {
-        if constexpr (differentiable_op<typename Sig::op>()) {
-          auto c = Sig::op::template vjp<I>(s, ref<T, int(n)>{adjoint});
-          if constexpr (!std::is_same_v<decltype(c), no_grad>) out[I] = emit<T, M>(b, c);
-        }
-      }
-    }(), ...);
-  }(std::make_index_sequence<n>{});
+  using op = typename Sig::op;
+  if constexpr (n > 0 && differentiable_op<op>()) {
+    int ids[n + 1] = {};
+    for (std::size_t j = 0; j < n; ++j) ids[j] = b.code[self].a[j];
+    ids[n] = adjoint;
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      ([&] {
+        out[I] = -1;
+        using C = decltype(op::template vjp<I>(std::declval<const Sig&>(), std::declval<const ref<T, int(n)>&>()));
+        if constexpr (!std::is_same_v<C, no_grad>)
+          if (need & (1u << I)) out[I] = emit_type<T, M, C>(b, ids);
+      }(), ...);
+    }(std::make_index_sequence<n>{});
+  }
 }
 
 template <class T, class M, class Sig>
@@ -315,31 +322,29 @@ constexpr int add_op_instr(builder<T>& b, const int* args) {
   instr<T> in;
   in.k = kind::op;
   in.nargs = int(type_list_size_v<typename Sig::children_types>);
-  for (int j = 0; j < in.nargs; ++j) in.a[j] = args[j];
+  static_assert(max_args == 6);
+  in.a[0] = args[0], in.a[1] = args[1], in.a[2] = args[2], in.a[3] = args[3], in.a[4] = args[4], in.a[5] = args[5];
   in.fn = &exec<Sig, M, T>;
   in.vjp = &vjp_all<T, M, Sig>;
   in.differentiable = differentiable_op<typename Sig::op>();
-  in.hash = hash_text(Sig::op::name);
+  in.hash = op_hash_v<typename Sig::op>;
   return b.add(in);
 }
 
-/// Appends the small expression e (over refs, constants and literal numbers) to the program.
+/// Appends the small expression type E (over refs and constants) to the program; ids[J] is the
+/// instruction of leaf ref<T, J>.
 template <class T, class M, class E>
-constexpr int emit(builder<T>& b, const E& e) {
+constexpr int emit_type(builder<T>& b, const int* ids) {
   if constexpr (is_ref_v<E>) {
-    return e.value;
-  } else if constexpr (is_lit_v<E>) {
-    instr<T> in;
-    in.k = kind::imm;
-    in.imm = static_cast<T>(e.value);
-    return b.add(in);
+    return ids[E::literal_count - 1];
   } else {
-    static_assert(is_node_v<E>, "ctgrad internal: a derivative rule returned something that is not an expression");
-    constexpr std::size_t n = type_list_size_v<typename E::children_types>;
+    static_assert(is_node_v<E>,
+                  "ctgrad: a derivative rule returned a literal number; write it as an operand or a constant op");
     int args[max_args + 1] = {};
-    [&]<std::size_t... J>(std::index_sequence<J...>) {
-      ((args[J] = emit<T, M>(b, e.template child<J>())), ...);
-    }(std::make_index_sequence<n>{});
+    [&]<class... Cs>(type_list<Cs...>*) {
+      int j = 0;
+      ((args[j++] = emit_type<T, M, Cs>(b, ids)), ...);
+    }(static_cast<typename E::children_types*>(nullptr));
     return add_op_instr<T, M, typename sig_of<T, E>::type>(b, args);
   }
 }
@@ -391,7 +396,7 @@ constexpr int sweep(builder<T>& b, int root) {
       if (adj[c] < 0) {
         adj[c] = out[j];
       } else {
-        const int args[2] = {adj[c], out[j]};
+        const int args[max_args + 1] = {adj[c], out[j]};
         adj[c] = add_op_instr<T, M, add_sig>(b, args);
       }
     }

@@ -180,10 +180,8 @@ constexpr X instance_from(const Src& src) {
   } else {
     X x{};
     using P = std::remove_cvref_t<decltype(x.literals.value[0])>;
-    for (int i = 0; i < X::literal_count; ++i) {
-      x.literals.value[i] = static_cast<P>(src.literals.value[i]);
-      x.literals.has[i] = src.literals.has[i];
-    }
+    for (int i = 0; i < X::literal_count; ++i)
+      x.literals.value[i] = static_cast<P>(src.literals.value[i]), x.literals.has[i] = src.literals.has[i];
     return x;
   }
 }
@@ -198,10 +196,7 @@ constexpr void merge_literals(Pool& pool, const C& c) {
     pool.has[C::literal_count - 1] = true;
   } else {
     for (int i = 0; i < C::literal_count; ++i)
-      if (c.literals.has[i]) {
-        pool.value[i] = c.literals.value[i];
-        pool.has[i] = true;
-      }
+      if (c.literals.has[i]) pool.value[i] = c.literals.value[i], pool.has[i] = true;
   }
 }
 }  // namespace detail
