@@ -275,15 +275,25 @@ template <class T, class Op, class... Cs> struct sig_of<T, node<Op, Cs...>> {
   using type = typename sig_build<T, Op, std::index_sequence_for<Cs...>>::type;
 };
 
+template <class Op, class M, class T, class... X>
+CTGRAD_DETAIL_MATH_INLINE constexpr T apply_op(X... x) {
+  if constexpr (Op::uses_index) return Op::template apply_at<T>(loop_info{}, 0, 0, x...);
+  else if constexpr (uses_math_v<Op>) return Op::template apply<M>(x...);
+  else return Op::apply(x...);
+}
+
 template <class Sig, class M, class T>
 constexpr T exec(const T* s, int a0, int a1, int a2, int a3, int a4, int a5) {
   using Op = typename Sig::op;
-  [[maybe_unused]] const int a[max_args] = {a0, a1, a2, a3, a4, a5};
-  return [&]<std::size_t... J>(std::index_sequence<J...>) -> T {
-    if constexpr (Op::uses_index) return Op::template apply_at<T>(loop_info{}, 0, 0, s[a[J]]...);
-    else if constexpr (uses_math_v<Op>) return Op::template apply<M>(s[a[J]]...);
-    else return Op::apply(s[a[J]]...);
-  }(std::make_index_sequence<type_list_size_v<typename Sig::children_types>>{});
+  constexpr std::size_t n = type_list_size_v<typename Sig::children_types>;
+  // One function per op (no lambda per call): value_at inlines thousands of these.
+  if constexpr (n == 0) return apply_op<Op, M, T>();
+  else if constexpr (n == 1) return apply_op<Op, M, T>(s[a0]);
+  else if constexpr (n == 2) return apply_op<Op, M, T>(s[a0], s[a1]);
+  else if constexpr (n == 3) return apply_op<Op, M, T>(s[a0], s[a1], s[a2]);
+  else if constexpr (n == 4) return apply_op<Op, M, T>(s[a0], s[a1], s[a2], s[a3]);
+  else if constexpr (n == 5) return apply_op<Op, M, T>(s[a0], s[a1], s[a2], s[a3], s[a4]);
+  else return apply_op<Op, M, T>(s[a0], s[a1], s[a2], s[a3], s[a4], s[a5]);
 }
 
 
@@ -482,21 +492,23 @@ constexpr int program_size() {
   return b.code.n;
 }
 
-/// The node budget: a program over CTGRAD_MAX_NODES instructions stops here, with its size in the
-/// instantiation's name.
-template <int Size, int Limit>
-struct node_budget {
-  static_assert(Size <= Limit,
-                "value_at: the flat program of this function has more instructions than CTGRAD_MAX_NODES "
-                "(the sizes are this template's arguments: <instructions, limit>); split the function or "
-                "compile with -DCTGRAD_MAX_NODES=<larger>");
-  static constexpr bool ok = Size <= Limit;
+template <int Instructions, int Budget> struct instructions_within_budget {
+  static constexpr bool value = Instructions <= Budget;
 };
 
 template <class T, class M, class... Roots>
 constexpr auto make_program() {
   constexpr int size = program_size<T, M, Roots...>();
-  static_assert(node_budget<size, CTGRAD_MAX_NODES>::ok);
+  // The node budget, written so that both compilers print the two numbers (g++ the comparison,
+  // clang the template arguments of the requirement).
+#if defined(__clang__)
+  static_assert(instructions_within_budget<size, CTGRAD_MAX_NODES>::value,
+#else
+  static_assert(size <= CTGRAD_MAX_NODES,
+#endif
+                "value_at: the function and its derivatives need more instructions than the node budget "
+                "CTGRAD_MAX_NODES (the comparison below shows both); split the function, or raise the budget "
+                "with -DCTGRAD_MAX_NODES=<n>");
   program<T, std::size_t(size), sizeof...(Roots)> p{};
   builder<T> b;
   const int roots[] = {lower<T, M, Roots>(b)...};
