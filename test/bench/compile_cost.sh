@@ -44,10 +44,14 @@ shapes=${CC_SHAPES-w5 recurrence shared_vars hessian_row}
 if [ -n "$shapes" ]; then
   src=$root/test/bench/compile_cost
   eigen_inc=$(pkg-config --cflags eigen3 2>/dev/null || echo -I/usr/include/eigen3)
+  # clang counts the statements of a constant evaluation against -fconstexpr-steps (default 2^20);
+  # the flat programs of the larger sizes need more (docs/errors.md).
+  steps=()
+  "$cxx" --version | grep -q clang && steps=(-fconstexpr-steps=100000000)
   measure() {  # measure FILE N [flags...]: prints "seconds MiB" (user CPU, peak RSS) of one -O2 compile
     local file=$1 n=$2
     shift 2
-    /usr/bin/time -f '%U %M' -o "$work/m" "$cxx" -std=c++20 -O2 -I"$root/include" -DCTGRAD_CC_N="$n" "$@" \
+    /usr/bin/time -f '%U %M' -o "$work/m" "$cxx" -std=c++20 -O2 "${steps[@]}" -I"$root/include" -DCTGRAD_CC_N="$n" "$@" \
       -c "$src/$file" -o "$work/m.o"
     awk '{ printf "%.1f %.0f", $1, $2 / 1024 }' "$work/m"
   }

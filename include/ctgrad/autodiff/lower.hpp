@@ -476,6 +476,9 @@ inline constexpr bool flat_ok_v<node<Op, Cs...>, T> =
     shape_t<node<Op, Cs...>>::rank == 0 && std::is_same_v<value_t<node<Op, Cs...>>, T> &&
     (is_grad_op_v<Op> || Op::elementwise) && sizeof...(Cs) <= std::size_t(max_args) && (flat_ok_v<Cs, T> && ...);
 
+/// V as a constant variable: `constant_v<expr>` makes the compiler evaluate expr where it is written.
+template <auto V> inline constexpr auto constant_v = V;
+
 // ---- the finished program -----------------------------------------------------------------------------
 template <class T, std::size_t N, std::size_t R>
 struct program {

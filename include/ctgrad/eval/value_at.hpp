@@ -129,6 +129,21 @@ constexpr auto make_flat_schedule() {
 }
 template <auto& P> inline constexpr auto flat_schedule_v = make_flat_schedule<P>();
 
+inline constexpr std::size_t flat_chunk = 256;
+// Ops First .. First + Count - 1 of a schedule (value_at_flat).
+template <std::size_t First, std::size_t Count, std::size_t Base, auto& P, auto& Sc, class T>
+constexpr void flat_run_chunk(T* s) {
+  using flat::constant_v;
+  [&]<std::size_t... I>(std::index_sequence<I...>) {
+    [[maybe_unused]] const int order[] = {
+        (s[Base + First + I] = constant_v<P.code[Sc.op_index[First + I]].fn>(
+             s, constant_v<Sc.op_args[First + I][0]>, constant_v<Sc.op_args[First + I][1]>,
+             constant_v<Sc.op_args[First + I][2]>, constant_v<Sc.op_args[First + I][3]>,
+             constant_v<Sc.op_args[First + I][4]>, constant_v<Sc.op_args[First + I][5]>),
+         0)...};
+  }(std::make_index_sequence<Count>{});
+}
+
 // Evaluates the roots' flat program: one statement per live instruction (flat_schedule), on a
 // local array of slots. Works in constant evaluation too.
 template <class... Es, class... Vs>
@@ -164,21 +179,24 @@ constexpr auto value_at_flat(const detail::tuple<const Es&...>& roots, const bin
     collect_root_literals<T>(roots, lits);
     const T vars[] = {static_cast<T>(bs.scalar)..., T{}};
     T s[nv + nl + ni + no + 1];
+    // Every index and function below is a template argument (flat::constant_v), so the front end
+    // writes literal constants and direct calls: left as reads of the program (a large constant
+    // array), g++'s middle end folded them one by one, which grew faster than the program.
+    using flat::constant_v;
     [&]<std::size_t... J>(std::index_sequence<J...>) {
-      ((s[sc.var_slot[J]] = vars[bound_at[J]]), ...);
+      ((s[constant_v<sc.var_slot[J]>] = vars[constant_v<bound_at[J]>]), ...);
     }(std::make_index_sequence<nv>{});
     [&]<std::size_t... J>(std::index_sequence<J...>) {
-      ((s[sc.lit_slot[J]] = lits[sc.lit_id[J]]), ...);
+      ((s[constant_v<sc.lit_slot[J]>] = lits[constant_v<sc.lit_id[J]>]), ...);
     }(std::make_index_sequence<nl>{});
     [&]<std::size_t... J>(std::index_sequence<J...>) {
-      ((s[sc.imm_slot[J]] = sc.imm[J]), ...);
+      ((s[constant_v<sc.imm_slot[J]>] = constant_v<sc.imm[J]>), ...);
     }(std::make_index_sequence<ni>{});
-    [&]<std::size_t... K>(std::index_sequence<K...>) {
-      [[maybe_unused]] const int order[] = {
-          (s[nv + nl + ni + K] = p.code[sc.op_index[K]].fn(s, sc.op_args[K][0], sc.op_args[K][1], sc.op_args[K][2],
-                                                            sc.op_args[K][3], sc.op_args[K][4], sc.op_args[K][5]),
-           0)...};
-    }(std::make_index_sequence<no>{});
+    // The ops in chunks of flat_chunk, each its own function: g++'s passes over one function grow
+    // faster than its length, and a gradient can be thousands of statements.
+    [&]<std::size_t... C>(std::index_sequence<C...>) {
+      (flat_run_chunk<C * flat_chunk, std::min(flat_chunk, no - C * flat_chunk), nv + nl + ni, p, sc>(s), ...);
+    }(std::make_index_sequence<(no + flat_chunk - 1) / flat_chunk>{});
     return [&]<std::size_t... R>(std::index_sequence<R...>) {
       return std::tuple<value_t<Es>...>{s[sc.root_slot[R]]...};
     }(std::index_sequence_for<Es...>{});
@@ -207,9 +225,11 @@ template <class... Es> constexpr detail::tuple<const Es&...> refs_of(const detai
   return detail::apply([](const Es&... e) { return detail::tuple<const Es&...>{e...}; }, t);
 }
 
-// value_at_roots on the expressions themselves at run time. In a constant evaluation on a local
-// copy, as before: g++ 12 does not fold the null tests of find_instance's pointers into an object
-// that the constant evaluation did not create (e.g. the expression of a static_assert's caller).
+// The flat program for scalar graphs of one element type (every graph value_at can evaluate);
+// otherwise value_at_roots, which walks the node types element by element and reports what
+// value_at cannot evaluate (tensor roots, unbound variables). Its constant evaluation runs on a
+// local copy of the roots (g++ 12 folds reads of an object the constant evaluation did not create,
+// e.g. a static_assert caller's expression, less readily).
 template <class... Es, class... Vs>
 constexpr auto value_at_refs(const detail::tuple<const Es&...>& roots, const binding<Vs>&... bs) {
   if constexpr (flat_roots_v<Es...>) {
