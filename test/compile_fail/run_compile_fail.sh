@@ -6,7 +6,9 @@
 #   2. it does not compile as written,
 #   3. the first error line contains the snippet's `// expect:` text (ctgrad's own message),
 #   4. the diagnostic has at most `// max-errors:` errors (default 1: no cascade after the message),
-#   5. and at most `// max-lines:` lines (default 40).
+#   5. and at most `// max-lines:` lines (default 40);
+#   6. with g++, a line of the diagnostic contains the snippet's `// expect-note:` text, if it has one
+#      (clang++ prints the class template arguments these notes show as lists of numbers).
 # Works with g++ and clang++ (both print the static_assert message on the first error line).
 set -u
 snippet=$1; shift
@@ -40,4 +42,12 @@ if [ "$errors" -gt "$max_errors" ]; then
   echo "FAIL: more errors than the one expected (a cascade)"; printf '%s\n' "$out" | grep -E "$error_re" | head -n 10; exit 1
 fi
 if [ "$lines" -gt "$max_lines" ]; then echo "FAIL: diagnostic too long"; printf '%s\n' "$out" | head -n 60; exit 1; fi
+expect_note=$(sed -n 's|^// expect-note: *||p' "$snippet" | head -n1)
+if [ -n "$expect_note" ]; then
+  if "$1" --version 2>/dev/null | grep -q clang; then
+    echo "expect-note not checked with clang++"
+  elif ! printf '%s\n' "$out" | grep -qF -- "$expect_note"; then
+    echo "FAIL: no line of the diagnostic contains: $expect_note"; printf '%s\n' "$out" | head -n 30; exit 1
+  fi
+fi
 echo PASS

@@ -84,6 +84,46 @@ template <std::size_t R, std::size_t C, bool K> struct reduce<shape<R, C>, 1, K>
 };
 template <class S, int Axis, bool KeepDims> using reduce_t = typename reduce<S, Axis, KeepDims>::type;
 
+/// A shape written out at compile time, for static_assert notes: the compiler prints an extent of
+/// `dyn` as 18446744073709551615 in shape<...>, but prints this type as shape_text<9>{"[3, dyn]"}.
+template <std::size_t N> struct shape_text {
+  char chars[N]{};
+  constexpr bool operator==(const shape_text&) const = default;
+};
+namespace detail {
+constexpr std::size_t decimal_digits(std::size_t e) {
+  std::size_t n = 1;
+  for (; e >= 10; e /= 10) ++n;
+  return n;
+}
+template <class S> constexpr std::size_t text_size() {  // "[", extents, ", " between, "]", NUL
+  std::size_t n = 3;
+  for (std::size_t i = 0; i < S::rank; ++i)
+    n += (i ? 2 : 0) + (S::extents[i] == dyn ? 3 : decimal_digits(S::extents[i]));
+  return n;
+}
+template <class S> constexpr shape_text<text_size<S>()> make_text() {
+  shape_text<text_size<S>()> t{};
+  std::size_t k = 0;
+  t.chars[k++] = '[';
+  for (std::size_t i = 0; i < S::rank; ++i) {
+    if (i) { t.chars[k++] = ','; t.chars[k++] = ' '; }
+    std::size_t e = S::extents[i];
+    if (e == dyn) {
+      t.chars[k++] = 'd'; t.chars[k++] = 'y'; t.chars[k++] = 'n';
+    } else {
+      const std::size_t d = decimal_digits(e);
+      for (std::size_t j = d; j-- > 0; e /= 10) t.chars[k + j] = static_cast<char>('0' + e % 10);
+      k += d;
+    }
+  }
+  t.chars[k] = ']';
+  return t;
+}
+}  // namespace detail
+/// shape_text of S: "[784, 128]" / "[dyn, 10]" / "[]", usable as a template argument.
+template <class S> inline constexpr auto text = detail::make_text<S>();
+
 /// "[784, 128]" / "[dyn, 10]" / "[]" for messages.
 template <class S> std::string to_string() {
   std::string s = "[";

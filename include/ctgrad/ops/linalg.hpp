@@ -54,6 +54,13 @@ template <expression A> constexpr auto transpose(const A& a) {
 }
 
 /// Matrix product: [M,K]·[K,N] -> [M,N], or matrix·vector [M,K]·[K] -> [M].
+namespace detail {
+// The operands' shapes as text in matmul's inner-extent note (Agree is the check itself).
+template <auto LeftShape, auto RightShape, bool Agree> struct matmul_shapes {
+  static constexpr bool inner_extents_agree = Agree;
+};
+}  // namespace detail
+
 template <expression A, expression B> constexpr auto matmul(const A& a, const B& b) {
   using SA = shape_t<A>;
   using SB = shape_t<B>;
@@ -76,7 +83,9 @@ template <expression A, expression B> constexpr auto matmul(const A& a, const B&
     static_assert(floating, "matmul: needs float or double operands");
     return invalid_expression{};
   } else if constexpr (SA::extents[1] != SB::extents[0]) {
-    static_assert(SA::extents[1] == SB::extents[0],
+    // The note names both shapes as text (shapes::text), so a dyn extent reads `dyn`.
+    static_assert(detail::matmul_shapes<shapes::text<SA>, shapes::text<SB>,
+                                        SA::extents[1] == SB::extents[0]>::inner_extents_agree,
                   "matmul: inner extents differ (the left operand's columns must equal the right "
                   "operand's rows)");
     return invalid_expression{};
