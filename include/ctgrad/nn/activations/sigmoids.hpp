@@ -20,7 +20,7 @@ namespace ctgrad::fn {
 struct sigmoid {
   static constexpr std::string_view name = "sigmoid";
   static constexpr std::string_view formula = "1 / (1 + exp(-x))";
-  static constexpr std::string_view derivative = "y * (1 - y)";
+  static constexpr std::string_view derivative = "sigmoid(x) * sigmoid(-x)";
   static constexpr std::string_view range = "(0, 1)";
   static constexpr std::string_view kink_convention = "none (smooth)";
   static constexpr std::array<param_info, 0> params{};
@@ -113,7 +113,7 @@ struct hardsigmoid {
 struct tanh {
   static constexpr std::string_view name = "tanh";
   static constexpr std::string_view formula = "(exp(x) - exp(-x)) / (exp(x) + exp(-x))";
-  static constexpr std::string_view derivative = "1 - y^2";
+  static constexpr std::string_view derivative = "1 - tanh(x)^2 = 4 e / (1 + e)^2, e = exp(-2 abs(x))";
   static constexpr std::string_view range = "(-1, 1)";
   static constexpr std::string_view kink_convention = "none (smooth)";
   static constexpr std::array<param_info, 0> params{};
