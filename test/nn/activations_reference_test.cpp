@@ -109,8 +109,8 @@ struct known_gap {
 constexpr std::array known_gaps{
     known_gap{"softsign", true, 2, 5},   known_gap{"silu", true, 1, 8},        known_gap{"silu", true, 2, 104},
     known_gap{"sigmoid", false, 2, 5},   known_gap{"silu", false, 1, 9},       known_gap{"silu", false, 2, 65},
-    known_gap{"gelu", false, 1, 36},     known_gap{"gelu_tanh", false, 0, 648}, known_gap{"gelu_tanh", false, 1, 972},
-    known_gap{"gelu_tanh", false, 2, 729}, known_gap{"mish", false, 1, 193},   known_gap{"mish", false, 2, 18},
+    known_gap{"gelu", false, 1, 36},     known_gap{"gelu_tanh", false, 0, 78}, known_gap{"gelu_tanh", false, 1, 135},
+    known_gap{"gelu_tanh", false, 2, 117}, known_gap{"mish", false, 1, 193},   known_gap{"mish", false, 2, 18},
 };
 template <class T> long double ceiling_of(std::string_view name, int order) {
   for (const auto& g : known_gaps)
