@@ -120,13 +120,14 @@ struct hardtanh {
 
 /// elu(x) = x for x > 0, else alpha * (exp(x) - 1) (default alpha = 1, computed with expm1).
 /// d1 = 1 for x > 0, else alpha * exp(x): elu'(0) = alpha because PyTorch's elu_backward takes the
-/// exponential branch for x <= 0. d2 = 0 for x > 0, else alpha * exp(x). Error <= 2 ulp.
+/// exponential branch for x <= 0. d2 = 0 for x >= 0, else alpha * exp(x): elu''(0) = 0 as PyTorch's double
+/// backward (d2 at the kink is not the left branch, unlike d1). Error <= 2 ulp.
 struct elu {
   static constexpr std::string_view name = "elu";
   static constexpr std::string_view formula = "x if x > 0, else alpha * (exp(x) - 1)";
   static constexpr std::string_view derivative = "1 if x > 0, else alpha * exp(x)";
   static constexpr std::string_view range = "(-alpha, inf)";
-  static constexpr std::string_view kink_convention = "f'(0) = alpha (PyTorch: x <= 0 takes the exp branch)";
+  static constexpr std::string_view kink_convention = "f'(0) = alpha (PyTorch: x <= 0 takes the exp branch); f''(0) = 0 (PyTorch)";
   static constexpr std::array<param_info, 1> params{{{"alpha", 1.0}}};
   static constexpr bool smooth = false;
   static constexpr bool uses_value_in_derivative = false;
@@ -139,7 +140,8 @@ struct elu {
     return ::ctgrad::math::select(x > T(0), T(1), alpha * M::exp(detail::act::nonpositive_part(x)));
   }
   template <class T, class M = ::ctgrad::math::loop_math> static constexpr T d2(T x, T /*y*/, T alpha) noexcept {
-    return ::ctgrad::math::select(x > T(0), T(0), alpha * M::exp(detail::act::nonpositive_part(x)));
+    // f''(0) = 0 (PyTorch's elu double backward): the exp branch is taken only for x < 0 (NaN: the comparison is false, NaN stays NaN).
+    return ::ctgrad::math::select(x >= T(0), T(0), alpha * M::exp(detail::act::nonpositive_part(x)));
   }
   static long double reference(long double x, long double alpha) {
     return x > 0 ? x : alpha * std::expm1(x);
@@ -159,7 +161,7 @@ struct selu {
   static constexpr std::string_view formula = "scale * x if x > 0, else scale * alpha * (exp(x) - 1)";
   static constexpr std::string_view derivative = "scale if x > 0, else scale * alpha * exp(x)";
   static constexpr std::string_view range = "(-1.7580993408473769, inf)";
-  static constexpr std::string_view kink_convention = "f'(0) = scale * alpha (PyTorch: x <= 0 takes the exp branch)";
+  static constexpr std::string_view kink_convention = "f'(0) = scale * alpha (PyTorch: x <= 0 takes the exp branch); f''(0) = 0 (PyTorch)";
   static constexpr std::array<param_info, 0> params{};
   static constexpr bool smooth = false;
   static constexpr bool uses_value_in_derivative = false;
@@ -173,7 +175,7 @@ struct selu {
     return ::ctgrad::math::select(x > T(0), T(scale), T(scale * alpha) * M::exp(detail::act::nonpositive_part(x)));
   }
   template <class T, class M = ::ctgrad::math::loop_math> static constexpr T d2(T x, T /*y*/) noexcept {
-    return ::ctgrad::math::select(x > T(0), T(0), T(scale * alpha) * M::exp(detail::act::nonpositive_part(x)));
+    return ::ctgrad::math::select(x >= T(0), T(0), T(scale * alpha) * M::exp(detail::act::nonpositive_part(x)));  // f''(0) = 0, as elu
   }
   static long double reference(long double x) { return scale * (x > 0 ? x : alpha * std::expm1(x)); }
   static long double reference_d1(long double x) { return scale * (x > 0 ? 1.0L : alpha * std::exp(x)); }
@@ -188,7 +190,7 @@ struct celu {
   static constexpr std::string_view formula = "x if x > 0, else alpha * (exp(x / alpha) - 1)";
   static constexpr std::string_view derivative = "1 if x > 0, else exp(x / alpha)";
   static constexpr std::string_view range = "(-alpha, inf)";
-  static constexpr std::string_view kink_convention = "f'(0) = 1 (continuous; f'' jumps from 1/alpha to 0)";
+  static constexpr std::string_view kink_convention = "f'(0) = 1 (continuous); f''(0) = 0 (PyTorch; f'' jumps from 1/alpha to 0)";
   static constexpr std::array<param_info, 1> params{{{"alpha", 1.0}}};
   static constexpr bool smooth = false;
   static constexpr bool uses_value_in_derivative = false;
@@ -201,7 +203,7 @@ struct celu {
     return ::ctgrad::math::select(x > T(0), T(1), M::exp(detail::act::nonpositive_part(x) / alpha));
   }
   template <class T, class M = ::ctgrad::math::loop_math> static constexpr T d2(T x, T /*y*/, T alpha) noexcept {
-    return ::ctgrad::math::select(x > T(0), T(0), M::exp(detail::act::nonpositive_part(x) / alpha) / alpha);
+    return ::ctgrad::math::select(x >= T(0), T(0), M::exp(detail::act::nonpositive_part(x) / alpha) / alpha);  // f''(0) = 0, as elu
   }
   static long double reference(long double x, long double alpha) {
     return x > 0 ? x : alpha * std::expm1(x / alpha);

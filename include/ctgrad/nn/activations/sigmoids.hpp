@@ -14,24 +14,37 @@
 namespace ctgrad::fn {
 
 /// sigmoid(x) = 1 / (1 + exp(-x)), evaluated from exp(-|x|) so it never overflows; saturates to exactly
-/// 0 and 1. d1 = y (1 - y) and d2 = y (1 - y)(1 - 2y) read y = sigmoid(x) (PyTorch's sigmoid_backward).
-/// Accuracy: value <= 3 ulp. d1/d2 have absolute error <= 2 eps (relative accuracy is lost where
-/// 1 - y rounds, |x| > ~15 in double: y carries only absolute precision near 1).
+/// 0 and 1. d1 = sigmoid(x) sigmoid(-x) and d2 = d1 (1 - 2 sigmoid(x)) are computed from x, not from y
+/// (PyTorch's y (1 - y) is exactly 0 once y rounds to 1, e.g. float sigmoid'(30) = 9.36e-14).
+/// Accuracy: value, d1 and d2 <= 4 ulp relative wherever the result is normal (test/nn/reference).
 struct sigmoid {
   static constexpr std::string_view name = "sigmoid";
   static constexpr std::string_view formula = "1 / (1 + exp(-x))";
-  static constexpr std::string_view derivative = "y * (1 - y)";
+  static constexpr std::string_view derivative = "sigmoid(x) * sigmoid(-x)";
   static constexpr std::string_view range = "(0, 1)";
   static constexpr std::string_view kink_convention = "none (smooth)";
   static constexpr std::array<param_info, 0> params{};
   static constexpr bool smooth = true;
-  static constexpr bool uses_value_in_derivative = true;
+  static constexpr bool uses_value_in_derivative = false;
 
   template <class T> static constexpr std::array<T, 0> kinks() noexcept { return {}; }
   template <class T, class M = ::ctgrad::math::loop_math> static constexpr T value(T x) noexcept { return detail::act::logistic<M>(x).pos; }
-  template <class T, class M = ::ctgrad::math::loop_math> static constexpr T d1(T /*x*/, T y) noexcept { return y * (T(1) - y); }
-  template <class T, class M = ::ctgrad::math::loop_math> static constexpr T d2(T /*x*/, T y) noexcept {
-    return y * (T(1) - y) * (T(1) - T(2) * y);
+  template <class T, class M = ::ctgrad::math::loop_math> CTGRAD_DETAIL_MATH_INLINE static constexpr T d1(T x, T /*y*/) noexcept {
+    const auto s = detail::act::logistic<M>(x);  // the value's exp(-|x|): the fused loop computes it once
+    return s.pos * s.neg;
+  }
+  template <class T, class M = ::ctgrad::math::loop_math> CTGRAD_DETAIL_MATH_INLINE static constexpr T d2(T x, T /*y*/) noexcept {
+    // 1 - 2 sigma(x) = -sign(x) (1 - e) / (1 + e), e = exp(-|x|), with 1 - e = -expm1(-|x|) (no
+    // cancellation near 0) and e itself from exp (expm1 + 1 would cancel in the tails).
+    // float works in double (five roundings would otherwise approach 4 ulp).
+    using W = detail::act::wide_t<T>;
+    const W a = W(::ctgrad::math::abs(x));
+    const W e = M::exp(-a);
+    const W one_minus_e = -M::expm1(-a);
+    const W r = W(1) / (W(1) + e);
+    const W ss = e * r * r;  // sigma(x) sigma(-x)
+    const W t = one_minus_e * r;  // |1 - 2 sigma(x)|
+    return T(ss * ::ctgrad::math::select(x > T(0), -t, t));
   }
   static long double reference(long double x) { return 1.0L / (1.0L + std::exp(-x)); }
   static long double reference_d1(long double x) {
@@ -93,13 +106,14 @@ struct hardsigmoid {
   static long double reference_d1(long double x) { return x > -3 && x < 3 ? 1.0L / 6 : 0.0L; }
 };
 
-/// tanh(x), saturating to exactly +-1. d1 = (1 - y)(1 + y) and d2 = -2 y (1 - y)(1 + y) read y = tanh(x)
-/// (PyTorch's tanh_backward). Accuracy: value <= 1 ulp (libm); d1/d2 absolute error <= 2 eps (relative
-/// accuracy is lost where 1 - |y| rounds, |x| > ~9 in double).
+/// tanh(x), saturating to exactly +-1. d1 = sech(x)^2 = 4e / (1 + e)^2 with e = exp(-2|x|), computed from
+/// x (PyTorch's (1 - y)(1 + y) is exactly 0 once y rounds to 1, although tanh'(30) = 3.5e-26); d2 = -2 y d1
+/// (y = tanh(x) is accurate relative). Accuracy: value <= 2 ulp; d1, d2 <= 4 ulp wherever the result is
+/// normal (test/nn/reference).
 struct tanh {
   static constexpr std::string_view name = "tanh";
   static constexpr std::string_view formula = "(exp(x) - exp(-x)) / (exp(x) + exp(-x))";
-  static constexpr std::string_view derivative = "1 - y^2";
+  static constexpr std::string_view derivative = "1 - tanh(x)^2 = 4 e / (1 + e)^2, e = exp(-2 abs(x))";
   static constexpr std::string_view range = "(-1, 1)";
   static constexpr std::string_view kink_convention = "none (smooth)";
   static constexpr std::array<param_info, 0> params{};
@@ -108,9 +122,11 @@ struct tanh {
 
   template <class T> static constexpr std::array<T, 0> kinks() noexcept { return {}; }
   template <class T, class M = ::ctgrad::math::loop_math> static constexpr T value(T x) noexcept { return M::tanh(x); }
-  template <class T, class M = ::ctgrad::math::loop_math> static constexpr T d1(T /*x*/, T y) noexcept { return (T(1) - y) * (T(1) + y); }
-  template <class T, class M = ::ctgrad::math::loop_math> static constexpr T d2(T /*x*/, T y) noexcept {
-    return T(-2) * y * ((T(1) - y) * (T(1) + y));
+  template <class T, class M = ::ctgrad::math::loop_math> CTGRAD_DETAIL_MATH_INLINE static constexpr T d1(T x, T /*y*/) noexcept {
+    return detail::act::sech2<M>(x);
+  }
+  template <class T, class M = ::ctgrad::math::loop_math> CTGRAD_DETAIL_MATH_INLINE static constexpr T d2(T x, T y) noexcept {
+    return T(-2) * y * detail::act::sech2<M>(x);
   }
   static long double reference(long double x) { return std::tanh(x); }
   static long double reference_d1(long double x) {

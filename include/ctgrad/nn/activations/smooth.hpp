@@ -284,9 +284,29 @@ template <class M, class W> CTGRAD_DETAIL_MATH_INLINE constexpr gelu_tanh_parts<
   // A select, not min/max: GCC threads min/max's constants into du and d2u and leaves a branch.
   const W xc = ::ctgrad::math::select(x > W(1e6), W(1e6), ::ctgrad::math::select(x < W(-1e6), W(-1e6), x));
   const W xx = xc * xc;
+  // u in double-W: in the left tail sigmoid(2u) ~ exp(2u) turns the absolute error of 2u into relative
+  // error, and |2u| reaches ~700 before underflow (x ~ -21: ~600 ulp from u's roundings and the constants'
+  // alone). So x^3, the constants (split against long double) and both products are carried with their
+  // rounding errors, and sigmoid(2u_hi + 2u_lo) is corrected to first order: d sigma / dz = sigma sigma(-z).
+  constexpr W k0_lo = W(0.797884560802865355879892119868763737L - static_cast<long double>(k0));
+  constexpr W k1_lo = W(0.044715L - static_cast<long double>(k1));
+  const auto sq = detail::act::two_prod(xc, xc);
+  const auto cube = detail::act::two_prod(sq.hi, xc);
+  const W cube_lo = cube.lo + sq.lo * xc;
+  const auto c1 = detail::act::two_prod(k1, cube.hi);
+  const W c1_lo = c1.lo + k1 * cube_lo + k1_lo * cube.hi;
+  const W in_hi = xc + c1.hi;
+  const W in_b = in_hi - xc;
+  const W in_lo = ((xc - (in_hi - in_b)) + (c1.hi - in_b)) + c1_lo;
+  const auto q = detail::act::two_prod(k0, in_hi);
+  const W u_lo = q.lo + k0 * in_lo + k0_lo * in_hi;
   const W u = k0 * (x + k1 * (x * x * x));
-  const auto s = detail::act::logistic<M>(W(2) * u);
-  return {s.pos, s.pos * s.neg, k0 * (W(1) + W(3) * k1 * xx), W(6) * k0 * k1 * xc, s.neg - s.pos, xc};
+  // |x| < 1e6: the exact products are valid (and u there is q.hi); beyond, sigma(2u) is 0 or 1 anyway.
+  const W z_lo = ::ctgrad::math::select(::ctgrad::math::abs(x) < W(1e6), W(2) * u_lo, W(0));
+  const auto s = detail::act::logistic<M>(W(2) * ::ctgrad::math::select(::ctgrad::math::abs(x) < W(1e6), q.hi, u));
+  const W pos = s.pos * (W(1) + z_lo * s.neg);
+  const W neg = s.neg * (W(1) - z_lo * s.pos);
+  return {pos, pos * neg, k0 * (W(1) + W(3) * k1 * xx), W(6) * k0 * k1 * xc, neg - pos, xc};
 }
 
 template <class T> struct mish_parts {

@@ -28,6 +28,15 @@ template <class M = ::ctgrad::math::loop_math, class T> CTGRAD_DETAIL_MATH_INLIN
   return {::ctgrad::math::select(pos, r, small), ::ctgrad::math::select(pos, small, r)};
 }
 
+/// sech(x)^2 = 1 - tanh(x)^2 = 4e / (1 + e)^2 with e = exp(-2|x|): relative accuracy for every x (no
+/// cancellation near tanh = +-1), underflows to 0 only where the true value does. Computed in T, not
+/// widened: a float loop that calls the double exp is not vectorised (tanh' is in W1's chain).
+template <class M = ::ctgrad::math::loop_math, class T> CTGRAD_DETAIL_MATH_INLINE constexpr T sech2(T x) noexcept {
+  const T e = M::exp(T(-2) * ::ctgrad::math::abs(x));
+  const T d = T(1) + e;
+  return T(4) * e / (d * d);
+}
+
 /// The arguments of a rectifier's two arms: x where x > 0 else 0, and x where x <= 0 (or NaN) else 0.
 /// The arms are computed branch-free (both evaluated, then math::select: the loops vectorise), so each
 /// arm gets the clamped argument and never overflows on the other side (which would also stop a

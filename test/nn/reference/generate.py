@@ -1,0 +1,210 @@
+#!/usr/bin/python3
+"""Reference table of every activation of the registry (PyTorch's default parameters): value, first and
+second derivative at a grid of points, computed with mpmath at 240 significant digits from forms that
+do not cancel (so the reference is exact to the 21 digits written, far beyond double's 17).
+
+Run by hand (python3-mpmath; not needed by CI, which reads the checked-in output):
+    /usr/bin/python3 test/nn/reference/generate.py > test/nn/reference/activations.csv
+Read by test/nn/activations_reference_test.cpp. Kink points carry the conventions of
+docs/activations.md's kink table (PyTorch's), written out below branch by branch.
+
+Grid (per activation, ~330 points; every x is a float, so the same row serves float and double):
+a walk over [-12, 12], a logarithmic walk of both tails out to +-1e4, small |x| down to 1e-7, the
+saturation points +-30 and 100, and every kink with its neighbours 1 and 4 float ulps (and 1 double
+ulp) away. Columns: name, x (exact, 17 digits), f, f', f''.
+"""
+import struct
+import sys
+
+import mpmath as mp
+
+mp.mp.dps = 240
+
+
+def f32(v):
+    return struct.unpack('f', struct.pack('f', float(v)))[0]
+
+
+def next_f32(v, n):
+    b = struct.unpack('<i', struct.pack('<f', v))[0]
+    if v == 0:
+        return struct.unpack('<f', struct.pack('<i', abs(n)))[0] * (1 if n > 0 else -1)
+    b += n if v > 0 else -n
+    return struct.unpack('<f', struct.pack('<i', b))[0]
+
+
+def next_f64(v, n):
+    b = struct.unpack('<q', struct.pack('<d', v))[0]
+    b += n if v > 0 else -n
+    return struct.unpack('<d', struct.pack('<q', b))[0]
+
+
+def sig(x):  # sigmoid without cancellation in either tail
+    return 1 / (1 + mp.exp(-x))
+
+
+def sig_pair(x):  # sigma(x) sigma(-x) = e / (1 + e)^2, e = exp(-|x|)
+    e = mp.exp(-abs(x))
+    return e / (1 + e) ** 2
+
+
+ONE, ZERO = mp.mpf(1), mp.mpf(0)
+
+
+def relu(x):
+    return (x, ONE, ZERO) if x > 0 else (ZERO, ZERO, ZERO)
+
+
+def leaky_relu(x, ns=mp.mpf('0.01')):
+    return (x, ONE, ZERO) if x > 0 else (ns * x, ns, ZERO)
+
+
+def relu6(x):
+    return (min(max(x, ZERO), mp.mpf(6)), ONE if 0 < x < 6 else ZERO, ZERO)
+
+
+def hardtanh(x, lo=-1, hi=1):
+    return (min(max(x, mp.mpf(lo)), mp.mpf(hi)), ONE if lo < x < hi else ZERO, ZERO)
+
+
+def elu(x, alpha=ONE):
+    if x > 0:
+        return (x, ONE, ZERO)
+    return (alpha * mp.expm1(x), alpha * mp.exp(x), alpha * mp.exp(x) if x < 0 else ZERO)  # f''(0) = 0
+
+
+SELU_ALPHA = mp.mpf('1.6732632423543772848170429916717')
+SELU_SCALE = mp.mpf('1.0507009873554804934193349852946')
+
+
+def selu(x):
+    return tuple(SELU_SCALE * v for v in elu(x, SELU_ALPHA))
+
+
+def celu(x, alpha=ONE):
+    if x > 0:
+        return (x, ONE, ZERO)
+    return (alpha * mp.expm1(x / alpha), mp.exp(x / alpha), mp.exp(x / alpha) / alpha if x < 0 else ZERO)
+
+
+def sigmoid(x):
+    d1 = sig_pair(x)
+    return (sig(x), d1, -mp.tanh(x / 2) * d1)  # 1 - 2 sigma(x) = -tanh(x/2)
+
+
+def logsigmoid(x):
+    return (-mp.log1p(mp.exp(-x)), sig(-x), -sig_pair(x))
+
+
+def hardsigmoid(x):
+    return (min(max(x + 3, ZERO), mp.mpf(6)) / 6, mp.mpf(1) / 6 if -3 < x < 3 else ZERO, ZERO)
+
+
+def tanh(x):
+    s2 = 1 / mp.cosh(x) ** 2
+    return (mp.tanh(x), s2, -2 * mp.tanh(x) * s2)
+
+
+def softsign(x):
+    d = 1 + abs(x)
+    sgn = 1 if x > 0 else (-1 if x < 0 else 0)
+    return (x / d, 1 / d ** 2, -2 * sgn / d ** 3)
+
+
+def silu(x):
+    sp, sn = sig(x), sig(-x)
+    return (x * sp, sp * (1 + x * sn), sig_pair(x) * (2 - x * mp.tanh(x / 2)))
+
+
+def gelu(x):
+    cdf = mp.erfc(-x / mp.sqrt(2)) / 2
+    pdf = mp.exp(-x * x / 2) / mp.sqrt(2 * mp.pi)
+    return (x * cdf, cdf + x * pdf, pdf * (2 - x * x))
+
+
+def gelu_tanh(x):
+    k, c = mp.sqrt(2 / mp.pi), mp.mpf('0.044715')
+    u = k * (x + c * x ** 3)
+    du, d2u = k * (1 + 3 * c * x * x), 6 * k * c * x
+    s, ss = sig(2 * u), sig_pair(2 * u)
+    return (x * s, s + 2 * x * ss * du, ss * (4 * du - 4 * x * mp.tanh(u) * du * du + 2 * x * d2u))
+
+
+def mish(x):
+    sp = mp.log1p(mp.exp(x))
+    t, sech2, s = mp.tanh(sp), 1 / mp.cosh(sp) ** 2, sig(x)
+    g = sech2 * s
+    return (x * t, t + x * g, g * (2 + x * (sig(-x) - 2 * t * s)))
+
+
+def softplus(x, beta=ONE, thr=mp.mpf(20)):
+    z = beta * x
+    if z > thr:
+        return (x, ONE, ZERO)
+    return (mp.log1p(mp.exp(z)) / beta, sig(z), beta * sig_pair(z) if z < thr else ZERO)  # kink: f'' = 0
+
+
+def hardswish(x):
+    f = x * min(max(x + 3, ZERO), mp.mpf(6)) / 6
+    d1 = ZERO if x < -3 else (x / 3 + mp.mpf(1) / 2 if x <= 3 else ONE)
+    return (f, d1, mp.mpf(1) / 3 if -3 < x < 3 else ZERO)
+
+
+# name -> (definition, kinks, smooth): the registry's order (nn/registry.hpp's activation_list).
+ACTIVATIONS = [
+    ('relu', relu, [0.0]), ('leaky_relu', leaky_relu, [0.0]), ('relu6', relu6, [0.0, 6.0]),
+    ('hardtanh', hardtanh, [-1.0, 1.0]), ('elu', elu, [0.0]), ('selu', selu, [0.0]), ('celu', celu, [0.0]),
+    ('sigmoid', sigmoid, []), ('logsigmoid', logsigmoid, []), ('hardsigmoid', hardsigmoid, [-3.0, 3.0]),
+    ('tanh', tanh, []), ('softsign', softsign, [0.0]), ('silu', silu, []), ('gelu', gelu, []),
+    ('gelu_tanh', gelu_tanh, []), ('mish', mish, []), ('softplus', softplus, [20.0]),
+    ('hardswish', hardswish, [-3.0, 3.0]),
+]
+
+
+def grid(kinks):
+    xs = set()
+    for i in range(121):  # [-12, 12], step 0.2 (rounded to float)
+        xs.add(f32(-12 + 0.2 * i + 0.0123))
+    for i in range(49):  # 12 .. 1e4, logarithmic, both signs
+        v = f32(12 * (1e4 / 12) ** (i / 48))
+        xs.update((v, -v))
+    for i in range(15):  # 1e-7 .. 0.1
+        v = f32(1e-7 * 1e6 ** (i / 14))
+        xs.update((v, -v))
+    xs.update((0.0, 30.0, -30.0, 100.0, -100.0, 15.5, -15.5, -20.0, -25.0, 1e4, -1e4))
+    for k in kinks:
+        xs.add(k)
+        for n in (1, 4):
+            xs.update((next_f32(k, n), next_f32(k, -n)))
+        if k != 0:
+            xs.update((next_f64(k, 1), next_f64(k, -1)))
+        else:
+            xs.update((5e-324, -5e-324, 2.2250738585072014e-308, -2.2250738585072014e-308))
+    return sorted(xs)
+
+
+def check(name, fun, x):
+    """The closed forms agree with mpmath's own differentiation (smooth points only)."""
+    xm = mp.mpf(x)
+    v = fun(xm)
+    d1 = mp.diff(lambda t: fun(t)[0], xm)
+    d2 = mp.diff(lambda t: fun(t)[0], xm, 2)
+    for got, want in ((v[1], d1), (v[2], d2)):
+        if abs(got - want) > mp.mpf(10) ** -60 * max(abs(want), mp.mpf(10) ** -30):
+            raise SystemExit(f'{name}: closed-form derivative disagrees with mp.diff at {x}: {got} vs {want}')
+
+
+def main():
+    out = sys.stdout
+    out.write('# generated by test/nn/reference/generate.py (mpmath, %d digits): name,x,f,d1,d2\n' % mp.mp.dps)
+    for name, fun, kinks in ACTIVATIONS:
+        for x in (-7.3, -1.1, -0.3, 0.4, 2.5, 9.0):
+            if all(abs(x - k) > 0.1 for k in kinks):
+                check(name, fun, x)
+        for x in grid(kinks):
+            v = fun(mp.mpf(x))
+            out.write('%s,%r,%s\n' % (name, x, ','.join(mp.nstr(mp.mpf(t), 21, min_fixed=1, max_fixed=0) for t in v)))
+
+
+if __name__ == '__main__':
+    main()
