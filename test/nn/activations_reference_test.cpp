@@ -162,10 +162,12 @@ template <class F, class T> void check_against_reference() {
       }
   }
   BOOST_TEST(failures == 0, F::name << ": " << failures << " results beyond the law");
+  // A known gap that this build meets within 4 ulp is reported, not failed: whether it does depends on
+  // the compiler's contraction of multiply-adds (clang -O0 in the ASan stage contracts none and meets
+  // gelu_tanh's f in double; g++ -O3 -march=native does not), so the list is kept for the worst build.
   for (int k = 0; k < 3; ++k)
-    if (ceiling_of<T>(F::name, k) > max_ulp)
-      BOOST_TEST(std::max(worst[0][k], worst[1][k]) > max_ulp,
-                 F::name << ' ' << order_name[k] << ": within 4 ulp everywhere now, remove it from known_gaps");
+    if (ceiling_of<T>(F::name, k) > max_ulp && std::max(worst[0][k], worst[1][k]) <= max_ulp)
+      BOOST_TEST_MESSAGE(F::name << ' ' << order_name[k] << ": within 4 ulp in this build although known_gaps lists it");
   BOOST_TEST_MESSAGE("max-ulp " << F::name << ' ' << (std::is_same_v<T, float> ? "float" : "double") << " value_at "
                                 << double(worst[0][0]) << ' ' << double(worst[0][1]) << ' ' << double(worst[0][2])
                                 << " compile " << double(worst[1][0]) << ' ' << double(worst[1][1]) << ' '
