@@ -246,9 +246,10 @@ struct builder {
 };
 
 // ---- lowering of expression types ----------------------------------------------------------------
-/// A value already in the program (instruction `value`), as a leaf of the node types derivative
-/// rules see: an op's J-th operand is ref<T, J>, its adjoint ref<T, arity>. Nodes keep leaf values
-/// by id (core/node.hpp), so the indices travel with the small expressions the rules return.
+/// A value already in the program, as a leaf of the node types derivative rules are called with (in
+/// decltype only): an op's J-th operand is ref<T, J>, its adjoint ref<T, arity>, so the type of the
+/// expression a rule returns says which operand each of its leaves is. It counts as a literal
+/// (literal_count J + 1) only so that the J are told apart when a rule combines them into nodes.
 template <class T, int J>
 struct ref {
   using value_type = T;
