@@ -85,9 +85,9 @@ inline constexpr bool flat_roots_v<E0, Es...> = flat::flat_ok_v<E0, value_t<E0>>
 // order, so the ops' slots follow the leaves'). Arrays sized exactly, computed once per program.
 template <class T, std::size_t NV, std::size_t NL, std::size_t NI, std::size_t NO, std::size_t R>
 struct flat_schedule {
-  int var_slot[NV + 1], var_index[NV + 1];   // var_index: the instruction (its binding found later)
-  int lit_slot[NL + 1], lit_id[NL + 1];
-  int imm_slot[NI + 1];
+  static constexpr std::size_t vars = NV, lits = NL, imms = NI, ops = NO;  // slots in this order
+  int var_index[NV + 1];                     // the instruction (its binding found later)
+  int lit_id[NL + 1];
   T imm[NI + 1];
   int op_index[NO + 1];                      // the instruction (its function)
   int op_args[NO + 1][flat::max_args];       // operands' slots
@@ -111,9 +111,9 @@ constexpr auto make_flat_schedule() {
   for (std::size_t i = 0; i < n; ++i) {
     if (!P.live[i]) continue;
     switch (P.code[i].k) {
-      case flat::kind::var: slot_of[i] = int(v); sc.var_slot[v] = int(v); sc.var_index[v++] = int(i); break;
-      case flat::kind::lit: slot_of[i] = int(nv + l); sc.lit_slot[l] = int(nv + l); sc.lit_id[l++] = P.code[i].lit; break;
-      case flat::kind::imm: slot_of[i] = int(nv + nl + m); sc.imm_slot[m] = int(nv + nl + m); sc.imm[m++] = P.code[i].imm; break;
+      case flat::kind::var: slot_of[i] = int(v); sc.var_index[v++] = int(i); break;
+      case flat::kind::lit: slot_of[i] = int(nv + l); sc.lit_id[l++] = P.code[i].lit; break;
+      case flat::kind::imm: slot_of[i] = int(nv + nl + m); sc.imm[m++] = P.code[i].imm; break;
       case flat::kind::op: slot_of[i] = int(nv + nl + ni + o); ++o; break;
     }
   }
@@ -152,8 +152,8 @@ constexpr auto value_at_flat(const detail::tuple<const Es&...>& roots, const bin
   using M = ::ctgrad::math::scalar_math;
   constexpr auto& p = flat::program_v<T, M, Es...>;
   constexpr auto& sc = flat_schedule_v<p>;
-  constexpr std::size_t nv = std::size(sc.var_slot) - 1, nl = std::size(sc.lit_slot) - 1,
-                        ni = std::size(sc.imm_slot) - 1, no = std::size(sc.op_index) - 1;
+  using sched = std::remove_cvref_t<decltype(sc)>;
+  constexpr std::size_t nv = sched::vars, nl = sched::lits, ni = sched::imms, no = sched::ops;
   // Which binding each variable reads (-1: not bound).
   constexpr auto bound_at = [] {
     std::array<int, nv + 1> at{};
@@ -184,13 +184,13 @@ constexpr auto value_at_flat(const detail::tuple<const Es&...>& roots, const bin
     // array), g++'s middle end folded them one by one, which grew faster than the program.
     using flat::constant_v;
     [&]<std::size_t... J>(std::index_sequence<J...>) {
-      ((s[constant_v<sc.var_slot[J]>] = vars[constant_v<bound_at[J]>]), ...);
+      ((s[J] = vars[constant_v<bound_at[J]>]), ...);
     }(std::make_index_sequence<nv>{});
     [&]<std::size_t... J>(std::index_sequence<J...>) {
-      ((s[constant_v<sc.lit_slot[J]>] = lits[constant_v<sc.lit_id[J]>]), ...);
+      ((s[nv + J] = lits[constant_v<sc.lit_id[J]>]), ...);
     }(std::make_index_sequence<nl>{});
     [&]<std::size_t... J>(std::index_sequence<J...>) {
-      ((s[constant_v<sc.imm_slot[J]>] = constant_v<sc.imm[J]>), ...);
+      ((s[nv + nl + J] = constant_v<sc.imm[J]>), ...);
     }(std::make_index_sequence<ni>{});
     // The ops in chunks of flat_chunk, each its own function: g++'s passes over one function grow
     // faster than its length, and a gradient can be thousands of statements.
