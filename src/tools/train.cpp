@@ -31,6 +31,10 @@ ABSL_FLAG(int, threads, 1,
           "0: one per core, but at most one per 16 rows of a batch (2 at batch 32), since every shard "
           "also pays for a whole weight gradient. A checkpoint resumes only with the count it was "
           "written with.");
+ABSL_FLAG(bool, adaptive_threads, true,
+          "With --threads > 1: now and then time the steps with and without the worker threads and keep "
+          "the faster (the workers sleep while another process has the other cores). Results do not "
+          "depend on it, only the speed.");
 ABSL_FLAG(int, hidden, 128, "Hidden layer width. Shapes are compile-time: only sizes compiled into this build "
                             "(Meson option train_hidden) are accepted.");
 ABSL_FLAG(std::string, optimizer, "adam", "adam (Keras defaults: beta1 0.9, beta2 0.999, eps 1e-7) or sgd (momentum).");
@@ -121,6 +125,7 @@ int main(int argc, char** argv) {
   cfg.train.momentum = absl::GetFlag(FLAGS_momentum);
   cfg.train.seed = absl::GetFlag(FLAGS_seed);
   cfg.train.threads = absl::GetFlag(FLAGS_threads);
+  cfg.train.adaptive_threads = absl::GetFlag(FLAGS_adaptive_threads);
   cfg.resume = absl::GetFlag(FLAGS_resume);
   cfg.quiet = absl::GetFlag(FLAGS_quiet);
   const std::string opt = absl::GetFlag(FLAGS_optimizer);

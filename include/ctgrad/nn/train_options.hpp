@@ -42,6 +42,9 @@ struct train_options {
   double momentum = 0.9;  ///< SGD only
   std::uint64_t seed = 42;
   int threads = 1;  ///< worker threads per step (the calling thread is one of them)
+  /// With threads > 1: time the steps with and without the workers now and then, and keep the
+  /// faster (nn/team.hpp's pacer). Results do not depend on it, only the speed.
+  bool adaptive_threads = true;
 };
 
 /// The most threads a trainer accepts (a sanity bound, far above any useful count).

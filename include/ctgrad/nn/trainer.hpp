@@ -1,39 +1,33 @@
 // ctgrad/nn/trainer.hpp — mini-batch training of a ctgrad::nn::mlp classifier: shuffled batches, one
 // compiled program for the loss, every gradient and the logits, Adam or SGD, evaluation, and
-// checkpoints (parameters + optimiser state) that resume a run exactly. With options.threads > 1,
-// data-parallel steps: each batch is split into row shards run on persistent worker threads.
+// checkpoints (parameters + optimiser state) that resume a run exactly. The step itself, on 1
+// thread, T threads or K processes, is nn/data_parallel.hpp's; the worker threads are nn/team.hpp's.
 // Not a framework: one model type, one loss (sparse categorical cross-entropy), data in memory.
 #pragma once
 
 #include <algorithm>
-#include <atomic>
-#include <chrono>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
-#include <cmath>
-#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <numeric>
 #include <random>
 #include <span>
 #include <string>
-#include <thread>
-#include <tuple>
 #include <utility>
 #include <variant>
 #include <vector>
 
-#include "absl/random/random.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "ctgrad/eval/compile.hpp"
+#include "ctgrad/dist/reducer.hpp"
 #include "ctgrad/io/checkpoint.hpp"
+#include "ctgrad/nn/data_parallel.hpp"
 #include "ctgrad/nn/mlp.hpp"
 #include "ctgrad/nn/optim.hpp"
 #include "ctgrad/nn/train_options.hpp"
@@ -47,10 +41,11 @@ using batch_callback = std::function<void(std::size_t, std::size_t, double)>;
 /// compile(Model::gradients(), Model::logits()): one fused evaluation gives the loss, every
 /// parameter gradient and the logits (for the running accuracy). After the first batch a step
 /// allocates nothing. With options.threads = T > 1 the trainer starts T - 1 worker threads once
-/// (joined by the destructor), each with its own compiled programs; every batch is split into T
-/// contiguous row shards (the calling thread runs shard 0), and the loss, gradients and accuracy
-/// counts are combined in shard order, weighted by shard rows, before one optimiser step.
-/// A trainer is movable; it is not thread-safe itself (call it from one thread at a time).
+/// (joined by the destructor) and every batch is split into T row shards, each with its own
+/// compiled program; with a dist::reducer of K ranks (MPI, dist/mpi.hpp), each rank computes its
+/// slice of every global batch. Gradients are combined in a fixed order (data_parallel.hpp), so a
+/// run is reproducible for a given (K, T). A trainer is movable; it is not thread-safe itself
+/// (call it from one thread at a time).
 template <class Model>
 class trainer {
  public:
@@ -59,11 +54,15 @@ class trainer {
 
   /// A trainer with parameters initialised from options.seed (Glorot-uniform, zero biases).
   /// options.threads is clamped to [1, max_train_threads] (validate() reports it as an error).
-  explicit trainer(train_options options) : options_(options) {
+  /// `group`: the ranks this trainer is one of (nullptr: this process alone); it must outlive the
+  /// trainer, and every rank must construct its trainer with the same options.
+  explicit trainer(train_options options, dist::reducer* group = nullptr) : options_(options) {
     options_.threads = std::clamp(options_.threads, 1, max_train_threads);
     params_.initialize(options_.seed);
     const std::size_t n = params_.flat().size();
-    if (options_.threads > 1) pool_ = std::make_unique<shard_pool>(options_.threads, n);
+    engine_ = std::make_unique<data_parallel<Model>>(options_.threads, group,
+                                                     static_cast<std::size_t>(std::max(options_.batch, 1)), n,
+                                                     options_.adaptive_threads);
     if (options_.optimizer == optimizer_kind::adam) {
       adam_options a;
       if (options_.learning_rate > 0) a.learning_rate = options_.learning_rate;
@@ -97,77 +96,52 @@ class trainer {
     std::shuffle(order_.begin(), order_.end(), shuffle_gen);
 
     const std::size_t batch = static_cast<std::size_t>(options_.batch);
-    x_.resize(batch * data.features);
-    y_.resize(batch);
-    double loss_sum = 0;
-    std::size_t correct = 0, done = 0, batches = 0;
+    double loss_sum = 0, correct = 0;
+    std::size_t done = 0, batches = 0;
+    engine_->pace().restart(engine_->workers());
     for (std::size_t start = 0; start < data.count; start += batch) {
       const std::size_t n = std::min(batch, data.count - start);
-      for (std::size_t r = 0; r < n; ++r) {
-        const std::size_t src = order_[start + r];
-        std::copy_n(data.images.data() + src * data.features, data.features, x_.data() + r * data.features);
-        y_[r] = data.labels[src];
-      }
-      double loss = 0;
-      std::size_t batch_correct = 0;
-      if (pool_) {
-        if (auto st = pool_->run(job_kind::train, params_, x_.data(), y_.data(), n); !st.ok()) return st;
-        loss = pool_->batch_loss(n, batch_correct);
-      } else {
-        if (auto st = run(train_, n); !st.ok()) return st;
-        loss = train_.template get<0>().item();
-      }
+      batch_totals step;
+      if (auto st = engine_->train_step(params_, opt_, data, std::span<const std::uint32_t>(order_).subspan(start, n), step);
+          !st.ok())
+        return st;
+      const double loss = step.loss_sum / double(n);
       if (!std::isfinite(loss))
         return absl::FailedPreconditionError(absl::StrFormat(
             "the training loss is %g at epoch %d, batch %d: the data holds NaN or infinite values, or the "
             "learning rate is too high (training diverged)", loss, epoch, batches + 1));
-      loss_sum += loss * double(n);
-      correct += pool_ ? batch_correct : count_correct(train_.template get<parameter_count + 1>(), y_.data(), n);
-      if (pool_) {
-        std::visit([](auto& o) { o.begin_step(); }, opt_);
-        pool_->update(opt_, params_, n);  // combine the shards' gradients and step, split by parameter range
-      } else {
-        apply_gradients(std::make_index_sequence<parameter_count>{});
-      }
+      loss_sum += step.loss_sum;
+      correct += step.correct;
       done += n;
       ++batches;
       if (on_batch) on_batch(batches, done, loss_sum / double(done));
     }
-    return metrics{loss_sum / double(done), double(correct) / double(done)};
+    if (engine_->ranks() > 1)
+      if (auto st = engine_->group().check_identical(params_.flat(), "parameters"); !st.ok())
+        return absl::InternalError(absl::StrFormat("after epoch %d: %s", epoch, st.message()));
+    return metrics{loss_sum / double(done), correct / double(done)};
   }
 
   /// Mean loss and accuracy over `data`, in batches of `batch` (the parameters are not changed).
-  /// With options.threads > 1 each batch is split into row shards like a training batch.
+  /// Each batch is split into row shards like a training batch (and over the ranks: each rank
+  /// evaluates its share, and every rank gets the totals).
   absl::StatusOr<metrics> evaluate(const dataset_view& data, std::size_t batch = 1000) {
     if (auto st = check(data, "evaluation"); !st.ok()) return st;
     batch = std::max<std::size_t>(1, batch);
-    if (pool_) {
-      double loss_sum = 0;
-      std::size_t correct = 0;
-      for (std::size_t start = 0; start < data.count; start += batch) {
-        const std::size_t n = std::min(batch, data.count - start);
-        if (auto st = pool_->run(job_kind::evaluate, params_, data.images.data() + start * data.features,
-                                 data.labels.data() + start, n);
-            !st.ok())
-          return st;
-        loss_sum += pool_->combine_evaluate(correct);
-      }
-      return metrics{loss_sum / double(data.count), double(correct) / double(data.count)};
-    }
-    x_.resize(std::max(x_.size(), batch * data.features));
-    y_.resize(std::max(y_.size(), batch));
-    double loss_sum = 0;
-    std::size_t correct = 0;
+    batch_totals acc;
     for (std::size_t start = 0; start < data.count; start += batch) {
-      const std::size_t n = std::min(batch, data.count - start);
-      std::copy_n(data.images.data() + start * data.features, n * data.features, x_.data());
-      std::copy_n(data.labels.data() + start, n, y_.data());
-      if (auto st = run(eval_, n); !st.ok()) return st;
-      loss_sum += eval_.template get<0>().item() * double(n);
-      correct += count_correct(eval_.template get<1>(), y_.data(), n);
+      const std::size_t end = std::min(data.count, start + batch);
+      if (auto st = engine_->evaluate_batch(params_, data, start, end, acc); !st.ok()) return st;
     }
-    return metrics{loss_sum / double(data.count), double(correct) / double(data.count)};
+    if (auto st = engine_->total(acc); !st.ok()) return st;
+    return metrics{acc.loss_sum / double(data.count), acc.correct / double(data.count)};
   }
+
+  /// The number of ranks (processes) this trainer is one of, and its rank.
+  int ranks() const noexcept { return engine_->ranks(); }
+  int rank() const noexcept { return engine_->rank(); }
+  /// The worker threads' team and pacer (for reports: whether the workers helped).
+  const team& workers() const noexcept { return engine_->workers(); }
 
   parameter_store<Model>& parameters() noexcept { return params_; }
   const parameter_store<Model>& parameters() const noexcept { return params_; }
@@ -187,6 +161,7 @@ class trainer {
     ck.metadata["seed"] = absl::StrCat(options_.seed);
     ck.metadata["batch"] = absl::StrCat(options_.batch);
     ck.metadata["threads"] = absl::StrCat(options_.threads);
+    ck.metadata["ranks"] = absl::StrCat(ranks());
     ck.metadata["optimizer"] = options_.optimizer == optimizer_kind::adam ? "adam" : "sgd";
     ck.metadata["steps"] = absl::StrCat(steps());
     for (int i = 0; i < parameter_count; ++i) {
@@ -232,6 +207,13 @@ class trainer {
           "%s: checkpoint threads is '1' (not recorded) but this run has '%d'; resume with the same settings "
           "or start a new run", ck.source, options_.threads));
     }
+    if (ck.metadata.count("ranks")) {
+      if (auto st = expect("ranks", absl::StrCat(ranks())); !st.ok()) return st;
+    } else if (ranks() != 1) {
+      return absl::FailedPreconditionError(absl::StrFormat(
+          "%s: checkpoint ranks is '1' (not recorded) but this run has '%d'; resume with the same settings "
+          "or start a new run", ck.source, ranks()));
+    }
     int epoch = 0;
     std::int64_t step_count = 0;
     auto e = io::get_metadata(ck, "epoch");
@@ -273,9 +255,6 @@ class trainer {
   }
 
  private:
-  using train_program = decltype(compile(Model::gradients(), Model::logits()));
-  using eval_program = decltype(compile(Model::loss(), Model::logits()));
-
   static std::vector<std::size_t> shape_of(int i) {
     const auto s = Model::parameter_shape(i);
     if (i % 2 == 1) return {static_cast<std::size_t>(s[1])};
@@ -298,283 +277,13 @@ class trainer {
     return absl::OkStatus();
   }
 
-  template <class Program> absl::Status run(Program& prog, std::size_t n) {
-    return std::apply(
-        [&](const auto&... b) {
-          return prog.run(typename Model::input{} = std::span<const T>(x_.data(), n * Model::inputs),
-                          typename Model::labels{} = std::span<const int>(y_.data(), n), b...);
-        },
-        params_.bindings());
-  }
-
-  static std::size_t count_correct(tensor_view<const T> logits, const int* labels, std::size_t n) {
-    std::size_t correct = 0;
-    for (std::size_t r = 0; r < n; ++r) {
-      const T* row = logits.data + r * logits.cols;
-      const auto best = std::max_element(row, row + logits.cols) - row;
-      correct += best == labels[r];
-    }
-    return correct;
-  }
-
-  template <class Program>
-  static absl::Status run_program(Program& prog, const parameter_store<Model>& params, const T* x, const int* y,
-                                  std::size_t n) {
-    return std::apply(
-        [&](const auto&... b) {
-          return prog.run(typename Model::input{} = std::span<const T>(x, n * Model::inputs),
-                          typename Model::labels{} = std::span<const int>(y, n), b...);
-        },
-        params.bindings());
-  }
-
-  template <std::size_t... I> void apply_gradients(std::index_sequence<I...>) {
-    std::visit(
-        [&](auto& o) {
-          o.begin_step();
-          (o.update(params_[int(I)], train_.template get<I + 1>().span(), params_.offset(int(I))), ...);
-        },
-        opt_);
-  }
-
-  enum class job_kind { train, evaluate, update };
   using optimizer = std::variant<adam<T>, sgd<T>>;
-
-  // Data-parallel shards: `threads` compiled program pairs, shard 0 run by the calling thread and
-  // shard s > 0 by worker thread s, started once and joined by the destructor. A training step is
-  // two jobs: the shards' forward and backward passes (rows split), then the combine of their
-  // gradients and the optimiser update (each parameter's range split, so every element is computed
-  // exactly as one thread would). A job is one generation: the caller publishes it and bumps the
-  // generation, each worker does its part and decrements `pending`; the caller does part 0 and waits
-  // for 0. Waiting spins for up to spin_wait (the jobs of a run come microseconds apart, and a
-  // futex wake-up costs tens of microseconds, as much as a shard's work at batch 32), then sleeps
-  // on a condition variable, so idle workers cost nothing. No allocation per step. Held by
-  // unique_ptr so that the trainer stays movable (the workers never see the trainer).
-  class shard_pool {
-   public:
-    shard_pool(int threads, std::size_t parameter_values)
-        : shards_(static_cast<std::size_t>(threads)), grad_(parameter_values, T(0)) {
-      threads_.reserve(shards_.size() - 1);
-      for (std::size_t s = 1; s < shards_.size(); ++s) threads_.emplace_back([this, s] { work(s); });
-    }
-    shard_pool(const shard_pool&) = delete;
-    shard_pool& operator=(const shard_pool&) = delete;
-    ~shard_pool() {
-      {
-        std::lock_guard lock(mutex_);  // a worker between its check and its wait sees the flag
-        stop_.store(true, std::memory_order_release);
-      }
-      work_cv_.notify_all();
-      for (auto& t : threads_) t.join();
-    }
-
-    /// Runs `kind` on rows [0, n) of x and y, split into contiguous shards of near-equal size (the
-    /// first n % threads shards one row longer; shards past n are empty and skipped). Returns the
-    /// first shard's error, in shard order.
-    absl::Status run(job_kind kind, const parameter_store<Model>& params, const T* x, const int* y, std::size_t n) {
-      const std::size_t k = shards_.size(), base = n / k, extra = n % k;
-      std::size_t row = 0;
-      for (std::size_t s = 0; s < k; ++s) {
-        shard& sh = shards_[s];
-        sh.rows = base + (s < extra ? 1 : 0);
-        sh.x = x + row * std::size_t(Model::inputs);
-        sh.y = y + row;
-        row += sh.rows;
-      }
-      params_ = &params;
-      dispatch(kind);
-      for (auto& sh : shards_)
-        if (!sh.status.ok()) return sh.status;
-      return absl::OkStatus();
-    }
-
-    /// After run(train), with the optimiser's begin_step() done: for every parameter element,
-    /// grad = sum over shards of (rows_s / n) * grad_s in shard order, then the optimiser's update,
-    /// each thread taking one contiguous part of every parameter.
-    void update(optimizer& opt, parameter_store<Model>& params, std::size_t n) {
-      opt_ = &opt;
-      update_params_ = &params;
-      n_ = n;
-      dispatch(job_kind::update);
-    }
-
-    /// After run(train): the batch's mean loss; adds its correct predictions to `correct`.
-    double batch_loss(std::size_t n, std::size_t& correct) const {
-      double loss = 0;
-      for (const auto& sh : shards_) {
-        if (sh.rows == 0) continue;
-        loss += sh.loss * double(sh.rows);
-        correct += sh.correct;
-      }
-      return loss / double(n);
-    }
-
-    /// After run(evaluate): the batch's loss summed over its rows; adds its correct predictions.
-    double combine_evaluate(std::size_t& correct) const {
-      double loss_sum = 0;
-      for (const auto& sh : shards_) {
-        if (sh.rows == 0) continue;
-        loss_sum += sh.loss * double(sh.rows);
-        correct += sh.correct;
-      }
-      return loss_sum;
-    }
-
-   private:
-    struct shard {
-      train_program train = compile(Model::gradients(), Model::logits());
-      eval_program eval = compile(Model::loss(), Model::logits());
-      const T* x = nullptr;
-      const int* y = nullptr;
-      std::size_t rows = 0;
-      absl::Status status;
-      double loss = 0;
-      std::size_t correct = 0;
-    };
-
-    // How long a waiting thread spins before it sleeps (see the class comment).
-    static constexpr std::chrono::microseconds spin_wait{200};
-
-    static void cpu_relax() {
-#if defined(__x86_64__) || defined(__i386__)
-      __builtin_ia32_pause();
-#elif defined(__aarch64__)
-      asm volatile("yield");
-#endif
-    }
-
-    // True as soon as ready() is; false if it is still false after spin_wait.
-    template <class Ready> static bool spin_until(Ready ready) {
-      const auto until = std::chrono::steady_clock::now() + spin_wait;
-      for (;;) {
-        for (int i = 0; i < 64; ++i) {
-          if (ready()) return true;
-          cpu_relax();
-        }
-        if (std::chrono::steady_clock::now() >= until) return ready();
-      }
-    }
-
-    // Publishes the job (fields set by the caller before this), does part 0, waits for the rest.
-    // The release of the new generation publishes the job's fields; the workers acquire it.
-    void dispatch(job_kind kind) {
-      kind_ = kind;
-      pending_.store(shards_.size() - 1, std::memory_order_relaxed);
-      {
-        std::lock_guard lock(mutex_);  // a worker between its check and its wait cannot miss it
-        generation_.fetch_add(1, std::memory_order_release);
-      }
-      work_cv_.notify_all();
-      run_part(0);
-      const auto done = [&] { return pending_.load(std::memory_order_acquire) == 0; };
-      if (!spin_until(done)) {
-        std::unique_lock lock(mutex_);
-        done_cv_.wait(lock, done);
-      }
-    }
-
-    void run_part(std::size_t s) {
-      if (kind_ == job_kind::update) {
-        update_part(s, std::make_index_sequence<parameter_count>{});
-      } else {
-        run_shard(s);
-      }
-    }
-
-    // Part s of [0, size): boundaries on multiples of 16 elements (whole vectors for the loops).
-    std::pair<std::size_t, std::size_t> part_of(std::size_t size, std::size_t s) const {
-      const std::size_t k = shards_.size(), blocks = (size + 15) / 16;
-      const std::size_t b = std::min(size, blocks * s / k * 16), e = std::min(size, blocks * (s + 1) / k * 16);
-      return {b, e};
-    }
-
-    template <std::size_t... I> void update_part(std::size_t s, std::index_sequence<I...>) {
-      std::visit([&](auto& o) { (update_one<I>(o, s), ...); }, *opt_);
-    }
-    template <std::size_t I, class Opt> void update_one(Opt& o, std::size_t s) {
-      const auto [b, e] = part_of(update_params_->size(int(I)), s);
-      if (b >= e) return;
-      const std::size_t off = update_params_->offset(int(I));
-      T* out = grad_.data() + off;
-      bool first = true;
-      for (auto& sh : shards_) {
-        if (sh.rows == 0) continue;
-        const T w = static_cast<T>(double(sh.rows) / double(n_));
-        const T* g = sh.train.template get<I + 1>().span().data();
-        if (first) {
-          for (std::size_t k = b; k < e; ++k) out[k] = w * g[k];
-          first = false;
-        } else {
-          for (std::size_t k = b; k < e; ++k) out[k] += w * g[k];
-        }
-      }
-      o.update((*update_params_)[int(I)].subspan(b, e - b), std::span<const T>(out + b, e - b), off + b);
-    }
-
-    void run_shard(std::size_t s) {
-      shard& sh = shards_[s];
-      sh.status = absl::OkStatus();
-      if (sh.rows == 0) return;
-      if (kind_ == job_kind::train) {
-        sh.status = run_program(sh.train, *params_, sh.x, sh.y, sh.rows);
-        if (!sh.status.ok()) return;
-        sh.loss = sh.train.template get<0>().item();
-        sh.correct = count_correct(sh.train.template get<parameter_count + 1>(), sh.y, sh.rows);
-      } else {
-        sh.status = run_program(sh.eval, *params_, sh.x, sh.y, sh.rows);
-        if (!sh.status.ok()) return;
-        sh.loss = sh.eval.template get<0>().item();
-        sh.correct = count_correct(sh.eval.template get<1>(), sh.y, sh.rows);
-      }
-    }
-
-    void work(std::size_t s) {
-      std::uint64_t seen = 0;
-      const auto ready = [&] {
-        return stop_.load(std::memory_order_acquire) || generation_.load(std::memory_order_acquire) != seen;
-      };
-      for (;;) {
-        if (!spin_until(ready)) {
-          std::unique_lock lock(mutex_);
-          work_cv_.wait(lock, ready);
-        }
-        if (stop_.load(std::memory_order_acquire)) return;
-        seen = generation_.load(std::memory_order_acquire);
-        run_part(s);
-        if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-          { std::lock_guard lock(mutex_); }  // the caller is either before its check or waiting
-          done_cv_.notify_one();
-        }
-      }
-    }
-
-    std::vector<shard> shards_;
-    std::vector<std::thread> threads_;
-    std::mutex mutex_;
-    std::condition_variable work_cv_, done_cv_;
-    // Changed under mutex_ (so that a sleeper cannot miss a change), read without it.
-    std::atomic<std::uint64_t> generation_{0};
-    std::atomic<bool> stop_{false};
-    std::atomic<std::size_t> pending_{0};  // parts of the current job not yet done
-    // The job: set by the caller before dispatch() publishes the generation, read by the workers
-    // after they acquire it.
-    job_kind kind_ = job_kind::train;
-    const parameter_store<Model>* params_ = nullptr;
-    optimizer* opt_ = nullptr;
-    parameter_store<Model>* update_params_ = nullptr;
-    std::size_t n_ = 0;
-    std::vector<T> grad_;  // the combined gradient (the parameter store's layout)
-  };
 
   train_options options_;
   parameter_store<Model> params_;
-  std::variant<adam<T>, sgd<T>> opt_{std::in_place_type<adam<T>>, 0};
-  train_program train_ = compile(Model::gradients(), Model::logits());
-  eval_program eval_ = compile(Model::loss(), Model::logits());
-  std::vector<T> x_;
-  std::vector<int> y_;
+  optimizer opt_{std::in_place_type<adam<T>>, 0};
   std::vector<std::uint32_t> order_;
-  std::unique_ptr<shard_pool> pool_;  // threads > 1 only; declared last: joined before the rest goes
+  std::unique_ptr<data_parallel<Model>> engine_;  // declared last: its workers are joined first
 };
 
 }  // namespace ctgrad::nn

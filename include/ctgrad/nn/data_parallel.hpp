@@ -1,0 +1,318 @@
+// ctgrad/nn/data_parallel.hpp — one training step (and one evaluation) of an mlp, split over T
+// threads of this process and K processes (ranks of a dist::reducer): the trainer's loop calls the
+// same two functions for 1 thread, T threads and K ranks.
+//
+// A global batch of n rows is cut into K rank slices, each slice into T row shards (contiguous,
+// near-equal; the first ones one row longer). Shard s of rank r gathers its own rows from the
+// dataset, runs its own compiled program and weighs its mean gradient by rows_s / n. The weighted
+// gradients are summed in a fixed order (shards in order within a rank, then ranks in order by the
+// reducer) and every rank applies the same optimiser update. So a run is reproducible for a given
+// (K, T); K ranks of 1 thread and 1 process of K threads compute bit-for-bit the same parameters.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_format.h"
+#include "ctgrad/dist/reducer.hpp"
+#include "ctgrad/eval/compile.hpp"
+#include "ctgrad/nn/mlp.hpp"
+#include "ctgrad/nn/optim.hpp"
+#include "ctgrad/nn/team.hpp"
+#include "ctgrad/nn/train_options.hpp"
+
+namespace ctgrad::nn {
+
+/// What a step or an evaluation adds up: the loss summed over rows, correct predictions, rows.
+struct batch_totals {
+  double loss_sum = 0;
+  double correct = 0;
+  double rows = 0;
+};
+
+template <class Model>
+class data_parallel {
+ public:
+  using T = typename Model::value_type;
+  static constexpr int parameter_count = Model::parameter_count;
+  using optimizer = std::variant<adam<T>, sgd<T>>;
+
+  /// `threads` shards per rank slice (the calling thread and threads - 1 workers); `group` the
+  /// ranks (nullptr: this process alone); `max_batch` the largest training batch; `adaptive`: let
+  /// the pacer switch the workers off while they slow the steps down (team.hpp).
+  data_parallel(int threads, dist::reducer* group, std::size_t max_batch, std::size_t parameter_values,
+                bool adaptive = true)
+      : group_(group ? group : &alone_),
+        team_(threads),
+        pacer_(adaptive),
+        shards_(static_cast<std::size_t>(std::max(threads, 1))),
+        grad_(parameter_values, T(0)) {
+    const std::size_t rows = (max_batch + std::size_t(ranks()) - 1) / std::size_t(ranks());
+    const std::size_t per_shard = (rows + shards_.size() - 1) / shards_.size();
+    for (auto& sh : shards_) {
+      sh.x.resize(per_shard * std::size_t(Model::inputs));
+      sh.y.resize(per_shard);
+    }
+    for (int i = 0; i < parameter_count; ++i) {
+      const std::size_t off = offset_of(i), size = size_of(i);
+      for (std::size_t b = off; b < off + size; b += chunk) chunks_.push_back({i, b, std::min(off + size, b + chunk)});
+    }
+  }
+
+  data_parallel(const data_parallel&) = delete;
+  data_parallel& operator=(const data_parallel&) = delete;
+
+  int threads() const noexcept { return team_.threads(); }
+  int ranks() const noexcept { return group_->size(); }
+  int rank() const noexcept { return group_->rank(); }
+  dist::reducer& group() noexcept { return *group_; }
+  team& workers() noexcept { return team_; }
+  pacer& pace() noexcept { return pacer_; }
+
+  /// One step on the global batch data[rows[0]], ..., data[rows[n - 1]]: this rank's shards' forward
+  /// and backward passes, the gradient summed over shards and ranks, the optimiser's update (the
+  /// same on every rank). `out` gets the global batch's totals. Errors: a program's run error, the
+  /// reducer's (a failed peer).
+  absl::Status train_step(parameter_store<Model>& params, optimizer& opt, const dataset_view& data,
+                          std::span<const std::uint32_t> rows, batch_totals& out) {
+    const std::size_t n = rows.size();
+    split(n, [&](shard& sh, std::size_t begin) { sh.rows_index = rows.data() + begin; });
+    params_ = &params;
+    data_ = &data;
+    auto forward = [this](std::size_t s) { run_train_shard(shards_[s]); };
+    team_.run(shards_.size(), forward);
+    if (auto st = first_error(); !st.ok()) return st;
+    std::array<double, 2> totals{};
+    for (const auto& sh : shards_) {
+      totals[0] += sh.loss * double(sh.rows);
+      totals[1] += double(sh.correct);
+    }
+    std::visit([](auto& o) { o.begin_step(); }, opt);
+    opt_ = &opt;
+    n_ = n;
+    if (ranks() == 1 && shards_.size() == 1) {
+      update_from_program(std::make_index_sequence<parameter_count>{});  // no copy: T = 1, K = 1
+    } else if (ranks() == 1) {
+      auto combine_and_update = [this](std::size_t c) { combine(chunks_[c]); update(chunks_[c], grad_.data()); };
+      team_.run(chunks_.size(), combine_and_update);
+    } else {
+      auto combine_only = [this](std::size_t c) { combine(chunks_[c]); };
+      team_.run(chunks_.size(), combine_only);
+      if (auto st = group_->sum(std::span<T>(grad_)); !st.ok()) return st;
+      if (auto st = group_->sum(std::span<double>(totals)); !st.ok()) return st;
+      auto update_only = [this](std::size_t c) { update(chunks_[c], grad_.data()); };
+      team_.run(chunks_.size(), update_only);
+    }
+    out = {totals[0], totals[1], double(n)};
+    pacer_.step_done(team_);
+    return absl::OkStatus();
+  }
+
+  /// Loss and correct predictions over rows [begin, end) of `data` (this rank's share of them),
+  /// without the ranks' sum: call total() once after the last batch.
+  absl::Status evaluate_batch(const parameter_store<Model>& params, const dataset_view& data, std::size_t begin,
+                              std::size_t end, batch_totals& acc) {
+    const std::size_t n = end - begin;
+    split(n, [&](shard& sh, std::size_t b) { sh.first_row = begin + b; });
+    eval_params_ = &params;
+    data_ = &data;
+    auto task = [this](std::size_t s) { run_eval_shard(shards_[s]); };
+    team_.run(shards_.size(), task);
+    if (auto st = first_error(); !st.ok()) return st;
+    for (const auto& sh : shards_) {
+      acc.loss_sum += sh.loss * double(sh.rows);
+      acc.correct += double(sh.correct);
+    }
+    acc.rows += double(n);
+    return absl::OkStatus();
+  }
+
+  /// Sums evaluation totals over the ranks (every rank gets the whole test set's totals).
+  absl::Status total(batch_totals& acc) {
+    std::array<double, 2> v{acc.loss_sum, acc.correct};
+    if (auto st = group_->sum(std::span<double>(v)); !st.ok()) return st;
+    acc.loss_sum = v[0];
+    acc.correct = v[1];
+    return absl::OkStatus();
+  }
+
+  /// Rows per eval shard that keep the programs' buffers as they are after the first batch.
+  std::size_t rank_rows(std::size_t n) const noexcept {
+    const std::size_t k = std::size_t(ranks()), r = std::size_t(rank());
+    return n * (r + 1) / k - n * r / k;
+  }
+
+ private:
+  using train_program = decltype(compile(Model::gradients(), Model::logits()));
+  using eval_program = decltype(compile(Model::loss(), Model::logits()));
+
+  // Elements of one parameter that one update task handles (whole 16-element vectors).
+  static constexpr std::size_t chunk = 8192;
+
+  struct shard {
+    train_program train = compile(Model::gradients(), Model::logits());
+    eval_program eval = compile(Model::loss(), Model::logits());
+    std::vector<T> x;
+    std::vector<int> y;
+    const std::uint32_t* rows_index = nullptr;  // training: the shard's rows of the dataset
+    std::size_t first_row = 0;                  // evaluation: the shard's first row
+    std::size_t rows = 0;
+    absl::Status status;
+    double loss = 0;
+    std::size_t correct = 0;
+  };
+  struct update_chunk {
+    int parameter;
+    std::size_t begin, end;  // in the flat parameter store
+  };
+
+  static std::size_t offset_of(int i) {
+    static const parameter_store<Model> layout;  // offsets depend on the shapes only
+    return layout.offset(i);
+  }
+  static std::size_t size_of(int i) {
+    static const parameter_store<Model> layout;
+    return layout.size(i);
+  }
+
+  // This rank's slice of n rows cut into shards: sets each shard's rows and calls
+  // at(shard, first row of the shard within the global batch).
+  template <class At> void split(std::size_t n, At at) {
+    const std::size_t k = std::size_t(ranks()), r = std::size_t(rank());
+    std::size_t row = n * r / k;
+    const std::size_t mine = n * (r + 1) / k - row;
+    const std::size_t t = shards_.size(), base = mine / t, extra = mine % t;
+    for (std::size_t s = 0; s < t; ++s) {
+      shard& sh = shards_[s];
+      sh.rows = base + (s < extra ? 1 : 0);
+      at(sh, row);
+      row += sh.rows;
+    }
+  }
+
+  absl::Status first_error() const {
+    for (const auto& sh : shards_)
+      if (!sh.status.ok()) return sh.status;
+    return absl::OkStatus();
+  }
+
+  template <class Program> absl::Status run_program(Program& prog, const parameter_store<Model>& params, shard& sh) {
+    return std::apply(
+        [&](const auto&... b) {
+          return prog.run(typename Model::input{} = std::span<const T>(sh.x.data(), sh.rows * Model::inputs),
+                          typename Model::labels{} = std::span<const int>(sh.y.data(), sh.rows), b...);
+        },
+        params.bindings());
+  }
+
+  static std::size_t count_correct(tensor_view<const T> logits, const int* labels, std::size_t n) {
+    std::size_t correct = 0;
+    for (std::size_t r = 0; r < n; ++r) {
+      const T* row = logits.data + r * logits.cols;
+      const auto best = std::max_element(row, row + logits.cols) - row;
+      correct += best == labels[r];
+    }
+    return correct;
+  }
+
+  void run_train_shard(shard& sh) {
+    sh.status = absl::OkStatus();
+    sh.loss = 0;
+    sh.correct = 0;
+    if (sh.rows == 0) return;
+    const std::size_t f = data_->features;
+    for (std::size_t r = 0; r < sh.rows; ++r) {
+      const std::size_t src = sh.rows_index[r];
+      std::copy_n(data_->images.data() + src * f, f, sh.x.data() + r * f);
+      sh.y[r] = data_->labels[src];
+    }
+    sh.status = run_program(sh.train, *params_, sh);
+    if (!sh.status.ok()) return;
+    sh.loss = sh.train.template get<0>().item();
+    sh.correct = count_correct(sh.train.template get<parameter_count + 1>(), sh.y.data(), sh.rows);
+  }
+
+  void run_eval_shard(shard& sh) {
+    sh.status = absl::OkStatus();
+    sh.loss = 0;
+    sh.correct = 0;
+    if (sh.rows == 0) return;
+    const std::size_t f = data_->features;
+    if (sh.x.size() < sh.rows * f) sh.x.resize(sh.rows * f);  // the first evaluation batch only
+    if (sh.y.size() < sh.rows) sh.y.resize(sh.rows);
+    std::copy_n(data_->images.data() + sh.first_row * f, sh.rows * f, sh.x.data());
+    std::copy_n(data_->labels.data() + sh.first_row, sh.rows, sh.y.data());
+    sh.status = run_program(sh.eval, *eval_params_, sh);
+    if (!sh.status.ok()) return;
+    sh.loss = sh.eval.template get<0>().item();
+    sh.correct = count_correct(sh.eval.template get<1>(), sh.y.data(), sh.rows);
+  }
+
+  // grad[b, e) = sum over shards, in order, of (rows_s / n) * the shard's gradient.
+  void combine(const update_chunk& c) {
+    combine_one(c, std::make_index_sequence<parameter_count>{});
+  }
+  template <std::size_t... I> void combine_one(const update_chunk& c, std::index_sequence<I...>) {
+    ((c.parameter == int(I) ? combine_parameter<I>(c) : void()), ...);
+  }
+  template <std::size_t I> void combine_parameter(const update_chunk& c) {
+    const std::size_t off = offset_of(int(I));
+    T* out = grad_.data();
+    bool first = true;
+    for (auto& sh : shards_) {
+      if (sh.rows == 0) continue;
+      const T w = static_cast<T>(double(sh.rows) / double(n_));
+      const T* g = sh.train.template get<I + 1>().span().data() + (c.begin - off);
+      T* o = out + c.begin;
+      const std::size_t m = c.end - c.begin;
+      if (first) {
+        for (std::size_t k = 0; k < m; ++k) o[k] = w * g[k];
+        first = false;
+      } else {
+        for (std::size_t k = 0; k < m; ++k) o[k] += w * g[k];
+      }
+    }
+    if (first) std::fill(out + c.begin, out + c.end, T(0));  // this rank had no rows
+  }
+
+  void update(const update_chunk& c, const T* grad) {
+    std::visit(
+        [&](auto& o) {
+          o.update(params_->flat().subspan(c.begin, c.end - c.begin), std::span<const T>(grad + c.begin, c.end - c.begin),
+                   c.begin);
+        },
+        *opt_);
+  }
+
+  template <std::size_t... I> void update_from_program(std::index_sequence<I...>) {
+    std::visit(
+        [&](auto& o) {
+          (o.update((*params_)[int(I)], shards_[0].train.template get<I + 1>().span(), params_->offset(int(I))), ...);
+        },
+        *opt_);
+  }
+
+  dist::local_reducer alone_;
+  dist::reducer* group_;
+  team team_;
+  pacer pacer_;
+  std::vector<shard> shards_;
+  std::vector<update_chunk> chunks_;
+  std::vector<T> grad_;  // the combined gradient, in the parameter store's flat layout
+  // The job of the current step, read by the tasks.
+  parameter_store<Model>* params_ = nullptr;
+  const parameter_store<Model>* eval_params_ = nullptr;
+  const dataset_view* data_ = nullptr;
+  optimizer* opt_ = nullptr;
+  std::size_t n_ = 0;
+};
+
+}  // namespace ctgrad::nn
