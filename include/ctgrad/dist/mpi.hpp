@@ -28,14 +28,19 @@
 
 namespace ctgrad::dist {
 
+namespace detail {
+// Debian's Abseil is built with its own absl::string_view, which StrCat takes but std's does not.
+inline absl::string_view sv(std::string_view s) { return {s.data(), s.size()}; }
+}  // namespace detail
+
 /// An MPI error code as a status: absl::InternalError("<call>: <MPI's error string>").
 inline absl::Status mpi_status(int code, std::string_view call) {
   if (code == MPI_SUCCESS) return absl::OkStatus();
   char text[MPI_MAX_ERROR_STRING];
   int len = 0;
   if (MPI_Error_string(code, text, &len) != MPI_SUCCESS || len <= 0)
-    return absl::InternalError(absl::StrCat(call, ": MPI error ", code));
-  return absl::InternalError(absl::StrCat(call, ": ", std::string_view(text, static_cast<std::size_t>(len))));
+    return absl::InternalError(absl::StrCat(detail::sv(call), ": MPI error ", code));
+  return absl::InternalError(absl::StrCat(detail::sv(call), ": ", absl::string_view(text, static_cast<std::size_t>(len))));
 }
 
 /// MPI's lifetime in this process. start() initialises MPI (MPI_Init_thread, MPI_THREAD_FUNNELED:
@@ -46,6 +51,7 @@ class mpi_session {
   /// Initialises MPI; `argc`/`argv` may be null. Errors: MPI_Init_thread's, or a thread level
   /// below MPI_THREAD_FUNNELED (absl::FailedPreconditionError).
   static absl::StatusOr<mpi_session> start(int* argc = nullptr, char*** argv = nullptr) {
+    const bool launched = std::getenv("OMPI_COMM_WORLD_SIZE") || std::getenv("PMI_SIZE") || std::getenv("PMIX_RANK");
     int initialized = 0;
     if (auto st = mpi_status(MPI_Initialized(&initialized), "MPI_Initialized"); !st.ok()) return st;
     int provided = 0;
@@ -58,7 +64,7 @@ class mpi_session {
         return st;
       owns = true;
     }
-    mpi_session s(owns);
+    mpi_session s(owns, launched);
     if (provided < MPI_THREAD_FUNNELED)
       return absl::FailedPreconditionError(
           absl::StrCat("MPI_Init_thread: this MPI provides thread level ", provided, ", ctgrad needs MPI_THREAD_FUNNELED"));
@@ -67,7 +73,8 @@ class mpi_session {
     return s;
   }
 
-  mpi_session(mpi_session&& o) noexcept : owns_(std::exchange(o.owns_, false)), rank_(o.rank_), size_(o.size_) {}
+  mpi_session(mpi_session&& o) noexcept
+      : owns_(std::exchange(o.owns_, false)), launched_(o.launched_), rank_(o.rank_), size_(o.size_) {}
   mpi_session& operator=(mpi_session&&) = delete;
   mpi_session(const mpi_session&) = delete;
   ~mpi_session() {
@@ -76,19 +83,18 @@ class mpi_session {
   }
 
   /// Whether a launcher (mpirun, mpiexec, srun) started this process, from the environment it
-  /// sets (Open MPI: OMPI_COMM_WORLD_SIZE; MPICH/Hydra: PMI_SIZE; PMIx: PMIX_RANK). Callable
-  /// before start(). Without one, MPI runs as a single process ("singleton"): a tool can say
+  /// set before start() (Open MPI: OMPI_COMM_WORLD_SIZE; MPICH/Hydra: PMI_SIZE; PMIx: PMIX_RANK;
+  /// read before MPI_Init_thread, as Open MPI sets its variables in a process started without
+  /// mpirun too). Without one, MPI runs the process alone ("singleton"), and a tool can say
   /// "started without mpirun: running as 1 process".
-  static bool launched() noexcept {
-    return std::getenv("OMPI_COMM_WORLD_SIZE") || std::getenv("PMI_SIZE") || std::getenv("PMIX_RANK");
-  }
+  bool launched() const noexcept { return launched_; }
   /// This process's rank in MPI_COMM_WORLD, and the number of processes there.
   int rank() const noexcept { return rank_; }
   int size() const noexcept { return size_; }
 
  private:
-  explicit mpi_session(bool owns) : owns_(owns) {}
-  bool owns_ = false;
+  mpi_session(bool owns, bool launched) : owns_(owns), launched_(launched) {}
+  bool owns_ = false, launched_ = false;
   int rank_ = 0, size_ = 1;
 };
 
@@ -167,7 +173,7 @@ class mpi_reducer final : public reducer {
 
   absl::Status check_identical(std::span<const float> v, std::string_view what) override {
     if (v.size() > static_cast<std::size_t>(INT_MAX))
-      return absl::InvalidArgumentError(absl::StrCat("check_identical: ", what, " has more than INT_MAX elements"));
+      return absl::InvalidArgumentError(absl::StrCat("check_identical: ", detail::sv(what), " has more than INT_MAX elements"));
     // What each rank found: its size, and the first element that differs from rank 0's.
     struct finding {
       std::int64_t n, index;  // index -1: identical
@@ -183,7 +189,7 @@ class mpi_reducer final : public reducer {
     for (std::size_t i = 1; i < k; ++i)
       if (all[i].n != all[0].n)
         return absl::FailedPreconditionError(
-            absl::StrCat("rank ", i, ": ", what, " have ", all[i].n, " elements, rank 0's ", all[0].n));
+            absl::StrCat("rank ", i, ": ", detail::sv(what), " have ", all[i].n, " elements, rank 0's ", all[0].n));
     std::vector<float> root(v.begin(), v.end());
     if (auto st = mpi_status(MPI_Bcast(root.data(), static_cast<int>(root.size()), MPI_FLOAT, 0, comm_),
                              "check_identical: MPI_Bcast");
@@ -201,7 +207,7 @@ class mpi_reducer final : public reducer {
     for (std::size_t i = 1; i < k; ++i)
       if (all[i].index >= 0)
         return absl::FailedPreconditionError(absl::StrFormat("rank %d: %s differ from rank 0's at element %d (%.9g vs %.9g)",
-                                                             i, what, all[i].index, all[i].root, all[i].mine));
+                                                             i, detail::sv(what), all[i].index, all[i].root, all[i].mine));
     return absl::OkStatus();
   }
 
