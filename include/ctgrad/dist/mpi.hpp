@@ -246,8 +246,8 @@ class mpi_reducer final : public reducer {
         !st.ok())
       return st;
     T* out = v.data() + displs_[rank_];
-    std::memcpy(out, blocks, sizeof(T) * static_cast<std::size_t>(mine));
-    for (std::int64_t j = 1; j < k; ++j) {
+    if (mine > 0) std::memcpy(out, blocks, sizeof(T) * static_cast<std::size_t>(mine));  // n < K: blocks may be empty
+    for (std::int64_t j = 1; j < k && mine > 0; ++j) {
       const T* b = blocks + j * mine;
       for (int i = 0; i < mine; ++i) out[i] += b[i];
     }
