@@ -59,3 +59,9 @@ reliability_fuzzing() {
   meson test -C /tmp/fuzz --no-rebuild --suite fuzz       # replay the seed corpora once
   test/fuzz/run_fuzzers.sh /tmp/fuzz 60                   # 60 s each; or: ... 600 checkpoint
 }
+
+embedding_mpi() {
+  meson setup build -Dmpi=enabled                   # auto (the default) turns it on where Open MPI is found
+  meson test -C build --suite mpi                   # the tests under mpirun (2 ranks)
+  mpirun -np 2 build/docs/examples/example_embedding_mpi
+}
