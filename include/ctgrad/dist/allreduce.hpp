@@ -39,6 +39,9 @@ enum class reduction {
 template <std::size_t... I, class Program>
 absl::Status allreduce_outputs(Program& p, reducer& r, reduction how = reduction::sum) {
   static_assert(sizeof...(I) > 0, "allreduce_outputs: name the outputs to reduce, e.g. allreduce_outputs<1, 2>(prog, r)");
+  if constexpr (!requires { typename Program::outputs; }) {
+    return absl::InternalError("allreduce_outputs: invalid program");  // compile() reported the misuse
+  } else {
   using outputs = typename Program::outputs;
   static_assert(((I < type_list_size_v<outputs>) && ...),
                 "allreduce_outputs: an index is past the last output (gradient sets count as f, then each gradient)");
@@ -71,6 +74,7 @@ absl::Status allreduce_outputs(Program& p, reducer& r, reduction how = reduction
     return st;
   } else {
     return absl::OkStatus();
+  }
   }
 }
 
