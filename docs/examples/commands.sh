@@ -10,7 +10,7 @@ readme_two_commands() {
 
 readme_building_by_hand() {
   meson setup build && meson compile -C build && meson test -C build
-  meson test -C build --suite nn          # one area: core ops nn autodiff eval check io tools docs adapters consumer
+  meson test -C build --suite nn          # one area: core ops nn autodiff eval check io dist tools docs adapters consumer
 }
 
 training_running_it() {
