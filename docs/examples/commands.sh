@@ -10,7 +10,7 @@ readme_two_commands() {
 
 readme_building_by_hand() {
   meson setup build && meson compile -C build && meson test -C build
-  meson test -C build --suite nn          # one area: core ops nn autodiff eval check io tools docs adapters consumer
+  meson test -C build --suite nn          # one area: core ops nn autodiff eval check io dist tools docs adapters consumer
 }
 
 training_running_it() {
@@ -58,4 +58,10 @@ reliability_fuzzing() {
   meson compile -C /tmp/fuzz test/fuzz/fuzz_idx test/fuzz/fuzz_gzip test/fuzz/fuzz_checkpoint
   meson test -C /tmp/fuzz --no-rebuild --suite fuzz       # replay the seed corpora once
   test/fuzz/run_fuzzers.sh /tmp/fuzz 60                   # 60 s each; or: ... 600 checkpoint
+}
+
+embedding_mpi() {
+  meson setup build -Dmpi=enabled                   # auto (the default) turns it on where Open MPI is found
+  meson test -C build --suite mpi                   # the tests under mpirun (2 ranks)
+  mpirun -np 2 build/docs/examples/example_embedding_mpi
 }
