@@ -3,6 +3,7 @@
 // ctgrad's compile-time graph doing every forward and backward pass. `ctgrad-train --help` explains.
 #include <algorithm>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "ctgrad/dist/reducer.hpp"
 #include "ctgrad/io/history.hpp"
 #include "ctgrad/io/idx.hpp"
 #include "train_run.hpp"
@@ -54,6 +56,10 @@ ABSL_FLAG(std::string, checkpoint, "",
           "write, checksummed).");
 ABSL_FLAG(bool, resume, false, "Continue from the --checkpoint files where they exist (same settings required).");
 ABSL_FLAG(bool, quiet, false, "Only print the final comparison.");
+
+#if defined(CTGRAD_HAVE_MPI)
+#include "ctgrad/dist/mpi.hpp"
+#endif
 
 namespace {
 
@@ -115,6 +121,39 @@ int main(int argc, char** argv) {
       "Example: ctgrad-train --activation=relu,sigmoid --epochs=5\n"
       "Outputs: per-epoch lines, a comparison table, --history_csv and the --plot figure.");
   const std::vector<char*> rest = absl::ParseCommandLine(argc, argv);
+  // Started by mpirun: one rank of a data-parallel run (docs/scaling.md). Flags are the same on
+  // every rank (mpirun passes them), so a bad one fails on every rank alike.
+  ctgrad::dist::reducer* group = nullptr;
+  int rank = 0;
+#if defined(CTGRAD_HAVE_MPI)
+  std::optional<ctgrad::dist::mpi_session> session;
+  std::optional<ctgrad::dist::mpi_reducer> mpi_group;
+  if (std::getenv("OMPI_COMM_WORLD_SIZE") || std::getenv("PMI_SIZE") || std::getenv("PMIX_RANK")) {
+    auto s = ctgrad::dist::mpi_session::start(&argc, &argv);
+    if (!s.ok()) return fail(s.status());
+    session.emplace(*std::move(s));
+    auto g = ctgrad::dist::mpi_reducer::create();
+    if (!g.ok()) return fail(g.status());
+    mpi_group.emplace(*std::move(g));
+    if (mpi_group->size() > 1) {
+      group = &*mpi_group;
+      rank = group->rank();
+    }
+  }
+#endif
+  const bool lead = rank == 0;
+  // An error that only this rank may have seen (a run error): the others would wait for it in
+  // their next collective, so it ends the whole job (mpirun reports the abort too).
+  const auto fail_rank = [&](const absl::Status& st) {
+#if defined(CTGRAD_HAVE_MPI)
+    if (group) {
+      std::fprintf(stderr, "ctgrad-train: rank %d: error: %s\n", rank, std::string(st.message()).c_str());
+      std::fflush(stderr);
+      MPI_Abort(MPI_COMM_WORLD, 1);
+    }
+#endif
+    return fail(st);
+  };
   if (rest.size() > 1)
     return usage_error(absl::InvalidArgumentError(absl::StrFormat("unexpected argument '%s' (flags look like --epochs=5)", rest[1])));
 
@@ -127,7 +166,8 @@ int main(int argc, char** argv) {
   cfg.train.threads = absl::GetFlag(FLAGS_threads);
   cfg.train.adaptive_threads = absl::GetFlag(FLAGS_adaptive_threads);
   cfg.resume = absl::GetFlag(FLAGS_resume);
-  cfg.quiet = absl::GetFlag(FLAGS_quiet);
+  cfg.quiet = absl::GetFlag(FLAGS_quiet) || !lead;
+  cfg.group = group;
   const std::string opt = absl::GetFlag(FLAGS_optimizer);
   if (opt == "adam") {
     cfg.train.optimizer = ctgrad::nn::optimizer_kind::adam;
@@ -152,8 +192,12 @@ int main(int argc, char** argv) {
 
   const std::string dir = absl::GetFlag(FLAGS_data_dir);
   auto train = ctgrad::io::load_mnist(dir, "train", static_cast<std::size_t>(limit));
+  auto test = train.ok() ? ctgrad::io::load_mnist(dir, "t10k") : absl::StatusOr<ctgrad::io::mnist_split>(train.status());
+  if (group) {
+    // Every rank reads the data; one that cannot ends the run on every rank, naming it.
+    if (auto all = group->agree(test.status()); !all.ok()) return lead ? fail(all) : 1;
+  }
   if (!train.ok()) return fail(train.status());
-  auto test = ctgrad::io::load_mnist(dir, "t10k");
   if (!test.ok()) return fail(test.status());
   if (!cfg.quiet)
     std::printf("data: %s (%zu training, %zu test images)\n", dir.c_str(), train->count, test->count);
@@ -169,14 +213,17 @@ int main(int argc, char** argv) {
                   m->hidden, opt.c_str(),
                   cfg.train.learning_rate > 0 ? absl::StrFormat(" lr %g", cfg.train.learning_rate).c_str() : "",
                   cfg.train.batch, cfg.epochs, static_cast<unsigned long long>(cfg.train.seed),
-                  cfg.train.threads > 1 ? absl::StrFormat(", %d threads", cfg.train.threads).c_str() : "");
+                  (std::string(cfg.train.threads > 1 ? absl::StrFormat(", %d threads", cfg.train.threads) : "") +
+                   (group ? absl::StrFormat(", %d ranks", group->size()) : ""))
+                      .c_str());
     std::fflush(stdout);
     auto r = m->run(*train, *test, c);
-    if (!r.ok()) return fail(r.status());
+    if (!r.ok()) return fail_rank(r.status());
     rows.push_back({r->history.activation, r->test.accuracy, r->test.loss, ctgrad::io::mean_epoch_seconds(r->history)});
     runs.push_back(std::move(r->history));
   }
 
+  if (!lead) return 0;  // rank 0 reports and writes the files
   std::printf("\n%s", ctgrad::io::format_comparison_table(rows).c_str());
   if (rows.size() >= 2) {
     const auto best = std::max_element(rows.begin(), rows.end(),

@@ -54,14 +54,27 @@ inline absl::StatusOr<std::vector<io::epoch_record>> decode_history(absl::string
 template <class Model>
 absl::StatusOr<run_result> run_model(const io::mnist_split& train, const io::mnist_split& test, const run_config& cfg) {
   if (auto st = nn::validate(cfg.train); !st.ok()) return st;
-  nn::trainer<Model> t(cfg.train);
+  nn::trainer<Model> t(cfg.train, cfg.group);
+  const bool lead = t.rank() == 0;  // prints and writes files
   run_result out;
   out.history.activation = std::string(Model::activation::name);
   int first_epoch = 1;
   if (cfg.resume && !cfg.checkpoint.empty()) {
+    // Every rank reads the checkpoint (the path must be visible to all of them) and they agree.
     auto ck = io::read_checkpoint(cfg.checkpoint);
+    if (cfg.group) {
+      absl::Status st = ck.ok() || absl::IsNotFound(ck.status()) ? absl::OkStatus() : ck.status();
+      if (auto all = cfg.group->agree(st); !all.ok()) return all;
+      absl::Status found = ck.ok() ? absl::OkStatus() : absl::NotFoundError(absl::StrFormat("%s: not found", cfg.checkpoint));
+      if (auto all = cfg.group->agree(found); !all.ok() && ck.ok())
+        return absl::FailedPreconditionError(absl::StrFormat(
+            "%s is missing on some rank (%s): --resume needs the checkpoint where every rank can read it",
+            cfg.checkpoint, all.message()));
+    }
     if (ck.ok()) {
       auto done = t.restore(*ck);
+      if (cfg.group)
+        if (auto all = cfg.group->agree(done.status()); !all.ok()) return all;
       if (!done.ok()) return done.status();
       auto hist_text = io::get_metadata(*ck, "history");
       if (!hist_text.ok()) return hist_text.status();
@@ -71,7 +84,7 @@ absl::StatusOr<run_result> run_model(const io::mnist_split& train, const io::mni
         return absl::DataLossError(absl::StrFormat("%s: %d epochs done but %d in the history", cfg.checkpoint, *done, hist->size()));
       out.history.epochs = *std::move(hist);
       first_epoch = *done + 1;
-      if (!cfg.quiet)
+      if (!cfg.quiet && lead)
         std::printf("%s: resumed from %s after epoch %d\n", out.history.activation.c_str(), cfg.checkpoint.c_str(), *done);
     } else if (!absl::IsNotFound(ck.status())) {
       return ck.status();  // a corrupt or foreign file is an error, never silently ignored
@@ -83,7 +96,7 @@ absl::StatusOr<run_result> run_model(const io::mnist_split& train, const io::mni
   for (int epoch = first_epoch; epoch <= cfg.epochs; ++epoch) {
     const auto start = std::chrono::steady_clock::now();
     absl::StatusOr<nn::metrics> m;
-    if (cfg.quiet) {
+    if (cfg.quiet || !lead) {
       m = t.train_epoch(tr, epoch);
     } else {
       io::epoch_progress bar(epoch, cfg.epochs, batches);
@@ -95,11 +108,15 @@ absl::StatusOr<run_result> run_model(const io::mnist_split& train, const io::mni
     if (!v.ok()) return v.status();
     io::epoch_record rec{epoch, m->loss, m->accuracy, v->loss, v->accuracy, seconds};
     out.history.epochs.push_back(rec);
-    if (!cfg.quiet) io::print_epoch_summary(rec, cfg.epochs);
+    if (!cfg.quiet && lead) io::print_epoch_summary(rec, cfg.epochs);
     if (!cfg.checkpoint.empty()) {
-      auto ck = t.save(epoch, {{"history", encode_history(out.history)}});
-      if (!ck.ok()) return ck.status();
-      if (auto st = io::write_checkpoint(cfg.checkpoint, *ck); !st.ok()) return st;
+      absl::Status written = absl::OkStatus();
+      if (lead) {
+        auto ck = t.save(epoch, {{"history", encode_history(out.history)}});
+        written = ck.ok() ? io::write_checkpoint(cfg.checkpoint, *ck) : ck.status();
+      }
+      if (cfg.group) written = cfg.group->agree(written);
+      if (!written.ok()) return written;
     }
   }
   auto final_metrics = t.evaluate(te);

@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "ctgrad/io/history.hpp"
 #include "ctgrad/io/idx.hpp"
+#include "ctgrad/dist/reducer.hpp"
 #include "ctgrad/nn/train_options.hpp"
 
 namespace ctgrad::tools {
@@ -21,6 +22,9 @@ struct run_config {
   std::string checkpoint;  ///< file path for this model, or empty
   bool resume = false;
   bool quiet = false;      ///< no progress bars or epoch lines (tests)
+  /// The ranks of an MPI run (nullptr: this process alone). Every rank trains; rank 0 alone
+  /// prints, writes checkpoints, the history and the figure.
+  dist::reducer* group = nullptr;
 };
 
 struct run_result {

@@ -1,0 +1,100 @@
+// nn/team.hpp: every task of a job runs exactly once, whoever runs it; the caller never waits for a
+// task nobody claimed (workers asleep, helping off); jobs of more than 64 tasks; a worker that starts
+// late; the team's destructor with sleeping and spinning workers; the pacer's choice.
+#define BOOST_TEST_MODULE team
+#include <boost/test/unit_test.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+#include <vector>
+
+#include "ctgrad/nn/team.hpp"
+
+namespace nn = ctgrad::nn;
+
+namespace {
+// Runs `jobs` jobs of `count` tasks and checks that every task of every job ran exactly once.
+void check_exactly_once(nn::team& t, std::size_t count, int jobs) {
+  std::vector<std::atomic<int>> hits(count);
+  for (int j = 0; j < jobs; ++j) {
+    for (auto& h : hits) h.store(0);
+    auto task = [&](std::size_t i) { hits[i].fetch_add(1); };
+    t.run(count, task);
+    for (std::size_t i = 0; i < count; ++i) BOOST_TEST_REQUIRE(hits[i].load() == 1, "job " << j << " task " << i);
+  }
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(every_task_runs_exactly_once_for_every_thread_and_task_count) {
+  for (int threads : {1, 2, 3, 5}) {
+    nn::team t(threads);
+    BOOST_TEST(t.threads() == threads);
+    for (std::size_t count : {0u, 1u, 2u, 3u, 13u, 63u, 64u, 65u, 200u}) check_exactly_once(t, count, 50);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(workers_take_part_and_helping_off_leaves_every_task_to_the_caller) {
+  nn::team t(2);
+  const auto caller = std::this_thread::get_id();
+  std::atomic<int> elsewhere{0};
+  auto task = [&](std::size_t) {
+    if (std::this_thread::get_id() != caller) elsewhere.fetch_add(1);
+    std::this_thread::sleep_for(std::chrono::microseconds(200));  // long enough for a worker to claim some
+  };
+  for (int j = 0; j < 20; ++j) t.run(8, task);
+  BOOST_TEST(elsewhere.load() > 0);
+  BOOST_TEST(t.worker_tasks() == std::uint64_t(elsewhere.load()));
+  t.set_helping(false);
+  elsewhere = 0;
+  for (int j = 0; j < 20; ++j) t.run(8, task);
+  BOOST_TEST(elsewhere.load() == 0);
+}
+
+BOOST_AUTO_TEST_CASE(sleeping_workers_never_hold_the_caller_up) {
+  // Spin of 1 us: the workers are asleep when each job starts; the jobs still complete, and a job
+  // of one short task does not wait for a worker to wake (it is the caller's).
+  nn::team t(3, std::chrono::microseconds(1));
+  for (int j = 0; j < 200; ++j) {
+    check_exactly_once(t, 4, 1);
+    if (j % 50 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(2));  // let them sleep
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_team_is_destroyed_cleanly_at_once_after_jobs_and_while_workers_sleep) {
+  for (int rep = 0; rep < 30; ++rep) {
+    nn::team t(3, std::chrono::microseconds(rep % 2 ? 1 : 2000));  // a worker may start after this ends
+    if (rep % 3 == 1) check_exactly_once(t, 7, 3);
+    if (rep % 3 == 2) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(the_pacer_switches_the_workers_off_when_they_slow_steps_down) {
+  // Steps that take longer when the workers help (a stand-in for a busy machine): the pacer
+  // measures both settings and keeps the workers off; then steps that are faster with them.
+  nn::team t(2);
+  nn::pacer p;
+  p.restart(t);
+  for (int s = 0; s < 2 * (nn::pacer::window + 1) + 1; ++s) {
+    std::this_thread::sleep_for(std::chrono::microseconds(t.helping() ? 600 : 200));
+    p.step_done(t);
+  }
+  BOOST_TEST(p.decisions() == 1);
+  BOOST_TEST(!p.helping_chosen());
+  BOOST_TEST(!t.helping());
+  nn::pacer q;
+  q.restart(t);
+  for (int s = 0; s < 2 * (nn::pacer::window + 1) + 1; ++s) {
+    std::this_thread::sleep_for(std::chrono::microseconds(t.helping() ? 200 : 600));
+    q.step_done(t);
+  }
+  BOOST_TEST(q.decisions() == 1);
+  BOOST_TEST(q.helping_chosen());
+  BOOST_TEST(t.helping());
+  nn::pacer off(false);  // a disabled pacer never switches
+  off.restart(t);
+  t.set_helping(true);
+  for (int s = 0; s < 60; ++s) off.step_done(t);
+  BOOST_TEST(off.decisions() == 0);
+  BOOST_TEST(t.helping());
+}
