@@ -4,6 +4,7 @@
 #define BOOST_TEST_MODULE team
 #include <boost/test/unit_test.hpp>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <thread>
@@ -97,4 +98,44 @@ BOOST_AUTO_TEST_CASE(the_pacer_switches_the_workers_off_when_they_slow_steps_dow
   for (int s = 0; s < 60; ++s) off.step_done(t);
   BOOST_TEST(off.decisions() == 0);
   BOOST_TEST(t.helping());
+}
+
+// kernel::parallel_for over a team: a product's column blocks run on several threads and every
+// element of C is bit-for-bit what the serial kernel computes (the trainer's results then do not
+// depend on its thread count), for shapes around the register tile and both operand layouts.
+#include <random>
+
+#include "ctgrad/eval/gemm.hpp"
+
+BOOST_AUTO_TEST_CASE(products_split_by_columns_over_a_team_equal_the_serial_kernel_bit_for_bit) {
+  namespace k = ctgrad::kernel;
+  std::mt19937 gen(5);
+  std::uniform_real_distribution<float> u(-1, 1);
+  for (int threads : {2, 3, 4}) {
+    nn::team t(threads);
+    k::parallel_for par;
+    par.threads = threads;
+    par.min_work = 0;
+    par.context = &t;
+    par.run = [](void* ctx, std::size_t count, void (*task)(void*, std::size_t), void* task_ctx) {
+      auto each = [&](std::size_t i) { task(task_ctx, i); };
+      static_cast<nn::team*>(ctx)->run(count, each);
+    };
+    for (auto [M, N, K] : {std::array<std::size_t, 3>{32, 128, 784}, {784, 128, 32}, {7, 33, 5}, {64, 97, 300},
+                           {3, 200, 17}, {129, 65, 257}}) {
+      for (auto ta : {k::trans::no, k::trans::yes}) {
+        std::vector<float> A(M * K), B(K * N), serial(M * N), split(M * N);
+        for (auto& x : A) x = u(gen);
+        for (auto& x : B) x = u(gen);
+        const std::size_t lda = ta == k::trans::no ? K : M;
+        k::builtin_gemm(ta, k::trans::no, M, N, K, 1.0f, A.data(), lda, B.data(), N, 0.0f, serial.data(), N);
+        {
+          k::parallel_scope scope(&par);
+          k::builtin_gemm(ta, k::trans::no, M, N, K, 1.0f, A.data(), lda, B.data(), N, 0.0f, split.data(), N);
+        }
+        BOOST_TEST_INFO("M " << M << " N " << N << " K " << K << " threads " << threads);
+        BOOST_TEST(split == serial, boost::test_tools::per_element());
+      }
+    }
+  }
 }

@@ -46,6 +46,36 @@ inline void builtin_gemm(trans ta, trans tb, std::size_t M, std::size_t N, std::
                          const T* A, std::size_t lda, const T* B, std::size_t ldb, T beta, T* C,
                          std::size_t ldc) noexcept;
 
+/// Runs the column blocks of large products on several threads: while a parallel_scope is alive on
+/// a thread, the built-in kernel's products made on that thread of at least `min_work` multiply-adds
+/// split C's columns into up to `threads` blocks (whole register tiles) and hand them to `run`.
+/// Every element of C is computed by the same code in the same order as without it, so results are
+/// bit-for-bit the same whatever the thread count. nn::data_parallel sets one around its programs.
+struct parallel_for {
+  int threads = 1;
+  double min_work = 1 << 18;
+  void* context = nullptr;
+  /// Calls task(task_context, i) for every i in [0, count), then returns.
+  void (*run)(void* context, std::size_t count, void (*task)(void*, std::size_t), void* task_context) = nullptr;
+};
+
+/// Makes `p` the current thread's parallel_for until destroyed (then the previous one again).
+class parallel_scope {
+ public:
+  explicit parallel_scope(const parallel_for* p) noexcept : previous_(current()) { current() = p; }
+  ~parallel_scope() { current() = previous_; }
+  parallel_scope(const parallel_scope&) = delete;
+  parallel_scope& operator=(const parallel_scope&) = delete;
+  /// The current thread's parallel_for, or nullptr.
+  static const parallel_for*& current() noexcept {
+    static thread_local const parallel_for* p = nullptr;
+    return p;
+  }
+
+ private:
+  const parallel_for* previous_;
+};
+
 /// The implementation gemm runs for a product.
 enum class backend { builtin, blas };
 
@@ -291,9 +321,9 @@ void pack_b(std::size_t kc, std::size_t n, const T* b, std::size_t rs, std::size
 
 // BLIS-style loops over C[m,n] += op(A)[m,k] op(B)[k,n] with general strides (one of each pair is 1).
 template <class T>
-void blocked(std::size_t M, std::size_t N, std::size_t K, T alpha, const T* A, std::size_t rsa,
-             std::size_t csa, const T* B, std::size_t rsb, std::size_t csb, T beta, T* C,
-             std::size_t rsc, std::size_t csc) noexcept {
+void blocked_serial(std::size_t M, std::size_t N, std::size_t K, T alpha, const T* A, std::size_t rsa,
+                    std::size_t csa, const T* B, std::size_t rsb, std::size_t csb, T beta, T* C,
+                    std::size_t rsc, std::size_t csc) noexcept {
   using cfg = config<T>;
   pack_buffers<T>& buf = thread_buffers<T>();
   const bool a_k_major = csa != 1;  // A's rows are not contiguous along k: pack [k][mr]
@@ -331,6 +361,38 @@ void blocked(std::size_t M, std::size_t N, std::size_t K, T alpha, const T* A, s
       }
     }
   }
+}
+
+// blocked_serial, or with a current kernel::parallel_for and enough work, the same on column blocks
+// of C run in parallel. A block starts at a multiple of the register tile's width nr and the
+// K blocking depends on K alone, so every element goes through the same tiles and the same sums.
+template <class T>
+void blocked(std::size_t M, std::size_t N, std::size_t K, T alpha, const T* A, std::size_t rsa,
+             std::size_t csa, const T* B, std::size_t rsb, std::size_t csb, T beta, T* C,
+             std::size_t rsc, std::size_t csc) noexcept {
+  const kernel::parallel_for* par = kernel::parallel_scope::current();
+  const std::size_t tiles = (N + config<T>::nr - 1) / config<T>::nr;
+  if (par == nullptr || par->threads < 2 || tiles < 2 || double(M) * double(N) * double(K) < par->min_work) {
+    blocked_serial(M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc, csc);
+    return;
+  }
+  struct job {
+    std::size_t M, N, K, tiles, parts;
+    T alpha, beta;
+    const T *A, *B;
+    std::size_t rsa, csa, rsb, csb, rsc, csc;
+    T* C;
+  } j{M, N, K, tiles, std::min<std::size_t>(tiles, std::size_t(par->threads)), alpha, beta, A, B, rsa, csa, rsb, csb, rsc, csc, C};
+  const auto part = [](void* ctx, std::size_t p) {
+    const job& b = *static_cast<const job*>(ctx);
+    const std::size_t t0 = b.tiles * p / b.parts, t1 = b.tiles * (p + 1) / b.parts;
+    const std::size_t c0 = t0 * config<T>::nr, c1 = std::min(b.N, t1 * config<T>::nr);
+    if (c0 >= c1) return;
+    kernel::parallel_scope alone(nullptr);  // a block never splits again
+    blocked_serial(b.M, c1 - c0, b.K, b.alpha, b.A, b.rsa, b.csa, b.B + c0 * b.csb, b.rsb, b.csb, b.beta,
+                   b.C + c0 * b.csc, b.rsc, b.csc);
+  };
+  par->run(par->context, j.parts, part, &j);
 }
 
 // Rough cost, in vector multiply-adds, of running blocked() with n as the vector dimension: the

@@ -1,13 +1,15 @@
-// ctgrad/nn/data_parallel.hpp — one training step (and one evaluation) of an mlp, split over T
-// threads of this process and K processes (ranks of a dist::reducer): the trainer's loop calls the
-// same two functions for 1 thread, T threads and K ranks.
+// ctgrad/nn/data_parallel.hpp — one training step (and one evaluation) of an mlp on T threads of
+// this process and K processes (ranks of a dist::reducer): the trainer's loop calls the same two
+// functions for 1 thread, T threads and K ranks.
 //
-// A global batch of n rows is cut into K rank slices, each slice into T row shards (contiguous,
-// near-equal; the first ones one row longer). Shard s of rank r gathers its own rows from the
-// dataset, runs its own compiled program and weighs its mean gradient by rows_s / n. The weighted
-// gradients are summed in a fixed order (shards in order within a rank, then ranks in order by the
-// reducer) and every rank applies the same optimiser update. So a run is reproducible for a given
-// (K, T); K ranks of 1 thread and 1 process of K threads compute bit-for-bit the same parameters.
+// Ranks split the batch: a global batch of n rows is cut into K contiguous rank slices; each rank
+// runs its compiled program on its slice, weighs its mean gradient by rows_r / n, and the reducer
+// sums the ranks' gradients in rank order, so every rank applies the same optimiser update.
+// Threads split the work inside a rank's step, not its rows: the program's large matrix products
+// run their column blocks on the team (kernel::parallel_for), and the optimiser's update runs its
+// parameter ranges on it. Every element is then computed exactly as on one thread, so the results
+// do not depend on the thread count at all (nor on the pacer switching the workers on and off),
+// and a run is reproducible for a given K.
 #pragma once
 
 #include <algorithm>
@@ -53,8 +55,14 @@ class data_parallel {
       : group_(group ? group : &alone_),
         team_(threads),
         pacer_(adaptive),
-        shards_(static_cast<std::size_t>(std::max(threads, 1))),
+        shards_(1),
         grad_(parameter_values, T(0)) {
+    par_.threads = team_.threads();
+    par_.context = &team_;
+    par_.run = [](void* t, std::size_t count, void (*task)(void*, std::size_t), void* ctx) {
+      auto each = [&](std::size_t i) { task(ctx, i); };
+      static_cast<team*>(t)->run(count, each);
+    };
     const std::size_t rows = (max_batch + std::size_t(ranks()) - 1) / std::size_t(ranks());
     const std::size_t per_shard = (rows + shards_.size() - 1) / shards_.size();
     for (auto& sh : shards_) {
@@ -87,8 +95,11 @@ class data_parallel {
     split(n, [&](shard& sh, std::size_t begin) { sh.rows_index = rows.data() + begin; });
     params_ = &params;
     data_ = &data;
-    auto forward = [this](std::size_t s) { run_train_shard(shards_[s]); };
-    team_.run(shards_.size(), forward);
+    {
+      // The threads work inside the program's matrix products (kernel::parallel_for).
+      kernel::parallel_scope scope(team_.threads() > 1 && team_.helping() ? &par_ : nullptr);
+      run_train_shard(shards_[0]);
+    }
     if (auto st = first_error(); !st.ok()) return st;
     std::array<double, 2> totals{};
     for (const auto& sh : shards_) {
@@ -98,17 +109,16 @@ class data_parallel {
     std::visit([](auto& o) { o.begin_step(); }, opt);
     opt_ = &opt;
     n_ = n;
-    if (ranks() == 1 && shards_.size() == 1) {
-      update_from_program(std::make_index_sequence<parameter_count>{});  // no copy: T = 1, K = 1
-    } else if (ranks() == 1) {
-      auto combine_and_update = [this](std::size_t c) { combine(chunks_[c]); update(chunks_[c], grad_.data()); };
-      team_.run(chunks_.size(), combine_and_update);
+    if (ranks() == 1) {
+      // The program's gradient is the batch's: the update reads it where it is.
+      auto update_direct = [this](std::size_t c) { update_from_program(chunks_[c], std::make_index_sequence<parameter_count>{}); };
+      team_.run(chunks_.size(), update_direct);
     } else {
       auto combine_only = [this](std::size_t c) { combine(chunks_[c]); };
       team_.run(chunks_.size(), combine_only);
       if (auto st = group_->sum(std::span<T>(grad_)); !st.ok()) return st;
       if (auto st = group_->sum(std::span<double>(totals)); !st.ok()) return st;
-      auto update_only = [this](std::size_t c) { update(chunks_[c], grad_.data()); };
+      auto update_only = [this](std::size_t c) { update(chunks_[c], grad_.data() + chunks_[c].begin, 0); };
       team_.run(chunks_.size(), update_only);
     }
     out = {totals[0], totals[1], double(n)};
@@ -124,8 +134,10 @@ class data_parallel {
     split(n, [&](shard& sh, std::size_t b) { sh.first_row = begin + b; });
     eval_params_ = &params;
     data_ = &data;
-    auto task = [this](std::size_t s) { run_eval_shard(shards_[s]); };
-    team_.run(shards_.size(), task);
+    {
+      kernel::parallel_scope scope(team_.threads() > 1 && team_.helping() ? &par_ : nullptr);
+      run_eval_shard(shards_[0]);
+    }
     if (auto st = first_error(); !st.ok()) return st;
     for (const auto& sh : shards_) {
       acc.loss_sum += sh.loss * double(sh.rows);
@@ -283,26 +295,26 @@ class data_parallel {
     if (first) std::fill(out + c.begin, out + c.end, T(0));  // this rank had no rows
   }
 
-  void update(const update_chunk& c, const T* grad) {
+  // The optimiser's update of chunk c from its gradient g (g[0] is element c.begin's).
+  void update(const update_chunk& c, const T* g, std::size_t) {
     std::visit(
         [&](auto& o) {
-          o.update(params_->flat().subspan(c.begin, c.end - c.begin), std::span<const T>(grad + c.begin, c.end - c.begin),
-                   c.begin);
+          o.update(params_->flat().subspan(c.begin, c.end - c.begin), std::span<const T>(g, c.end - c.begin), c.begin);
         },
         *opt_);
   }
 
-  template <std::size_t... I> void update_from_program(std::index_sequence<I...>) {
-    std::visit(
-        [&](auto& o) {
-          (o.update((*params_)[int(I)], shards_[0].train.template get<I + 1>().span(), params_->offset(int(I))), ...);
-        },
-        *opt_);
+  template <std::size_t... I> void update_from_program(const update_chunk& c, std::index_sequence<I...>) {
+    ((c.parameter == int(I)
+          ? update(c, shards_[0].train.template get<I + 1>().span().data() + (c.begin - offset_of(int(I))), c.begin)
+          : void()),
+     ...);
   }
 
   dist::local_reducer alone_;
   dist::reducer* group_;
   team team_;
+  kernel::parallel_for par_;
   pacer pacer_;
   std::vector<shard> shards_;
   std::vector<update_chunk> chunks_;
