@@ -65,3 +65,17 @@ embedding_mpi() {
   meson test -C build --suite mpi                   # the tests under mpirun (2 ranks)
   mpirun -np 2 build/docs/examples/example_embedding_mpi
 }
+
+scaling_threads() {
+  build/src/tools/ctgrad-train --threads=2                          # 2 row shards per batch
+  build/src/tools/ctgrad-train --threads=2 --adaptive_threads=false # the workers always take part
+  test/bench/train_scaling.sh build 5                               # the tool, 1 vs 2 threads, idle and busy
+  BATCH=512 CONDITIONS=idle test/bench/train_scaling.sh build 3     # larger batches
+}
+
+scaling_mpi() {
+  mpirun -np 2 build/src/tools/ctgrad-train --checkpoint=run        # 2 ranks on this machine
+  mpirun -np 2 build/src/tools/ctgrad-train --checkpoint=run --resume
+  mpirun --hostfile hosts -np 4 build/src/tools/ctgrad-train        # 4 ranks on the machines in ./hosts
+  meson test -C build tools/train_mpi                               # the tool under mpirun, tested
+}

@@ -30,9 +30,9 @@ ABSL_FLAG(int, batch, 32, "Mini-batch size (Keras's default 32).");
 ABSL_FLAG(int, threads, 1,
           "Threads per training step: each batch is split into this many row shards run in parallel and "
           "combined in a fixed order (reproducible for a given count; other counts differ by rounding). "
-          "0: one per core, but at most one per 16 rows of a batch (2 at batch 32), since every shard "
-          "also pays for a whole weight gradient. A checkpoint resumes only with the count it was "
-          "written with.");
+          "0: one per core, but at most one per 256 rows of a batch (1 at batch 32: every shard reads all "
+          "the weights and writes a whole weight gradient, docs/scaling.md). A checkpoint resumes only "
+          "with the count it was written with.");
 ABSL_FLAG(bool, adaptive_threads, true,
           "With --threads > 1: now and then time the steps with and without the worker threads and keep "
           "the faster (the workers sleep while another process has the other cores). Results do not "
@@ -81,12 +81,12 @@ std::string available_models() {
   return absl::StrJoin(names, ", ");
 }
 
-// --threads=0: one thread per core, but no more than one per 16 rows of a batch. Each shard also
-// reads all of W1 and writes a whole weight gradient, which the combine then adds up: at batch 32,
-// 2 shards of 16 rows were measured 1.5-1.7x faster than 1 (docs/training.md, Threads).
+// --threads=0: one thread per core, but no more than one per 256 rows of a batch. Each shard also
+// reads all of W1 and writes a whole weight gradient, which the combine then adds up: at batch 32
+// 2 threads were measured 0.77x as fast as 1, at batch 512 1.16x (docs/scaling.md).
 int auto_threads(int batch) {
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  return std::clamp(std::min(cores, batch / 16), 1, ctgrad::nn::max_train_threads);
+  return std::clamp(std::min(cores, batch / 256), 1, ctgrad::nn::max_train_threads);
 }
 
 absl::StatusOr<std::vector<const model_entry*>> pick_models(const std::vector<std::string>& acts, int hidden) {

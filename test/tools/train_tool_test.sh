@@ -57,11 +57,11 @@ for name, n in (("train-images-idx3-ubyte", n_train), ("train-labels-idx1-ubyte"
         f.write(data[:4] + n.to_bytes(4, "big") + data[8:head] + data[head:head + n * item])
 PY
 
-# --threads=0: one thread per core, at most one per 16 rows of a batch.
+# --threads=0: one thread per core, at most one per 256 rows of a batch.
 cores=$(nproc)
-for batch in 16 32 64; do
-  want=$(( cores < batch / 16 ? cores : batch / 16 ))
-  data=(); [ "$batch" -eq 16 ] || data=(--data_dir="$small")
+for batch in 32 256 512; do
+  want=$(( cores < batch / 256 ? cores : batch / 256 ))
+  data=(); [ "$batch" -eq 32 ] || data=(--data_dir="$small")
   "$train" "${data[@]}" --limit=200 --activation=relu --epochs=1 --batch=$batch --threads=0 --plot= --history_csv= > auto.txt 2>&1 ||
     fail "--batch=$batch run failed: $(cat auto.txt)"
   header=$(grep -m1 '^== relu' auto.txt)

@@ -221,14 +221,17 @@ class team {
 
 /// Decides by measurement whether a team's workers help: the caller reports the end of every step
 /// (step_done), and the pacer times the steps, alternately a window with the workers helping and
-/// one without, then keeps the faster setting for `settle` steps before it measures again. On idle
-/// cores the workers help and the probe without them costs under 1 % of the steps' time; with the
-/// other cores busy (another process), waking a worker there costs more than it saves, and the
-/// caller works alone. Which thread runs a task never changes a result, so neither does the pacer.
+/// one without, then keeps the faster setting for `settle` steps before it measures again (the
+/// probe of the slower setting costs a few percent of the steps). With the other cores busy
+/// (another process), or steps too small to share, waking a worker costs more than it saves, and
+/// the caller works alone. Which thread runs a task never changes a result, so neither does the pacer.
 class pacer {
  public:
-  static constexpr int window = 24;   ///< steps timed per setting (the median is compared)
-  static constexpr int settle = 2048; ///< steps run with the chosen setting before measuring again
+  static constexpr int window = 48;    ///< steps timed per setting (the median is compared)
+  static constexpr int settle = 1024;  ///< steps run with the chosen setting before measuring again
+  /// The workers are kept only when their steps' median is below this fraction of the caller's
+  /// alone: working alone is exactly the one-thread step, so a tie or noise keeps them out.
+  static constexpr double margin = 0.95;
 
   explicit pacer(bool enabled = true) : enabled_(enabled) {}
 
@@ -260,7 +263,7 @@ class pacer {
         break;
       case phase::alone: {
         const double off = median();
-        helping_wins_ = on_ <= off;
+        helping_wins_ = on_ < off * margin;
         t.set_helping(helping_wins_);
         ++decisions_;
         phase_ = phase::settled;
