@@ -2,8 +2,11 @@
 // families (logistic pair, softplus, exact products). Implementation detail: not part of the public API.
 #pragma once
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <utility>
 #include <type_traits>
 
 #include <ctgrad/core/math.hpp>
@@ -76,6 +79,37 @@ template <class T> CTGRAD_DETAIL_MATH_INLINE constexpr exact_product<T> two_prod
   const T e2 = e1 + ah * bl;
   const T e3 = e2 + al * bh;
   return {p, e3 + al * bl};
+}
+
+/// A derivative near a simple zero x0, where its closed form cancels (a sum of terms of opposite sign,
+/// whose roundings are amplified by |terms| / |sum|): f(x) = t q(t), t = (x - x0_hi) - x0_lo, q a
+/// polynomial (coefficients lowest degree first) fitted to f(x0 + t) / t on |t| < h to 2^-56 relative
+/// by test/nn/reference/near_zero_fits.py (mpmath). x - x0_hi is exact in the window, so the result
+/// keeps a few ulp relative error down to the zero itself. Double only (float works in double, where
+/// the closed form's cancellation stays far below float's ulp).
+template <std::size_t N> struct near_zero_fit {
+  double x0_hi;
+  double x0_lo;
+  double h;
+  std::array<double, N> c;
+};
+// Horner, unrolled at compile time (no inner loop in the caller's vectorised loop).
+template <std::size_t N, std::size_t... I>
+CTGRAD_DETAIL_MATH_INLINE constexpr double near_zero_horner(const std::array<double, N>& c, double t,
+                                                            std::index_sequence<I...>) noexcept {
+  double acc = c[N - 1];
+  ((acc = acc * t + c[N - 2 - I]), ...);
+  return acc;
+}
+/// The fit's value where |x - x0| < h, else `otherwise` (both computed: branch-free for the loops; t is
+/// clamped to 0 outside the window so the polynomial never overflows, in constant expressions too).
+template <std::size_t N> CTGRAD_DETAIL_MATH_INLINE constexpr double near_zero(const near_zero_fit<N>& f, double x,
+                                                                              double otherwise) noexcept {
+  const double d = x - f.x0_hi;
+  const bool in = ::ctgrad::math::abs(d) < f.h;
+  const double t = ::ctgrad::math::select(in, d - f.x0_lo, 0.0);
+  const double q = near_zero_horner(f.c, t, std::make_index_sequence<N - 1>{});
+  return ::ctgrad::math::select(in, t * q, otherwise);
 }
 
 }  // namespace ctgrad::detail::act
