@@ -95,11 +95,17 @@ struct gelu {
   template <class T, class M = ::ctgrad::math::loop_math> CTGRAD_DETAIL_MATH_INLINE static constexpr T d2(T x, T /*y*/) noexcept {
     using W = detail::act::wide_t<T>;
     const W w = W(x);
-    // 2 - x^2 with x^2 = hi + lo exact (2 - hi is exact near the zeros +-sqrt(2)); beyond |x| = 1e3 the
-    // pdf is 0 and x is clamped so that the product does not overflow.
-    const W wc = ::ctgrad::math::select(::ctgrad::math::abs(w) < W(1e3), w, W(1e3));
-    const auto sq = detail::act::two_prod(wc, wc);
-    return T(detail::act::gelu_pdf<M>(w) * ((W(2) - sq.hi) - sq.lo));
+    // 2 - x^2 = (sqrt2 - |x|)(sqrt2 + |x|) with sqrt2 = hi + lo in double: sqrt2_hi - |x| is exact near the
+    // zeros, so the result keeps its relative accuracy there (2 - x * x would not, for x not a float);
+    // no exact product, whose low part would depend on the compiler's multiply-add contraction. Beyond
+    // |x| = 1e3 the pdf is 0 and |x| is clamped so that the product does not overflow.
+    const W ac = ::ctgrad::math::select(::ctgrad::math::abs(w) < W(1e3), ::ctgrad::math::abs(w), W(1e3));
+    W two_minus_sq;
+    if constexpr (std::is_same_v<W, double>)
+      two_minus_sq = ((1.4142135623730951 - ac) + -9.667293313452913e-17) * ((1.4142135623730951 + ac) + -9.667293313452913e-17);
+    else
+      two_minus_sq = W(2) - ac * ac;
+    return T(detail::act::gelu_pdf<M>(w) * two_minus_sq);
   }
   static long double reference(long double x) {
     return 0.5L * x * std::erfc(-x / std::sqrt(2.0L));
