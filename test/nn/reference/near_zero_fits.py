@@ -32,10 +32,26 @@ def gelu_d1(x):
     return mp.ncdf(x) + x * mp.npdf(x)
 
 
+def mish_t(x):
+    return mp.tanh(mp.log1p(mp.exp(x)))
+
+
+def mish_d1(x):
+    t = mish_t(x)
+    return t + x * (1 - t * t) * sig(x)
+
+
+def mish_d2(x):
+    t = mish_t(x)
+    return (1 - t * t) * sig(x) * (2 + x * (sig(-x) - 2 * t * sig(x)))
+
+
 FITS = [  # name, function, guess of the zero, half-width h of the window
     ('silu_d1', silu_d1, -1.28, 0.25),
     ('silu_d2', silu_d2_abs, 2.4, 0.35),
     ('gelu_d1', gelu_d1, -0.75, 0.6),
+    ('mish_d1', mish_d1, -1.19, 0.8),
+    ('mish_d2', mish_d2, -2.26, 1.0),
 ]
 
 
