@@ -10,6 +10,8 @@ exceeds ~2 ulp, so there the definitions evaluate instead f(x) = t q(t), t = (x 
 Run by hand (python3-mpmath) and paste the output into include/ctgrad/nn/activations/smooth.hpp:
     /usr/bin/python3 test/nn/reference/near_zero_fits.py
 """
+import struct
+
 import mpmath as mp
 
 mp.mp.dps = 80
@@ -55,7 +57,37 @@ FITS = [  # name, function, guess of the zero, half-width h of the window
 ]
 
 
+# float: the same form with float coefficients (relative error of the fit below 2^-27), for the results
+# computed in float rather than widened to double.
+FITS_FLOAT = [
+    ('silu_d1', silu_d1, -1.28, 0.25),
+    ('silu_d2', silu_d2_abs, 2.4, 0.3),
+]
+
+
+def f32(v):
+    return struct.unpack('f', struct.pack('f', float(v)))[0]
+
+
+def fit(f, guess, h, bits):
+    x0 = mp.findroot(f, guess)
+    q = lambda t: f(x0 + t) / t if t != 0 else mp.diff(f, x0)  # noqa: E731
+    for n in range(3, 30):
+        c, err = mp.chebyfit(q, [-h, h], n, error=True)
+        rel = err / min(abs(q(mp.mpf(-h))), abs(q(mp.mpf(h))), abs(q(0)))
+        if rel < mp.mpf(2) ** -bits:
+            return x0, c, n, rel
+
+
 def main():
+    for name, f, guess, h in FITS_FLOAT:
+        x0, c, n, rel = fit(f, guess, h, 27)
+        hi = f32(x0)
+        lo = f32(x0 - hi)
+        coeffs = ', '.join(repr(f32(v)) + 'f' for v in reversed(c))
+        print(f'// {name} (float): zero at {mp.nstr(x0, 12)}, window |t| < {h}, degree {n - 1}, '
+              f'relative error of the fit {mp.nstr(rel, 2)}')
+        print(f'inline constexpr near_zero_fit<{n}, float> {name}_fit_float{{{hi!r}f, {lo!r}f, {h!r}f, {{{coeffs}}}}};')
     for name, f, guess, h in FITS:
         x0 = mp.findroot(f, guess)
         q = lambda t: f(x0 + t) / t if t != 0 else mp.diff(f, x0)  # noqa: E731

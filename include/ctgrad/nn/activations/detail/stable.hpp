@@ -85,30 +85,29 @@ template <class T> CTGRAD_DETAIL_MATH_INLINE constexpr exact_product<T> two_prod
 /// whose roundings are amplified by |terms| / |sum|): f(x) = t q(t), t = (x - x0_hi) - x0_lo, q a
 /// polynomial (coefficients lowest degree first) fitted to f(x0 + t) / t on |t| < h to 2^-56 relative
 /// by test/nn/reference/near_zero_fits.py (mpmath). x - x0_hi is exact in the window, so the result
-/// keeps a few ulp relative error down to the zero itself. Double only (float works in double, where
-/// the closed form's cancellation stays far below float's ulp).
-template <std::size_t N> struct near_zero_fit {
-  double x0_hi;
-  double x0_lo;
-  double h;
-  std::array<double, N> c;
+/// keeps a few ulp relative error down to the zero itself. V: double, or float for a result computed
+/// in float (most float results work in double instead, where the cancellation stays below float's ulp).
+template <std::size_t N, class V = double> struct near_zero_fit {
+  V x0_hi;
+  V x0_lo;
+  V h;
+  std::array<V, N> c;
 };
 // Horner, unrolled at compile time (no inner loop in the caller's vectorised loop).
-template <std::size_t N, std::size_t... I>
-CTGRAD_DETAIL_MATH_INLINE constexpr double near_zero_horner(const std::array<double, N>& c, double t,
-                                                            std::index_sequence<I...>) noexcept {
-  double acc = c[N - 1];
+template <std::size_t N, class V, std::size_t... I>
+CTGRAD_DETAIL_MATH_INLINE constexpr V near_zero_horner(const std::array<V, N>& c, V t, std::index_sequence<I...>) noexcept {
+  V acc = c[N - 1];
   ((acc = acc * t + c[N - 2 - I]), ...);
   return acc;
 }
 /// The fit's value where |x - x0| < h, else `otherwise` (both computed: branch-free for the loops; t is
 /// clamped to 0 outside the window so the polynomial never overflows, in constant expressions too).
-template <std::size_t N> CTGRAD_DETAIL_MATH_INLINE constexpr double near_zero(const near_zero_fit<N>& f, double x,
-                                                                              double otherwise) noexcept {
-  const double d = x - f.x0_hi;
+template <std::size_t N, class V>
+CTGRAD_DETAIL_MATH_INLINE constexpr V near_zero(const near_zero_fit<N, V>& f, V x, V otherwise) noexcept {
+  const V d = x - f.x0_hi;
   const bool in = ::ctgrad::math::abs(d) < f.h;
-  const double t = ::ctgrad::math::select(in, d - f.x0_lo, 0.0);
-  const double q = near_zero_horner(f.c, t, std::make_index_sequence<N - 1>{});
+  const V t = ::ctgrad::math::select(in, d - f.x0_lo, V(0));
+  const V q = near_zero_horner(f.c, t, std::make_index_sequence<N - 1>{});
   return ::ctgrad::math::select(in, t * q, otherwise);
 }
 
