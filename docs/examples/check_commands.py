@@ -176,6 +176,17 @@ def check(root, project, path):
                 elif prog == "bash":
                     if not os.path.isfile(os.path.join(root, args[0])):
                         errors.append(f"{where}: no file {args[0]}")
+                elif prog.startswith("build/test/"):
+                    # A test or benchmark executable: its source must exist (build/test/<area>_<name>_test
+                    # from test/<area>/<name>_test.cpp, build/test/bench/<name> from test/bench/<name>.cpp).
+                    exe = prog[len("build/test/"):]
+                    if exe.startswith("bench/"):
+                        srcs = [os.path.join("test", exe + ".cpp")]
+                    else:
+                        area, _, rest = exe.partition("_")
+                        srcs = [os.path.join("test", area, rest + ".cpp")]
+                    if not any(os.path.isfile(os.path.join(root, x)) for x in srcs):
+                        errors.append(f"{where}: {prog}: no source {srcs[0]}")
                 elif prog.startswith("build/src/tools/ctgrad-"):
                     src = os.path.join(root, "src/tools", prog.split("ctgrad-", 1)[1] + ".cpp")
                     if not os.path.isfile(src):
@@ -187,7 +198,7 @@ def check(root, project, path):
                         flag = re.match(r"^--(\w+)", a)
                         if flag and flag.group(1) not in flags:
                             errors.append(f"{where}: {prog} has no flag --{flag.group(1)}")
-                elif "/" in prog:
+                elif "/" in prog and not prog.startswith("/"):  # an absolute path is a system program
                     script = os.path.join(root, prog)
                     if not (os.path.isfile(script) and os.access(script, os.X_OK)):
                         errors.append(f"{where}: {prog} is not an executable file of the repository")

@@ -79,3 +79,13 @@ scaling_mpi() {
   mpirun --hostfile hosts -np 4 build/src/tools/ctgrad-train        # 4 ranks on the machines in ./hosts
   meson test -C build tools/train_mpi                               # the tool under mpirun, tested
 }
+
+activations_ulp() {
+  build/test/nn_activations_reference_test --log_level=message > ctgrad.log   # lines "max-ulp NAME TYPE value_at f f' f'' compile f f' f'' at x = ..."
+  /usr/bin/python3 test/nn/reference/pytorch_ulp.py --ctgrad-log ctgrad.log      # prints the table (without --ctgrad-log: PyTorch alone)
+}
+
+benchmarks_w1() {
+  ninja -C build test/bench/fused_bench
+  build/test/bench/fused_bench --benchmark_filter='W1/(ctgrad|hand_fused_ctgrad_math)$' --benchmark_repetitions=20 --benchmark_enable_random_interleaving=true --benchmark_report_aggregates_only=true --benchmark_out=w1.json --benchmark_out_format=json
+}
