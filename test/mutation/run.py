@@ -9,7 +9,8 @@ tests that the mutated file feeds (from ninja's recorded header dependencies), r
 restores the file's original bytes (also on Ctrl-C or an exception). Outcomes:
 
   KILLED           a test failed
-  KILLED_COMPILER  the mutated tree does not compile (a bad mutation unless it is a static check)
+  KILLED_STATIC    a static_assert of a test failed (a compile-time test: value_at is constexpr)
+  KILLED_COMPILER  the mutated tree does not compile otherwise (a bad mutation: it should compile)
   TIMEOUT          a build or a test ran past its time limit
   SURVIVED         every test fed by the file passed: a hole in the suite
   STALE            the original text is not in the file exactly once (the list must be updated)
@@ -82,7 +83,8 @@ PREFERRED = {
 
 KILLS = {}  # test -> mutations it killed in this run (tried earlier for the next mutation)
 
-OUTCOMES = ["KILLED", "KILLED_COMPILER", "TIMEOUT", "SURVIVED", "STALE"]
+OUTCOMES = ["KILLED", "KILLED_STATIC", "KILLED_COMPILER", "TIMEOUT", "SURVIVED", "STALE"]
+KILLED = ("KILLED", "KILLED_STATIC", "KILLED_COMPILER")
 
 
 class Interrupted(Exception):
@@ -274,7 +276,7 @@ def apply_and_test(m, src, build, args):
     if count != 1:
         return "STALE", f"original text found {count} times in {m['file']}", 0.0
     fed = set(m.get("tests") or build.tests_fed_by(path)) & set(build.tests)
-    order = list(m.get("tests") or [])
+    order = list(m.get("tests") or []) + list(m.get("first") or [])
     for prefix, names in PREFERRED.items():
         if m["file"].startswith(prefix):
             order += names
@@ -298,7 +300,14 @@ def apply_and_test(m, src, build, args):
                 break
             if rc != 0:
                 errors = [l for l in out.splitlines() if "error" in l][:3]
-                outcome, detail = "KILLED_COMPILER", f"{t}: " + " | ".join(e[:200] for e in errors)
+                # A static_assert of a test file that fails is a test (a compile-time check, e.g.
+                # static_assert(value_at(grad(sigmoid(a), a), a = 0.0) == 0.25)); any other compile
+                # error means the mutation itself is not valid C++ for this use.
+                static = [e for e in errors if "static assertion failed" in e and
+                          os.path.relpath(e.split(":")[0], src).startswith("test" + os.sep)]
+                outcome = "KILLED_STATIC" if static and len(static) == len(errors) else "KILLED_COMPILER"
+                detail = f"{t}: " + " | ".join(os.path.relpath(e[:200], src) if e.startswith(src) else e[:200]
+                                               for e in errors)
                 break
             rc, out = build.run_test(t, args.timeout_multiplier)
             if rc is None:
@@ -314,6 +323,9 @@ def apply_and_test(m, src, build, args):
     finally:
         with open(path, "wb") as f:
             f.write(original)
+        with open(path, "rb") as f:
+            if f.read() != original:
+                raise RuntimeError(f"{path}: could not restore the original bytes")
 
 
 # ---- reports ------------------------------------------------------------------------------------
@@ -325,7 +337,7 @@ def summarise(results, muts):
     for m, (o, _, _) in mutants:
         c = by_cat.setdefault(m["category"], {k: 0 for k in OUTCOMES})
         c[o] += 1
-    killed = sum(1 for _, (o, _, _) in mutants if o in ("KILLED", "KILLED_COMPILER"))
+    killed = sum(1 for _, (o, _, _) in mutants if o in KILLED)
     counted = sum(1 for _, (o, _, _) in mutants if o != "STALE")
     return mutants, controls, by_cat, killed, counted
 
@@ -333,17 +345,17 @@ def summarise(results, muts):
 def markdown(results, muts, header):
     mutants, controls, by_cat, killed, counted = summarise(results, muts)
     lines = [header, "",
-             "| category | mutations | killed by a test | killed by the compiler | timeout | survived | stale |",
-             "|---|---|---|---|---|---|---|"]
+             "| category | mutations | killed by a test | by a static_assert | by another compile error | timeout | survived | stale |",
+             "|---|---|---|---|---|---|---|---|"]
     tot = {k: 0 for k in OUTCOMES}
     for cat in sorted(by_cat):
         c = by_cat[cat]
-        lines.append(f"| {cat} | {sum(c.values())} | {c['KILLED']} | {c['KILLED_COMPILER']} | {c['TIMEOUT']} "
-                     f"| {c['SURVIVED']} | {c['STALE']} |")
+        lines.append(f"| {cat} | {sum(c.values())} | {c['KILLED']} | {c['KILLED_STATIC']} | {c['KILLED_COMPILER']} "
+                     f"| {c['TIMEOUT']} | {c['SURVIVED']} | {c['STALE']} |")
         for k in OUTCOMES:
             tot[k] += c[k]
-    lines.append(f"| **total** | {sum(tot.values())} | {tot['KILLED']} | {tot['KILLED_COMPILER']} | "
-                 f"{tot['TIMEOUT']} | {tot['SURVIVED']} | {tot['STALE']} |")
+    lines.append(f"| **total** | {sum(tot.values())} | {tot['KILLED']} | {tot['KILLED_STATIC']} | "
+                 f"{tot['KILLED_COMPILER']} | {tot['TIMEOUT']} | {tot['SURVIVED']} | {tot['STALE']} |")
     rate = 100.0 * killed / counted if counted else 0.0
     lines += ["", f"Kill rate: {killed} of {counted} ({rate:.1f}%); controls: " +
               ", ".join(f"`{m['name']}` {r[0]}" for m, r in controls), "",
@@ -478,21 +490,16 @@ def main():
             if rc != 0:
                 log("warning: `git diff --quiet` fails after the run: the checkout has changes "
                     "(they may be yours; the harness restores every file it mutates)")
-        else:
-            stray = [f for f in tracked_files(src)
-                     if os.path.isfile(os.path.join(tree, f)) and
-                     open(os.path.join(tree, f), "rb").read() != open(os.path.join(src, f), "rb").read()]
-            if stray:
-                log("warning: the copy differs from the source after the run: " + ", ".join(stray[:10]))
 
     elapsed = time.time() - t0
     mutants, controls, by_cat, killed, counted = summarise(results, muts)
     log("")
-    log(f"{'category':28} {'n':>3} {'killed':>6} {'compiler':>8} {'timeout':>7} {'survived':>8} {'stale':>5}")
+    log(f"{'category':16} {'n':>3} {'killed':>6} {'static':>6} {'compiler':>8} {'timeout':>7} {'survived':>8} "
+        f"{'stale':>5}")
     for cat in sorted(by_cat):
         c = by_cat[cat]
-        log(f"{cat:28} {sum(c.values()):>3} {c['KILLED']:>6} {c['KILLED_COMPILER']:>8} {c['TIMEOUT']:>7} "
-            f"{c['SURVIVED']:>8} {c['STALE']:>5}")
+        log(f"{cat:16} {sum(c.values()):>3} {c['KILLED']:>6} {c['KILLED_STATIC']:>6} {c['KILLED_COMPILER']:>8} "
+            f"{c['TIMEOUT']:>7} {c['SURVIVED']:>8} {c['STALE']:>5}")
     rate = 100.0 * killed / counted if counted else 0.0
     log(f"kill rate: {killed} of {counted} ({rate:.1f}%) in {elapsed:.0f} s")
     survivors = [m["name"] for m, (o, _, _) in mutants if o in ("SURVIVED", "TIMEOUT")]
@@ -519,4 +526,8 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except (KeyboardInterrupt, Interrupted) as e:
+        log(f"interrupted ({e}) before or after the mutations: no source file was mutated")
+        sys.exit(1)
