@@ -373,6 +373,8 @@ def main():
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--mutations", default=os.path.join(HERE, "mutations.toml"))
     ap.add_argument("--only", help="regular expression searched in the mutations' names and categories")
+    ap.add_argument("--skip", help="regular expression: leave out the mutations it finds (name or category)")
+    ap.add_argument("--start-at", help="start at the mutation of this name (to resume a run cut short)")
     ap.add_argument("--subset", help="only the mutations whose `subset` list has this name (e.g. ci)")
     ap.add_argument("--source", default=REPO, help="the ctgrad tree (default: this checkout)")
     ap.add_argument("--build-dir", help="build directory of the mutated tree (configured if missing; "
@@ -393,7 +395,8 @@ def main():
     ap.add_argument("--check", action="store_true",
                     help="only check that each original text is in its file exactly once (no build)")
     ap.add_argument("--no-baseline", action="store_true",
-                    help="skip building and running the unmutated tests first")
+                    help="skip building and running the unmutated tests first, in a build directory "
+                    "that has built them before (to resume a run)")
     args = ap.parse_args()
 
     muts, subsets = load_mutations(args.mutations)
@@ -408,6 +411,15 @@ def main():
     if args.only:
         rx = re.compile(args.only)
         muts = [m for m in muts if rx.search(m["name"]) or rx.search(m["category"])]
+    if args.skip:
+        rx = re.compile(args.skip)
+        muts = [m for m in muts if not (rx.search(m["name"]) or rx.search(m["category"]))]
+    if args.start_at:
+        names = [m["name"] for m in muts]
+        if args.start_at not in names:
+            log(f"--start-at: no selected mutation is named {args.start_at}")
+            return 3
+        muts = muts[names.index(args.start_at):]
     if not muts:
         log("no mutation selected")
         return 3
@@ -451,12 +463,18 @@ def main():
     for m in muts:
         wanted.update(m.get("tests") or [])
     targets = [build.tests[t] for t in build.tests]
-    log(f"building the derivative tests ({len(targets)} executables) in {build.dir}")
-    rc, out = build.ninja(targets, timeout=args.build_timeout * 4)
-    if rc != 0:
-        log(out[-4000:])
-        log("the unmutated tree does not build")
-        return 2
+    if args.no_baseline and all(build.feeds().values()):
+        # A build directory that has built every derivative test before (its dependency log says
+        # which files feed which test): each mutation rebuilds what it needs.
+        log("no baseline: the unmutated tests are assumed to pass (an earlier run checked them)")
+    else:
+        log(f"building the derivative tests ({len(targets)} executables) in {build.dir}")
+        rc, out = build.ninja(targets, timeout=args.build_timeout * 4)
+        if rc != 0:
+            log(out[-4000:])
+            log("the unmutated tree does not build")
+            return 2
+        build._feeds = None
     for m in muts:
         p = os.path.join(tree, m["file"])
         if os.path.isfile(p):
