@@ -193,6 +193,10 @@ BOOST_AUTO_TEST_CASE(second_order_passes_on_correct_graphs_and_fails_on_a_wrong_
   CTGRAD_CHECK_GRADIENTS(check::check_second_order(sigmoid(a * b) + a * a * tanh(b), check::wrt(a, b),
                                                    a = 0.7, b = -0.4));
   CTGRAD_CHECK_GRADIENTS(check::check_second_order(mish(af) * bf, check::wrt(af, bf), af = 0.75f, bf = 2.0f));
+  // the arithmetic ops' second derivatives: square and sqrt differentiate their 2x (twice), log and
+  // div their quotients, pow its lowered power, abs its sign
+  CTGRAD_CHECK_GRADIENTS(check::check_second_order(square(a) * sqrt(b) + log(a) / b + pow(a * b, 3) - abs(a) * b,
+                                                   check::wrt(a, b), a = 0.7, b = 1.3));
   CTGRAD_CHECK_GRADIENTS(check::check_second_order(activate<test_softplus<0>>(a), check::wrt(a), a = 0.5));
   for (double x : {-2.0, 0.5, 3.0}) {
     const auto r = check::check_second_order(activate<test_softplus<3>>(a), check::wrt(a), a = x);

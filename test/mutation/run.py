@@ -75,7 +75,7 @@ DEFAULT_MESON_OPTIONS = ["--buildtype=release", "-Dbenchmarks=disabled", "-Dtool
 PREFERRED = {
     "include/ctgrad/nn/activations/": ["nn/activations", "nn/activations_reference", "check/graph"],
     "include/ctgrad/nn/activation.hpp": ["autodiff/grad", "check/graph", "nn/activation_graph"],
-    "include/ctgrad/ops/": ["ops/elementwise", "ops/linalg", "ops/reduce", "autodiff/grad"],
+    "include/ctgrad/ops/": ["ops/elementwise", "ops/linalg", "ops/reduce", "autodiff/grad", "check/graph"],
     "include/ctgrad/autodiff/": ["autodiff/grad", "ops/elementwise", "check/graph"],
     "include/ctgrad/core/math.hpp": ["nn/activation_graph", "nn/activations_reference"],
     "include/ctgrad/eval/": ["eval/compile", "eval/matvec_pair", "check/graph"],
