@@ -129,6 +129,23 @@ BOOST_AUTO_TEST_CASE(correct_tensor_graphs_pass_in_double_and_float) {
   BOOST_TEST(rf->checked == 53u);  // 30 + 5 + 15 + 3 parameters
 }
 
+// A variable used transposed, in a matrix-vector and a matrix-matrix product: its gradient goes
+// through transpose's own VJP (the adjoint transposed back), which the MLP above never uses.
+template <class T> auto transposed_report() {
+  var<"W", T, shape<3, 4>> W;
+  var<"v", T, shape<3>> v;
+  var<"B", T, shape<3, 2>> B;
+  const std::vector<T> wv{T(0.5), T(-1.25), T(0.75), T(2), T(-0.5), T(1), T(0.25), T(-1.5), T(1.25), T(-0.75), T(0.5), T(1.5)};
+  const std::vector<T> vv{T(0.5), T(-1), T(0.75)}, bv{T(1), T(-0.5), T(0.25), T(0.75), T(-1.25), T(0.5)};
+  return check::check_gradients(sum(tanh(matmul(transpose(W), v))) + sum(sigmoid(matmul(transpose(W), B))),
+                                check::wrt(W, v, B), W = wv, v = vv, B = bv);
+}
+
+BOOST_AUTO_TEST_CASE(gradients_through_transpose_pass_in_double_and_float) {
+  CTGRAD_CHECK_GRADIENTS(transposed_report<double>());
+  CTGRAD_CHECK_GRADIENTS(transposed_report<float>());
+}
+
 BOOST_AUTO_TEST_CASE(a_relative_1e_3_error_in_a_derivative_fails_scalar_and_tensor) {
   for (double x : {-3.0, -0.5, 0.25, 2.0}) {
     const auto r = check::check_gradients(activate<test_softplus<1>>(a) * b, check::wrt(a), a = x, b = 1.5);
@@ -176,6 +193,10 @@ BOOST_AUTO_TEST_CASE(second_order_passes_on_correct_graphs_and_fails_on_a_wrong_
   CTGRAD_CHECK_GRADIENTS(check::check_second_order(sigmoid(a * b) + a * a * tanh(b), check::wrt(a, b),
                                                    a = 0.7, b = -0.4));
   CTGRAD_CHECK_GRADIENTS(check::check_second_order(mish(af) * bf, check::wrt(af, bf), af = 0.75f, bf = 2.0f));
+  // the arithmetic ops' second derivatives: square and sqrt differentiate their 2x (twice), log and
+  // div their quotients, pow its lowered power, abs its sign
+  CTGRAD_CHECK_GRADIENTS(check::check_second_order(square(a) * sqrt(b) + log(a) / b + pow(a * b, 3) - abs(a) * b,
+                                                   check::wrt(a, b), a = 0.7, b = 1.3));
   CTGRAD_CHECK_GRADIENTS(check::check_second_order(activate<test_softplus<0>>(a), check::wrt(a), a = 0.5));
   for (double x : {-2.0, 0.5, 3.0}) {
     const auto r = check::check_second_order(activate<test_softplus<3>>(a), check::wrt(a), a = x);

@@ -334,8 +334,18 @@ template <class N, class T> struct row_local_s {
 /// to compare with.
 template <class A> inline constexpr bool fuse_matvec_pairs = true;
 
+/// Does no node of Nodes but N itself depend on N?
+template <class N, class Nodes> struct read_by_none_s {
+  template <class M> struct reads : std::bool_constant<!CTGRAD_IS_SAME(M, N) && depends_on<M, N>> {};
+  static constexpr bool value = type_list_size_v<meta::filter_t<reads, Nodes>> == 0;
+};
+
 // N2 = matmul(transpose(A), E) with a vector E, looking for its partner N1 = matmul(A, V); only
 // where the pass sums as the two products do (kernel::gemv_pair_fits: 2 <= columns <= one block).
+// N2 is complete only after the pass, and the nodes that do not depend on N1 are scheduled before
+// it: so either E depends on N1 (then so does every reader of N2), or nothing reads N2. Without
+// this, sum(tanh(matmul(transpose(W), v))) paired its own forward product (N2, E = v) with its
+// gradient matmul(W, tanh'(N2)) (N1), and read N2 before the pass had written it.
 template <class N, class Nodes> struct pair_candidate : std::false_type {};
 template <class A, class E, class Nodes>
   requires(shape_t<A>::rank == 2 && shape_t<E>::rank == 1 && !is_transpose_v<A> && fuse_matvec_pairs<A> &&
@@ -343,7 +353,9 @@ template <class A, class E, class Nodes>
 struct pair_candidate<node<ops::matmul_op, node<ops::transpose_op, A>, E>, Nodes> {
   template <class M> struct partner : std::false_type {};
   template <class V> struct partner<node<ops::matmul_op, A, V>>
-      : std::bool_constant<shape_t<V>::rank == 1 && row_local<E, node<ops::matmul_op, A, V>>> {};
+      : std::bool_constant<shape_t<V>::rank == 1 && row_local<E, node<ops::matmul_op, A, V>> &&
+                           (depends_on<E, node<ops::matmul_op, A, V>> ||
+                            read_by_none_s<node<ops::matmul_op, node<ops::transpose_op, A>, E>, Nodes>::value)> {};
   using partners = meta::filter_t<partner, Nodes>;
   static constexpr bool value = type_list_size_v<partners> > 0;
 };
