@@ -84,7 +84,9 @@ if "epoch_seconds_median" in extra:
     parts = statistics.median(extra["parts_sum_us"])
     w(f"The trainer's epoch over the 60000 rows took {ep:.3f} s (median); gather + program + Adam timed apart add up to "
       f"{parts:.0f} µs per step, {parts * 1875e-6:.3f} s per 1875 steps. Fraction of limit = limit time / time: "
-      "100 % is the part running at the measured limit.")
+      "100 % is the part running at the measured limit. The machine is shared: a run measures its parts one after "
+      "the other, so a neighbour's load moves them unequally, and the elementwise row (a difference of two medians) "
+      "inherits the noise of both; rerun the script on an idle machine before reading much into it.")
     w("")
 w("Reproduce (from [examples/commands.sh](examples/commands.sh)):")
 w("")

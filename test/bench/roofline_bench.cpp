@@ -304,7 +304,7 @@ int main(int argc, char** argv) {
   const double step_s = ep[ep.size() / 2] / steps;
 
   char pk[160];
-  std::snprintf(pk, sizeof pk, "peak %.1f GFLOP/s (best of: %s, 1 thread)", peak * 1e-9, peak_from.c_str());
+  std::snprintf(pk, sizeof pk, "peak %.1f GFLOP/s (%s, the best measured, 1 thread)", peak * 1e-9, peak_from.c_str());
   char cp[160];
   std::snprintf(cp, sizeof cp, "memcpy of 32 consecutive rows: %.1f GB/s", batch * in * 4.0 / copy_s * 1e-9);
   char ew[160];
