@@ -6,7 +6,7 @@
 //   products  kernel::gemm at the program's five shapes (X W1, H W2, Hᵀ dZ, dZ W2ᵀ, Xᵀ dH);
 //   program   the trainer's compiled program run (forward + backward), as nn::trainer binds it; its
 //             elementwise work (bias, relu, softmax cross-entropy, column sums, relu mask) is the
-//             program's time minus the products';
+//             program's time minus the products' (the two timed back to back, median of differences);
 //   adam      nn::adam's update over the 101,770 parameters (begin_step + one update per parameter);
 //   step      nn::trainer::train_epoch over the 60000 rows, divided by its 1875 steps.
 // Limits: products at the machine's measured single-thread peak (the best GFLOP/s of OpenBLAS
@@ -271,7 +271,44 @@ int main(int argc, char** argv) {
   // dZ (2 per logit), db2 (32x10), relu mask on dH (32x128), db1 (32x128); bytes: H read and written
   // twice, dH read and written once, H read by the mask, Z and dZ twice: each float counted once per pass.
   auto prog = std::make_unique<program_part>();
-  const double program_s = median_time(500, [&] { prog->run(); });
+  prog->run();
+  // The elementwise time: the program and its five products timed back to back in each repetition
+  // (so that a neighbour's load moves both alike), the median of the differences.
+  struct operands {
+    std::vector<float> a, b, c;
+    std::size_t lda, ldb;
+  };
+  std::vector<operands> ops;
+  for (const auto& sh : shapes)
+    ops.push_back({std::vector<float>(sh.m * sh.k, 0.5f), std::vector<float>(sh.k * sh.n, 0.25f),
+                   std::vector<float>(sh.m * sh.n), sh.ta == trans::yes ? sh.m : sh.k, sh.tb == trans::yes ? sh.k : sh.n});
+  const auto all_products = [&] {
+    for (std::size_t i = 0; i < std::size(shapes); ++i) {
+      const auto& sh = shapes[i];
+      kernel_gemm(sh.ta, sh.tb, sh.m, sh.n, sh.k, ops[i].a.data(), ops[i].lda, ops[i].b.data(), ops[i].ldb,
+                  ops[i].c.data(), sh.n);
+    }
+    sink = ops[0].c[0];
+  };
+  std::vector<double> diffs, prog_t, prod_t;
+  for (int r = 0; r < 3 * reps; ++r) {
+    constexpr int n = 100;
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int i = 0; i < n; ++i) prog->run();
+    const auto t1 = std::chrono::steady_clock::now();
+    for (int i = 0; i < n; ++i) all_products();
+    const auto t2 = std::chrono::steady_clock::now();
+    prog_t.push_back(std::chrono::duration<double>(t1 - t0).count() / n);
+    prod_t.push_back(std::chrono::duration<double>(t2 - t1).count() / n);
+    diffs.push_back(prog_t.back() - prod_t.back());
+  }
+  const auto median = [](std::vector<double> v) {
+    std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
+    return v[v.size() / 2];
+  };
+  // The program's and the products' rows: these paired times (the per-shape rows: each shape alone).
+  const double elementwise_s = std::max(0.0, median(diffs)), program_s = median(prog_t);
+  products_s = median(prod_t);
   const double ew_flops = double(batch * hid) * 4 + double(batch * out) * 10;
   const double ew_bytes = 4.0 * (double(batch * hid) * 7 + double(batch * out) * 6 + hid + out);
   // Elementwise limit: a triad over arrays of the same size (32x128 floats, in L1).
@@ -316,7 +353,7 @@ int main(int argc, char** argv) {
   print({"gather (32 rows + labels)", 0, gather_bytes, gather_s, gather_limit, cp});
   print({"products (5 gemm calls)", products_flops, products_bytes, products_s, products_flops / peak, pk});
   for (const auto& r : product_rows) print(r);
-  print({"elementwise (program − products)", ew_flops, ew_bytes, std::max(0.0, program_s - products_s),
+  print({"elementwise (program − products)", ew_flops, ew_bytes, elementwise_s,
          ew_bytes / l1_bw, ew});
   print({"program run (forward + backward)", products_flops + ew_flops, products_bytes + ew_bytes, program_s,
          products_flops / peak + ew_bytes / l1_bw, "products + elementwise limits"});
