@@ -45,6 +45,10 @@ benchmarks_reproduce() {
   test/bench/run_benchmarks.sh build            # writes docs/benchmarks.md; raw JSON in build/bench-results/
 }
 
+benchmarks_roofline() {
+  test/bench/roofline.sh build 3                # writes this section of docs/benchmarks.md
+}
+
 reliability_sanitizers() {
   CXX=clang++ meson setup /tmp/asan --buildtype=debugoptimized -Db_sanitize=address,undefined \
     -Db_lundef=false -Dwerror=true -Dbenchmarks=disabled

@@ -568,6 +568,15 @@ def main():
                 w(f"| {what} ≤ {limit} s | {fmt(row[0][1])} s | {verdict(row[0][1] <= limit)} |")
         w("")
 
+    # The roofline section (test/bench/roofline.sh writes it between its markers) is kept as it is.
+    try:
+        with open(a.out) as f:
+            kept = re.search(r"<!-- roofline:begin -->.*?<!-- roofline:end -->", f.read(), re.S)
+    except OSError:
+        kept = None
+    if kept:
+        w(kept.group(0))
+        w("")
     w("## Not measured here")
     w("")
     if compile_cost:
