@@ -93,3 +93,9 @@ benchmarks_w1() {
   ninja -C build test/bench/fused_bench
   build/test/bench/fused_bench --benchmark_filter='W1/(ctgrad|hand_fused_ctgrad_math)$' --benchmark_repetitions=20 --benchmark_enable_random_interleaving=true --benchmark_report_aggregates_only=true --benchmark_out=w1.json --benchmark_out_format=json
 }
+
+gradcheck_mutation() {
+  test/mutation/run.py                        # the full run: every mutation of test/mutation/mutations.toml
+  test/mutation/run.py --subset ci            # the CI subset (the Meson test mutation/ci_subset runs it)
+  test/mutation/run.py --only 'elu|kink' --markdown out.md   # by name or category; a markdown report
+}
