@@ -166,8 +166,8 @@ template <std::size_t I, class Self, class G> constexpr auto log_softmax_vjp_ds_
 }  // namespace ops
 
 /// softmax(x)_i = exp(x_i) / sum_j exp(x_j) along Axis (default -1, the last), computed as
-/// exp(x - max) / sum(exp(x - max)): no overflow for any finite input. Same shape as x. Its gradient
-/// is that of exp(log_softmax(x)), accurate relative where a probability rounds to 1.
+/// exp(x - max) / sum(exp(x - max)): no overflow for any finite input. Same shape as x. (For a loss,
+/// log_softmax and cross_entropy keep relative accuracy where a probability rounds to 1.)
 template <int Axis = -1, expression X> constexpr auto softmax(const X& x) {
   if constexpr (any_invalid_v<X>) {
     return invalid_expression{};  // a misuse already reported
@@ -175,9 +175,11 @@ template <int Axis = -1, expression X> constexpr auto softmax(const X& x) {
     return invalid_expression{};
   } else {
     constexpr int a = detail::softmax_axis<Axis, X>();
-    auto z = detail::shifted_by_max<Axis>(x);
-    auto e = exp(z);
-    return make_node<ops::softmax_op>(make_node<ops::div_op>(e, sum<a, true>(e)), detail::log_softmax_of_shifted<a>(z, e));
+    // e / sum(e), differentiated as written. (ops::softmax_op, the value with the gradient of
+    // exp(log_softmax), gave f(x) = NaN in the gradient-check suite's sum(softmax(x) * t) under
+    // compile(); until that is understood softmax keeps its plain form.)
+    auto e = exp(detail::shifted_by_max<Axis>(x));
+    return e / sum<a, true>(e);
   }
 }
 
