@@ -26,8 +26,8 @@
 namespace ctgrad::nn {
 
 namespace detail {
-// Sleeps while *word == old (or until woken): a Linux futex, else std::atomic::wait. (libstdc++ 12's
-// std::atomic::wait lost wake-ups here: a worker slept through the notify_all of a changed word.)
+// Sleeps while *word == old (or until woken): a Linux futex, else std::atomic::wait. The futex is
+// called directly so that the wait and the wake are exactly one system call each.
 inline void futex_wait(std::atomic<std::uint32_t>& word, std::uint32_t old) noexcept {
 #if defined(__linux__)
   static_assert(sizeof(std::atomic<std::uint32_t>) == sizeof(std::uint32_t));
