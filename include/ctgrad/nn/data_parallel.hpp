@@ -156,12 +156,6 @@ class data_parallel {
     return absl::OkStatus();
   }
 
-  /// Rows per eval shard that keep the programs' buffers as they are after the first batch.
-  std::size_t rank_rows(std::size_t n) const noexcept {
-    const std::size_t k = std::size_t(ranks()), r = std::size_t(rank());
-    return n * (r + 1) / k - n * r / k;
-  }
-
  private:
   using train_program = decltype(compile(Model::gradients(), Model::logits()));
   using eval_program = decltype(compile(Model::loss(), Model::logits()));
