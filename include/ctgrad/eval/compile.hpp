@@ -662,21 +662,23 @@ class program<type_list<Outs...>, type_list<Origs...>> {
   // once per element. Each reduction sums in the order run_reduce does (16 partial results per
   // row), so a grouped kernel gives the same result as the same kernel run alone.
   template <class... Ms> void run_group(type_list<Ms...>*) {
-    [&]<std::size_t... Is>(std::index_sequence<Is...>) { run_group_impl<type_list<Ms...>, Is...>(); }(
-        std::index_sequence_for<Ms...>{});
+    run_group_impl(static_cast<type_list<Ms...>*>(nullptr), std::index_sequence_for<Ms...>{});
   }
-  // Kernel I of the group reads and writes only its own lane array and output (indices are
-  // template constants: no counter threads through the per-element code).
   template <class M> static constexpr T group_init() {
     if constexpr (detail::is_reduce_v<M>) return reduction<M>::init;
     else return T(0);
   }
-  template <class Group, std::size_t... Is> void run_group_impl() {
+  // Kernel Is of the group reads and writes only its own lane array and output, indices being
+  // template constants. (A version with one T lanes[kernels][16] array indexed by a counter
+  // incremented across the fold was miscompiled by g++ 12 at -O3: the two row sums of log_softmax's
+  // group in an MLP's gradient program came out 0; -fno-strict-aliasing hid it. Test
+  // nn/softmax_losses_reference, "mlp_gradient_program".)
+  template <class... Ms, std::size_t... Is> void run_group_impl(type_list<Ms...>*, std::index_sequence<Is...>) {
+    using Group = type_list<Ms...>;
     using S = typename plan_type::template loop_shape<meta::at_t<0, Group>>::type;
     const std::size_t XR = shapes::rows<S>(batch_), XC = shapes::cols<S>(batch_);
-    using list = typename decltype([]<class... Ms>(type_list<Ms...>*) {
-      return std::type_identity<detail::group_element_list<plan_type, Ms...>>{};
-    }(static_cast<Group*>(nullptr)))::type;
+    // What each kernel reads per element: itself (elementwise) or its input (a reduction).
+    using list = detail::group_element_list<plan_type, Ms...>;
     constexpr std::size_t W = 16;
     std::tuple<std::array<T, (detail::is_reduce_v<meta::at_t<Is, Group>> ? W : 1)>...> lanes;
     T totals[sizeof...(Is)] = {group_init<meta::at_t<Is, Group>>()...};
