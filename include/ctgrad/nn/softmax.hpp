@@ -175,11 +175,11 @@ template <int Axis = -1, expression X> constexpr auto softmax(const X& x) {
     return invalid_expression{};
   } else {
     constexpr int a = detail::softmax_axis<Axis, X>();
-    // e / sum(e), differentiated as written. (ops::softmax_op, the value with the gradient of
-    // exp(log_softmax), gave f(x) = NaN in the gradient-check suite's sum(softmax(x) * t) under
-    // compile(); until that is understood softmax keeps its plain form.)
-    auto e = exp(detail::shifted_by_max<Axis>(x));
-    return e / sum<a, true>(e);
+    // The value e / sum(e) with the gradient of exp(log_softmax) (ops::softmax_op), so that the
+    // vector-Jacobian product keeps relative accuracy where a probability rounds to 1.
+    auto z = detail::shifted_by_max<Axis>(x);
+    auto e = exp(z);
+    return make_node<ops::softmax_op>(make_node<ops::div_op>(e, sum<a, true>(e)), detail::log_softmax_of_shifted<a>(z, e));
   }
 }
 
