@@ -662,69 +662,67 @@ class program<type_list<Outs...>, type_list<Origs...>> {
   // once per element. Each reduction sums in the order run_reduce does (16 partial results per
   // row), so a grouped kernel gives the same result as the same kernel run alone.
   template <class... Ms> void run_group(type_list<Ms...>*) {
-    using S = typename plan_type::template loop_shape<meta::at_t<0, type_list<Ms...>>>::type;
+    run_group_impl(static_cast<type_list<Ms...>*>(nullptr), std::index_sequence_for<Ms...>{});
+  }
+  template <class M> static constexpr T group_init() {
+    if constexpr (detail::is_reduce_v<M>) return reduction<M>::init;
+    else return T(0);
+  }
+  // Kernel Is of the group reads and writes only its own lane array and output, indices being
+  // template constants. (A version with one T lanes[kernels][16] array indexed by a counter
+  // incremented across the fold was miscompiled by g++ 12 at -O3: the two row sums of log_softmax's
+  // group in an MLP's gradient program came out 0; -fno-strict-aliasing hid it. Test
+  // nn/softmax_losses_reference, "mlp_gradient_program".)
+  template <class... Ms, std::size_t... Is> void run_group_impl(type_list<Ms...>*, std::index_sequence<Is...>) {
+    using Group = type_list<Ms...>;
+    using S = typename plan_type::template loop_shape<meta::at_t<0, Group>>::type;
     const std::size_t XR = shapes::rows<S>(batch_), XC = shapes::cols<S>(batch_);
     // What each kernel reads per element: itself (elementwise) or its input (a reduction).
     using list = detail::group_element_list<plan_type, Ms...>;
     constexpr std::size_t W = 16;
-    constexpr std::size_t nk = sizeof...(Ms);
-    T* outs[nk] = {out_of<Ms>()...};
-    T lanes[nk][W];
-    T totals[nk];
-    auto init_of = []<class M>() -> T {
-      if constexpr (detail::is_reduce_v<M>) return reduction<M>::init;
-      else return T(0);
-    };
-    {
-      std::size_t i = 0;
-      ((totals[i++] = init_of.template operator()<Ms>()), ...);
-    }
+    std::tuple<std::array<T, (detail::is_reduce_v<meta::at_t<Is, Group>> ? W : 1)>...> lanes;
+    T totals[sizeof...(Is)] = {group_init<meta::at_t<Is, Group>>()...};
+    T* const outs[sizeof...(Is)] = {out_of<meta::at_t<Is, Group>>()...};
     auto element = [&](std::size_t r, std::size_t c, std::size_t k) {
       typename detail::slot_tuple<list>::type slots{};
       [&]<class... Ns>(type_list<Ns...>*) {
         (detail::compute_into<Ns, list, plan_type>(*this, slots, r, c), ...);
       }(static_cast<list*>(nullptr));
-      std::size_t i = 0;
       ([&] {
-        if constexpr (detail::is_reduce_v<Ms>) {
-          using X = meta::at_t<0, typename Ms::children_types>;
-          lanes[i][k] = reduction<Ms>::combine(lanes[i][k], detail::read_element<X, list>(*this, slots, r, c));
+        using M = meta::at_t<Is, Group>;
+        if constexpr (detail::is_reduce_v<M>) {
+          using X = meta::at_t<0, typename M::children_types>;
+          auto& l = std::get<Is>(lanes);
+          l[k] = reduction<M>::combine(l[k], detail::read_element<X, list>(*this, slots, r, c));
         } else {
-          outs[i][r * XC + c] = std::get<meta::index_of_v<Ms, list>>(slots);
+          outs[Is][r * XC + c] = std::get<meta::index_of_v<M, list>>(slots);
         }
-        ++i;
       }(), ...);
     };
     for (std::size_t r = 0; r < XR; ++r) {
-      {
-        std::size_t i = 0;
-        ([&] {
-          const T init = init_of.template operator()<Ms>();
-          for (std::size_t k = 0; k < W; ++k) lanes[i][k] = init;
-          ++i;
-        }(), ...);
-      }
+      ([&] {
+        using M = meta::at_t<Is, Group>;
+        if constexpr (detail::is_reduce_v<M>) std::get<Is>(lanes).fill(reduction<M>::init);
+      }(), ...);
       std::size_t c = 0;
       for (; c + W <= XC; c += W)  // chunk loop: not vectorised itself (vectorise_test.sh)
         for (std::size_t k = 0; k < W; ++k) element(r, c + k, k);
       for (std::size_t k = 0; c + k < XC; ++k) element(r, c + k, k);
-      std::size_t i = 0;
       ([&] {
-        if constexpr (detail::is_reduce_v<Ms>) {
-          T acc = reduction<Ms>::init;
-          for (std::size_t k = 0; k < W; ++k) acc = reduction<Ms>::combine(acc, lanes[i][k]);
-          if constexpr (Ms::op::axis == 1) outs[i][r] = reduction<Ms>::finish(acc, XC);
-          else totals[i] = reduction<Ms>::combine(totals[i], acc);
+        using M = meta::at_t<Is, Group>;
+        if constexpr (detail::is_reduce_v<M>) {
+          T acc = reduction<M>::init;
+          for (std::size_t k = 0; k < W; ++k) acc = reduction<M>::combine(acc, std::get<Is>(lanes)[k]);
+          if constexpr (M::op::axis == 1) outs[Is][r] = reduction<M>::finish(acc, XC);
+          else totals[Is] = reduction<M>::combine(totals[Is], acc);
         }
-        ++i;
       }(), ...);
     }
-    std::size_t i = 0;
     ([&] {
-      if constexpr (detail::is_reduce_v<Ms>) {
-        if constexpr (Ms::op::axis != 1) outs[i][0] = reduction<Ms>::finish(totals[i], XR * XC);
+      using M = meta::at_t<Is, Group>;
+      if constexpr (detail::is_reduce_v<M>) {
+        if constexpr (M::op::axis != 1) outs[Is][0] = reduction<M>::finish(totals[Is], XR * XC);
       }
-      ++i;
     }(), ...);
   }
 

@@ -1,12 +1,97 @@
 // ctgrad/nn/softmax.hpp — softmax and log_softmax along an axis (default: the last), written as
-// compositions of max-subtraction, exp, sum and log so that they are stable and differentiable to
-// any order. Not for losses (nn/losses.hpp fuses log_softmax with the label lookup).
+// compositions of max-subtraction, exp, sum and log1p so that they are stable, with a vector-Jacobian
+// product of their own that keeps relative accuracy where a probability rounds to 1 (differentiable to
+// any order). Not for losses (nn/losses.hpp fuses log_softmax with the label lookup).
 #pragma once
 
+#include <string_view>
+
+#include "ctgrad/core/math.hpp"
 #include "ctgrad/ops/elementwise.hpp"
 #include "ctgrad/ops/reduce.hpp"
 
 namespace ctgrad {
+
+namespace ops {
+// The pieces of log_softmax (issue 25). With z = x - max(x) along the axis, log p = z - L with
+// L = log(sum exp(z)) = log1p(s), s = the sum of exp(z) over the elements below the max plus the number
+// of further maxima: 1 + s rounded would lose s where one class dominates (L ~ 1e-13 for a logit gap of
+// 30), and with it log p, the loss and its gradient p - onehot for that class.
+
+/// 1 where z == 0 (the maxima of the shifted row), else 0.
+struct softmax_top_op : elementwise_op {
+  static constexpr std::string_view name = "softmax_top";
+  template <class T> static constexpr T apply(T z) noexcept { return T(z == T(0)); }
+  template <std::size_t I, class Self, class G> static constexpr no_grad vjp(const Self&, const G&) { return {}; }
+};
+/// L = log1p(tail + (maxima - 1)).
+struct softmax_lse_op : elementwise_op {
+  static constexpr std::string_view name = "softmax_lse";
+  static constexpr bool uses_math = true;
+  template <class M = math::loop_math, class T> static constexpr T apply(T tail, T maxima) noexcept {
+    return M::log1p(tail + (maxima - T(1)));
+  }
+  template <std::size_t I, class Self, class G> static constexpr no_grad vjp(const Self&, const G&) { return {}; }
+};
+/// 1 where log p > -log 2 (the class that holds more than half the probability: at most one per row).
+struct softmax_dominant_op : elementwise_op {
+  static constexpr std::string_view name = "softmax_dominant";
+  template <class T> static constexpr T apply(T logp) noexcept {
+    return T(logp > T(-0.693147180559945309417232121458176568L));
+  }
+  template <std::size_t I, class Self, class G> static constexpr no_grad vjp(const Self&, const G&) { return {}; }
+};
+/// 1 - softmax_dominant.
+struct softmax_not_dominant_op : elementwise_op {
+  static constexpr std::string_view name = "softmax_not_dominant";
+  template <class T> static constexpr T apply(T logp) noexcept {
+    return T(!(logp > T(-0.693147180559945309417232121458176568L)));
+  }
+  template <std::size_t I, class Self, class G> static constexpr no_grad vjp(const Self&, const G&) { return {}; }
+};
+/// d(log_softmax_vjp)/dS: -(1 - p) = expm1(log p) for the dominant class, else -p (children log p, p).
+struct log_softmax_vjp_ds_op : elementwise_op {
+  static constexpr std::string_view name = "log_softmax_vjp_ds";
+  static constexpr bool uses_math = true;
+  template <class M = math::loop_math, class T> static constexpr T apply(T logp, T p) noexcept {
+    return math::select(softmax_dominant_op::apply(logp) != T(0), M::expm1(logp), -p);
+  }
+  template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g);
+};
+
+/// log p = z - L (children z and L) along axis A (-1: all elements of a vector); its vector-Jacobian
+/// product is log_softmax_vjp_op.
+template <int A> struct log_softmax_op : elementwise_op {
+  static constexpr std::string_view name = "log_softmax";
+  template <class T> static constexpr T apply(T z, T lse) noexcept { return z - lse; }
+  template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g);
+};
+/// The gradient of log_softmax for the cotangent g: g - p S, S = sum(g) along the axis. For the
+/// dominant class k (p_k > 1/2) it is computed as -S_k - expm1(log p_k) S, S_k = the sum of g over the
+/// other classes, so p_k - 1 (cross_entropy's gradient for a confident right answer, 1e-13 for a logit
+/// gap of 30) keeps its relative accuracy instead of rounding to 0; p of the other classes is
+/// e / sum(e), not exp(log p) (whose rounding grows with |log p|). Children: g, S, S_k, log p, p.
+struct log_softmax_vjp_op : elementwise_op {
+  static constexpr std::string_view name = "log_softmax_vjp";
+  static constexpr bool uses_math = true;
+  template <class M = math::loop_math, class T> static constexpr T apply(T g, T s, T s_others, T logp, T p) noexcept {
+    const T dominant = -s_others - M::expm1(logp) * s;
+    const T other = g - p * s;
+    return math::select(softmax_dominant_op::apply(logp) != T(0), dominant, other);
+  }
+  template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g);
+};
+/// softmax's value p (child 0, e / sum(e): accurate relative for every class) with the gradient of
+/// exp(log p) (child 1): g p into log_softmax's own vector-Jacobian product.
+struct softmax_op : elementwise_op {
+  static constexpr std::string_view name = "softmax";
+  template <class T> static constexpr T apply(T p, T /*logp*/) noexcept { return p; }
+  template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g) {
+    if constexpr (I == 0) return no_grad{};
+    else return make_node<mul_op>(g, s);
+  }
+};
+}  // namespace ops
 
 namespace detail {
 // Reports a misuse of softmax/log_softmax (one message) and says whether the call is valid.
@@ -35,10 +120,54 @@ template <int Axis, class X> constexpr auto shifted_by_max(const X& x) {
   constexpr int a = softmax_axis<Axis, X>();
   return x - stop_gradient(max<a, true>(x));
 }
+// log_softmax of the shifted z (see ops::log_softmax_op): z - log1p(s), s the sum of e = exp(z) minus
+// 1 at the maxima (exp(0) is exactly 1, so e - 1 is exactly 0 there) plus the number of maxima - 1.
+template <int A, class Z, class E> constexpr auto log_softmax_of_shifted(const Z& z, const E& e) {
+  auto top = make_node<ops::softmax_top_op>(z);
+  auto lse = make_node<ops::softmax_lse_op>(sum<A, true>(make_node<ops::sub_op>(e, top)), sum<A, true>(top));
+  return make_node<ops::log_softmax_op<A>>(z, lse);
+}
 }  // namespace detail
 
+namespace ops {
+template <int A> template <std::size_t I, class Self, class G> constexpr auto log_softmax_op<A>::vjp(const Self& s, const G& g) {
+  if constexpr (I == 1) {
+    return no_grad{};  // L's gradient is in child 0's (the whole Jacobian of log_softmax)
+  } else {
+    auto e = make_node<exp_op>(s.template child<0>());
+    auto p = make_node<div_op>(e, sum<A, true>(e));
+    auto s_all = sum<A, true>(g);
+    auto s_others = sum<A, true>(make_node<mul_op>(g, make_node<softmax_not_dominant_op>(s)));
+    return make_node<log_softmax_vjp_op>(g, s_all, s_others, s, p);
+  }
+}
+// The derivatives of log_softmax_vjp_op in its children (p is exp(log p): its dependence on z goes
+// through the child log p, so p itself gets no gradient).
+template <std::size_t I, class Self, class G> constexpr auto log_softmax_vjp_op::vjp(const Self& s, const G& gout) {
+  const auto& logp = s.template child<3>();
+  const auto& p = s.template child<4>();
+  if constexpr (I == 0) return make_node<mul_op>(gout, make_node<softmax_not_dominant_op>(logp));
+  else if constexpr (I == 1) return make_node<mul_op>(gout, make_node<log_softmax_vjp_ds_op>(logp, p));
+  else if constexpr (I == 2) return make_node<neg_op>(make_node<mul_op>(gout, make_node<softmax_dominant_op>(logp)));
+  else if constexpr (I == 3) return make_node<neg_op>(make_node<mul_op>(make_node<mul_op>(gout, p), s.template child<1>()));
+  else return no_grad{};
+}
+// d/dlog p of expm1(log p) (dominant) and of -p: p and -p.
+template <std::size_t I, class Self, class G> constexpr auto log_softmax_vjp_ds_op::vjp(const Self& s, const G& g) {
+  if constexpr (I == 1) {
+    return no_grad{};
+  } else {
+    const auto& logp = s.template child<0>();
+    const auto& p = s.template child<1>();
+    return make_node<mul_op>(g, make_node<sub_op>(make_node<mul_op>(p, make_node<softmax_dominant_op>(logp)),
+                                                 make_node<mul_op>(p, make_node<softmax_not_dominant_op>(logp))));
+  }
+}
+}  // namespace ops
+
 /// softmax(x)_i = exp(x_i) / sum_j exp(x_j) along Axis (default -1, the last), computed as
-/// exp(x - max) / sum(exp(x - max)): no overflow for any finite input. Same shape as x.
+/// exp(x - max) / sum(exp(x - max)): no overflow for any finite input. Same shape as x. (For a loss,
+/// log_softmax and cross_entropy keep relative accuracy where a probability rounds to 1.)
 template <int Axis = -1, expression X> constexpr auto softmax(const X& x) {
   if constexpr (any_invalid_v<X>) {
     return invalid_expression{};  // a misuse already reported
@@ -46,12 +175,18 @@ template <int Axis = -1, expression X> constexpr auto softmax(const X& x) {
     return invalid_expression{};
   } else {
     constexpr int a = detail::softmax_axis<Axis, X>();
-    auto e = exp(detail::shifted_by_max<Axis>(x));
-    return e / sum<a, true>(e);
+    // The value e / sum(e) with the gradient of exp(log_softmax) (ops::softmax_op), so that the
+    // vector-Jacobian product keeps relative accuracy where a probability rounds to 1.
+    auto z = detail::shifted_by_max<Axis>(x);
+    auto e = exp(z);
+    return make_node<ops::softmax_op>(make_node<ops::div_op>(e, sum<a, true>(e)), detail::log_softmax_of_shifted<a>(z, e));
   }
 }
 
-/// log_softmax(x) = x - max - log(sum(exp(x - max))) along Axis (default the last). Same shape as x.
+/// log_softmax(x) = x - max - log(sum(exp(x - max))) along Axis (default the last), with the log formed
+/// as log1p of the sum below the max (accurate where one class dominates). Same shape as x. Its
+/// gradient g - softmax(x) sum(g) is computed so that it keeps relative accuracy where p rounds to 1
+/// (ops::log_softmax_vjp_op).
 template <int Axis = -1, expression X> constexpr auto log_softmax(const X& x) {
   if constexpr (any_invalid_v<X>) {
     return invalid_expression{};  // a misuse already reported
@@ -60,7 +195,7 @@ template <int Axis = -1, expression X> constexpr auto log_softmax(const X& x) {
   } else {
     constexpr int a = detail::softmax_axis<Axis, X>();
     auto z = detail::shifted_by_max<Axis>(x);
-    return z - log(sum<a, true>(exp(z)));
+    return detail::log_softmax_of_shifted<a>(z, exp(z));
   }
 }
 

@@ -5,6 +5,7 @@ do not cancel (so the reference is exact to the 21 digits written, far beyond do
 
 Run by hand (python3-mpmath; not needed by CI, which reads the checked-in output):
     /usr/bin/python3 test/nn/reference/generate.py > test/nn/reference/activations.csv
+    /usr/bin/python3 test/nn/reference/generate.py --softmax-losses > test/nn/reference/softmax_losses.csv
 Read by test/nn/activations_reference_test.cpp. Kink points carry the conventions of
 docs/activations.md's kink table (PyTorch's), written out below branch by branch.
 
@@ -194,7 +195,116 @@ def check(name, fun, x):
             raise SystemExit(f'{name}: closed-form derivative disagrees with mp.diff at {x}: {got} vs {want}')
 
 
+# ---- softmax, log_softmax, their vector-Jacobian products, cross-entropy and BCE with logits ----------
+# Rows of softmax_losses.csv: kind,label,z0,z1,z2,g0,g1,g2,o0,o1,o2 (inputs are floats, so a row serves
+# float and double; an unused output is written as -). Per logit vector z (3 classes; saturated gaps of
+# 15 .. 1000, ties, moderate values), with the cotangent g = (1, -0.5, 0.25) and the labels argmax and
+# argmin of z:
+#   softmax          o = p = softmax(z)
+#   log_softmax      o = log p (from z - logsumexp(z): no cancellation)
+#   softmax_vjp      o = p * (g - <g, p>)          (the gradient of sum(softmax(z) * g))
+#   log_softmax_vjp  o = g - p * sum(g)            (the gradient of sum(log_softmax(z) * g))
+#   ce               o0 = -log p[label]            (cross_entropy, one row, reduction sum)
+#   ce_grad          o = p - onehot(label)         (its gradient in z)
+#   ce_hvp           o = p * (g - <g, p>)          (its Hessian diag(p) - p p^T times g)
+#   bce (label = -1) z0 = x, g0 = t: o = l, dl/dx = sigmoid(x) - t, d2l/dx2 = sigmoid(x) sigmoid(-x),
+#                    l = max(x, 0) - x t + log1p(exp(-|x|))
+# 1 - p for the dominant class is formed as sum_{j != k} p_j, so the references keep their relative
+# accuracy where p rounds to 1.
+
+LOGITS = [
+    (1.5, -0.75, 2.0), (0.0, -15.0, -17.25), (0.0, -30.0, -30.5), (30.0, 0.0, 0.25), (0.0, -40.0, -88.0),
+    (0.0, -100.0, -101.0), (-20.0, 10.0, 10.0), (0.0, -1000.0, -1000.5), (1000.0, 0.0, -1000.0),
+    (-3.0, 27.0, -60.0),
+]
+COTANGENT = (1.0, -0.5, 0.25)
+BCE_POINTS = [(x, t) for x in (-1000.0, -100.0, -30.0, -17.0, -2.5, 0.0, 0.75, 17.0, 30.0, 100.0, 1000.0)
+              for t in (0.0, 1.0, 0.25)]
+
+
+def softmax_parts(z):
+    z = [mp.mpf(v) for v in z]
+    m = max(z)
+    s = mp.fsum(mp.exp(v - m) for v in z)
+    logp = [v - m - mp.log(s) for v in z]
+    p = [mp.exp(v) for v in logp]
+    return p, logp
+
+
+def one_minus(p, k):  # 1 - p[k] without cancellation
+    return mp.fsum(p[j] for j in range(len(p)) if j != k)
+
+
+def softmax_vjp(p, g):
+    # p_i (g_i - <g, p>); for the dominant i, g_i - <g, p> = g_i (1 - p_i) - sum_{j != i} g_j p_j
+    out = []
+    for i in range(len(p)):
+        inner = g[i] * one_minus(p, i) - mp.fsum(g[j] * p[j] for j in range(len(p)) if j != i)
+        out.append(p[i] * inner)
+    return out
+
+
+def softmax_rows():
+    g = [mp.mpf(v) for v in COTANGENT]
+    for z in LOGITS:
+        p, logp = softmax_parts(z)
+        sg = mp.fsum(g)
+        lsv = [g[i] - p[i] * sg if p[i] < mp.mpf(0.5) else (g[i] - sg) + one_minus(p, i) * sg for i in range(3)]
+        yield 'softmax', -1, z, p
+        yield 'log_softmax', -1, z, logp
+        yield 'softmax_vjp', -1, z, softmax_vjp(p, g)
+        yield 'log_softmax_vjp', -1, z, lsv
+        for label in sorted({z.index(max(z)), z.index(min(z))}):
+            yield 'ce', label, z, [-logp[label]]
+            yield 'ce_grad', label, z, [-one_minus(p, i) if i == label else p[i] for i in range(3)]
+            yield 'ce_hvp', label, z, softmax_vjp(p, g)
+
+
+def bce(x, t):
+    x, t = mp.mpf(x), mp.mpf(t)
+    e = mp.exp(-abs(x))
+    sp, sn = (1 / (1 + e), e / (1 + e)) if x >= 0 else (e / (1 + e), 1 / (1 + e))
+    return [max(x, 0) - x * t + mp.log1p(e), (1 - t) - sn if x >= 0 else sp - t, sp * sn]
+
+
+def check_softmax():
+    """The closed forms agree with mpmath's differentiation at a moderate point."""
+    z0 = [mp.mpf(v) for v in LOGITS[0]]
+    g = [mp.mpf(v) for v in COTANGENT]
+    p, _ = softmax_parts(z0)
+    lse = lambda *z: mp.log(mp.fsum(mp.exp(v) for v in z))  # noqa: E731
+    for i in range(3):
+        e = [mp.mpf(int(i == j)) for j in range(3)]
+        d_soft = mp.diff(lambda h: mp.fsum(g[j] * softmax_parts([z0[k] + h * e[k] for k in range(3)])[0][j]
+                                           for j in range(3)), 0)
+        d_ce = mp.diff(lambda h: lse(*[z0[k] + h * e[k] for k in range(3)]) - (z0[1] + h * e[1]), 0)
+        for got, want in ((softmax_vjp(p, g)[i], d_soft), (p[i] - (i == 1), d_ce)):
+            if abs(got - want) > mp.mpf(10) ** -50:
+                raise SystemExit(f'softmax/ce: closed form disagrees with mp.diff: {got} vs {want}')
+    for x, t in ((0.75, 0.25), (-2.5, 1.0)):
+        v = bce(x, t)
+        if abs(v[1] - mp.diff(lambda u: bce(u, t)[0], x)) > mp.mpf(10) ** -50 or \
+                abs(v[2] - mp.diff(lambda u: bce(u, t)[0], x, 2)) > mp.mpf(10) ** -50:
+            raise SystemExit('bce: closed-form derivative disagrees with mp.diff')
+
+
+def softmax_main():
+    check_softmax()
+    out = sys.stdout
+    out.write('# generated by test/nn/reference/generate.py --softmax-losses (mpmath, %d digits): '
+              'kind,label,z0,z1,z2,g0,g1,g2,o0,o1,o2\n' % mp.mp.dps)
+    fmt = lambda v: mp.nstr(mp.mpf(v), 21, min_fixed=1, max_fixed=0)  # noqa: E731
+    for kind, label, z, o in softmax_rows():
+        o = [fmt(v) for v in o] + ['-'] * (3 - len(o))
+        out.write('%s,%d,%s,%s,%s\n' % (kind, label, ','.join(repr(v) for v in z),
+                                        ','.join(repr(v) for v in COTANGENT), ','.join(o)))
+    for x, t in BCE_POINTS:
+        out.write('bce,-1,%r,0.0,0.0,%r,0.0,0.0,%s\n' % (x, t, ','.join(fmt(v) for v in bce(x, t))))
+
+
 def main():
+    if sys.argv[1:] == ['--softmax-losses']:
+        return softmax_main()
     out = sys.stdout
     out.write('# generated by test/nn/reference/generate.py (mpmath, %d digits): name,x,f,d1,d2\n' % mp.mp.dps)
     for name, fun, kinks in ACTIVATIONS:

@@ -2,8 +2,11 @@
 // families (logistic pair, softplus, exact products). Implementation detail: not part of the public API.
 #pragma once
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <utility>
 #include <type_traits>
 
 #include <ctgrad/core/math.hpp>
@@ -63,6 +66,19 @@ template <class T> constexpr T split_factor() noexcept {
   return T(1) + T(std::uint64_t(1) << ((std::numeric_limits<T>::digits + 1) / 2));
 }
 template <class T> CTGRAD_DETAIL_MATH_INLINE constexpr exact_product<T> two_prod(T a, T b) noexcept {
+#if defined(__FMA__)
+  // With FMA hardware, the low part is one fused multiply-add. Dekker's splitting below is exact only
+  // if the compiler keeps every product rounded: g++ (which contracts a * b + c by default in C++)
+  // fuses `ah * bh - p` with p = a * b into a multiply-add of the unrounded product, and the low part
+  // is lost (gelu_tanh's left tail in double: 77-135 ulp with g++, 3-11 with clang). Constant
+  // evaluation has no contraction and keeps Dekker's form; both give the exact a * b - p.
+  if (!std::is_constant_evaluated()) {
+    const T p = a * b;
+    if constexpr (std::is_same_v<T, float>) return {p, __builtin_fmaf(a, b, -p)};
+    else if constexpr (std::is_same_v<T, double>) return {p, __builtin_fma(a, b, -p)};
+    else return {p, __builtin_fmal(a, b, -p)};
+  }
+#endif
   const T p = a * b;
   const T ca = split_factor<T>() * a;
   const T a_big = ca - a;
@@ -76,6 +92,36 @@ template <class T> CTGRAD_DETAIL_MATH_INLINE constexpr exact_product<T> two_prod
   const T e2 = e1 + ah * bl;
   const T e3 = e2 + al * bh;
   return {p, e3 + al * bl};
+}
+
+/// A derivative near a simple zero x0, where its closed form cancels (a sum of terms of opposite sign,
+/// whose roundings are amplified by |terms| / |sum|): f(x) = t q(t), t = (x - x0_hi) - x0_lo, q a
+/// polynomial (coefficients lowest degree first) fitted to f(x0 + t) / t on |t| < h to 2^-56 relative
+/// by test/nn/reference/near_zero_fits.py (mpmath). x - x0_hi is exact in the window, so the result
+/// keeps a few ulp relative error down to the zero itself. V: double, or float for a result computed
+/// in float (most float results work in double instead, where the cancellation stays below float's ulp).
+template <std::size_t N, class V = double> struct near_zero_fit {
+  V x0_hi;
+  V x0_lo;
+  V h;
+  std::array<V, N> c;
+};
+// Horner, unrolled at compile time (no inner loop in the caller's vectorised loop).
+template <std::size_t N, class V, std::size_t... I>
+CTGRAD_DETAIL_MATH_INLINE constexpr V near_zero_horner(const std::array<V, N>& c, V t, std::index_sequence<I...>) noexcept {
+  V acc = c[N - 1];
+  ((acc = acc * t + c[N - 2 - I]), ...);
+  return acc;
+}
+/// The fit's value where |x - x0| < h, else `otherwise` (both computed: branch-free for the loops; t is
+/// clamped to 0 outside the window so the polynomial never overflows, in constant expressions too).
+template <std::size_t N, class V>
+CTGRAD_DETAIL_MATH_INLINE constexpr V near_zero(const near_zero_fit<N, V>& f, V x, V otherwise) noexcept {
+  const V d = x - f.x0_hi;
+  const bool in = ::ctgrad::math::abs(d) < f.h;
+  const V t = ::ctgrad::math::select(in, d - f.x0_lo, V(0));
+  const V q = near_zero_horner(f.c, t, std::make_index_sequence<N - 1>{});
+  return ::ctgrad::math::select(in, t * q, otherwise);
 }
 
 }  // namespace ctgrad::detail::act
