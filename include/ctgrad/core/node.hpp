@@ -30,6 +30,18 @@ struct fixed_string {
   constexpr bool operator==(const fixed_string&) const = default;
 };
 
+/// The name made of a letter and a 1-based index ("a1", "w12", "b100"), as a template argument: a
+/// family of variables written as a template, `template <int I> using a = var<indexed_name<'a', I>(),
+/// double>;` (docs/examples/scalar_family.cpp). Indices run from 1 to 999.
+template <char Prefix, int Index> consteval auto indexed_name() {
+  static_assert(Index >= 1 && Index < 1000, "indexed_name: indices run from 1 to 999");
+  constexpr int digits = Index < 10 ? 1 : Index < 100 ? 2 : 3;
+  char text[digits + 2]{};
+  text[0] = Prefix;
+  for (int i = digits, v = Index; i >= 1; --i, v /= 10) text[i] = static_cast<char>('0' + v % 10);
+  return fixed_string<digits + 2>(text);
+}
+
 template <class T> concept element_type = std::same_as<T, float> || std::same_as<T, double> ||
                                           std::same_as<T, long double>;
 template <class T> concept label_type = std::same_as<T, int> || std::same_as<T, std::int32_t> ||
