@@ -12,9 +12,10 @@
 # with value_and_grad_at (N variables) beside the same function with Eigen's AutoDiffScalar written
 # as a fold over the terms (the source's shape) and as a run-time loop; a deep recurrence
 # h = tanh(w_k h + b_k) (depth N, 2N variables); a wide sum whose N variables are shared by about
-# five terms each; and a Hessian row (grad of a gradient) of the W5 function. With the fixed cost
-# (a unit that only includes the headers) and, per shape, the least-squares slope of seconds per N
-# and the growth of the last doubling. CC_SHAPES="" skips them; CC_PLOT=file also writes the W5
+# five terms each; and a Hessian row (grad of a gradient) of the W5 function. With the fixed cost (a
+# unit that only includes ctgrad/scalar.hpp, the header those sources include; ctgrad.hpp's and
+# Eigen's beside it) and, per shape, the least-squares slope of seconds per N and the growth of the
+# last doubling. CC_SHAPES="" skips them; CC_PLOT=file also writes the W5
 # series as gnuplot data (N, ctgrad s, ctgrad MiB, Eigen fold s, MiB, Eigen loop s, MiB).
 # Usage: test/bench/compile_cost.sh [compiler, default g++] [depths, default "2 4 8 16"] [build dir]
 set -euo pipefail
@@ -55,12 +56,23 @@ if [ -n "$shapes" ]; then
       -c "$src/$file" -o "$work/m.o"
     awk '{ printf "%.1f %.0f", $1, $2 / 1024 }' "$work/m"
   }
-  printf '#include "ctgrad/ctgrad.hpp"\n#include "ctgrad/nn/mlp.hpp"\n' > "$work/headers.cpp"
-  /usr/bin/time -f '%U %M' -o "$work/h" "$cxx" -std=c++20 -O2 -I"$root/include" -c "$work/headers.cpp" -o "$work/h.o"
-  read -r fixed fixed_kb < "$work/h"
+  # The fixed cost: a unit that only includes what the shapes' sources include (ctgrad/scalar.hpp),
+  # and for comparison the umbrella header and Eigen's AutoDiff headers.
+  headers_only() {  # headers_only NAME INCLUDE [flags...]: prints "seconds KiB"
+    local name=$1 inc=$2
+    shift 2
+    printf '#include %s\n' "$inc" > "$work/$name.cpp"
+    /usr/bin/time -f '%U %M' -o "$work/$name.t" "$cxx" -std=c++20 -O2 -I"$root/include" "$@" -c "$work/$name.cpp" \
+      -o "$work/$name.o"
+    cat "$work/$name.t"
+  }
+  read -r fixed fixed_kb <<< "$(headers_only scalar '"ctgrad/scalar.hpp"')"
+  read -r umbrella umbrella_kb <<< "$(headers_only umbrella '"ctgrad/ctgrad.hpp"')"
+  printf '#include <Eigen/Core>\n' > "$work/eigen_core.hpp"
+  read -r eigen_fixed eigen_kb <<< "$(headers_only eigen '<unsupported/Eigen/AutoDiff>' $eigen_inc -include "$work/eigen_core.hpp")"
   echo
-  printf 'Fixed cost (a unit that only includes `ctgrad/ctgrad.hpp` and `nn/mlp.hpp`): %.1f s, %d MiB.\n' \
-    "$fixed" "$(( fixed_kb / 1024 ))"
+  printf 'Fixed cost (a unit that only includes `ctgrad/scalar.hpp`, the header the sources below include): %.1f s, %d MiB (`ctgrad/ctgrad.hpp`: %.1f s, %d MiB; Eigen'"'"'s `AutoDiff`: %.1f s, %d MiB).\n' \
+    "$fixed" "$(( fixed_kb / 1024 ))" "$umbrella" "$(( umbrella_kb / 1024 ))" "$eigen_fixed" "$(( eigen_kb / 1024 ))"
   echo
   echo "| graph | N | ctgrad s | ctgrad MiB | Eigen AutoDiffScalar, fold: s | MiB | Eigen, loop: s | MiB |"
   echo "|---|---|---|---|---|---|---|---|"

@@ -15,7 +15,6 @@
 #include <vector>
 
 #include "ctgrad/ctgrad.hpp"
-#include "ctgrad/nn/mlp.hpp"  // nn::detail::indexed_name for the variable names
 
 #if defined(CTGRAD_BENCH_HAVE_EIGEN)
 #include <Eigen/Core>
@@ -55,7 +54,7 @@ const std::vector<point>& points() {
 
 // ---- ctgrad ------------------------------------------------------------------------------------
 // The variables a1..aN as ctgrad scalars; f built by a fold over the terms.
-template <int I> using avar = ctgrad::var<ctgrad::nn::detail::indexed_name<'a', I + 1>(), double>;
+template <int I> using avar = ctgrad::var<ctgrad::indexed_name<'a', I + 1>(), double>;
 template <class U, class V> constexpr auto term(const U& u, const V& v) {
   return ctgrad::sigmoid(u * v) + ctgrad::tanh(u) * ctgrad::exp(u * 0.1) + ctgrad::log(1.0 + u * u);
 }

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <iterator>
 #include <cstddef>
+#include <initializer_list>
 #include <string_view>
 #include <type_traits>
 
@@ -29,6 +30,18 @@ struct fixed_string {
   constexpr std::string_view view() const { return {chars, N - 1}; }
   constexpr bool operator==(const fixed_string&) const = default;
 };
+
+/// The name made of a letter and a 1-based index ("a1", "w12", "b100"), as a template argument: a
+/// family of variables written as a template, `template <int I> using a = var<indexed_name<'a', I>(),
+/// double>;` (docs/examples/scalar_family.cpp). Indices run from 1 to 999.
+template <char Prefix, int Index> consteval auto indexed_name() {
+  static_assert(Index >= 1 && Index < 1000, "indexed_name: indices run from 1 to 999");
+  constexpr int digits = Index < 10 ? 1 : Index < 100 ? 2 : 3;
+  char text[digits + 2]{};
+  text[0] = Prefix;
+  for (int i = digits, v = Index; i >= 1; --i, v /= 10) text[i] = static_cast<char>('0' + v % 10);
+  return fixed_string<digits + 2>(text);
+}
 
 template <class T> concept element_type = std::same_as<T, float> || std::same_as<T, double> ||
                                           std::same_as<T, long double>;
@@ -300,17 +313,20 @@ namespace detail {
 /// in order. Renumbering rewrites an operand's type (shift_literals), so keeping the largest operand
 /// as it is makes a sum of n terms linear to build whichever way it nests (a right fold renumbered
 /// the growing sum at every step: quadratic).
-template <std::size_t I, class... Cs> inline constexpr int literal_offset_v = [] {
-  constexpr int counts[] = {Cs::literal_count...};
+constexpr int literal_offset(std::size_t i, std::initializer_list<int> counts) {
+  const int* c = counts.begin();
+  const std::size_t n = counts.size();
   std::size_t big = 0;
-  for (std::size_t j = 1; j < sizeof...(Cs); ++j)
-    if (counts[j] > counts[big]) big = j;
-  if (I == big) return 0;
-  int offset = counts[big];
-  for (std::size_t j = 0; j < I; ++j)
-    if (j != big) offset += counts[j];
+  for (std::size_t j = 1; j < n; ++j)
+    if (c[j] > c[big]) big = j;
+  if (i == big) return 0;
+  int offset = c[big];
+  for (std::size_t j = 0; j < i; ++j)
+    if (j != big) offset += c[j];
   return offset;
-}();
+}
+template <std::size_t I, class... Cs>
+inline constexpr int literal_offset_v = literal_offset(I, {Cs::literal_count...});
 }  // namespace detail
 
 /// Makes a node from user operands: literal ids made disjoint first (literal_offset_v).
@@ -319,6 +335,20 @@ constexpr auto make_user_node(const Cs&... cs) {
   return [&]<std::size_t... I>(std::index_sequence<I...>) {
     return make_node<Op>(shift_literals<detail::literal_offset_v<I, Cs...>>(cs)...);
   }(std::index_sequence_for<Cs...>{});
+}
+// One and two operands, the common cases, without the lambda and without shift_literals for an
+// operand that keeps its ids: each is a function instantiated per operand type, named after it.
+template <class Op, class A>
+constexpr auto make_user_node(const A& a) {
+  return make_node<Op>(a);
+}
+template <class Op, class A, class B>
+constexpr auto make_user_node(const A& a, const B& b) {
+  constexpr int oa = detail::literal_offset_v<0, A, B>, ob = detail::literal_offset_v<1, A, B>;
+  if constexpr (oa == 0 && ob == 0) return make_node<Op>(a, b);
+  else if constexpr (oa == 0) return make_node<Op>(a, shift_literals<ob>(b));
+  else if constexpr (ob == 0) return make_node<Op>(shift_literals<oa>(a), b);
+  else return make_node<Op>(shift_literals<oa>(a), shift_literals<ob>(b));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -29,15 +29,8 @@
 namespace ctgrad::nn {
 
 namespace detail {
-/// "W1", "b12", ...: a variable name made of a letter and a 1-based index, as a template argument.
-template <char Prefix, int Index> consteval auto indexed_name() {
-  static_assert(Index >= 1 && Index < 1000, "mlp: layer indices run from 1 to 999");
-  constexpr int digits = Index < 10 ? 1 : Index < 100 ? 2 : 3;
-  char text[digits + 2]{};
-  text[0] = Prefix;
-  for (int i = digits, v = Index; i >= 1; --i, v /= 10) text[i] = static_cast<char>('0' + v % 10);
-  return fixed_string<digits + 2>(text);
-}
+/// "W1", "b12", ...: the layers' variable names (ctgrad::indexed_name, core/node.hpp).
+using ::ctgrad::indexed_name;
 }  // namespace detail
 
 /// A dense (fully connected) layer y = x W + b, W of shape [In, Out] and b of shape [Out], with the

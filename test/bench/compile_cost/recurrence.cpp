@@ -3,12 +3,11 @@
 #include <array>
 #include <utility>
 
-#include "ctgrad/ctgrad.hpp"
-#include "ctgrad/nn/mlp.hpp"
+#include "ctgrad/scalar.hpp"  // the entry header for scalar functions
 
 constexpr int depth = CTGRAD_CC_N;
-template <int I> using wvar = ctgrad::var<ctgrad::nn::detail::indexed_name<'w', I + 1>(), double>;
-template <int I> using bvar = ctgrad::var<ctgrad::nn::detail::indexed_name<'b', I + 1>(), double>;
+template <int I> using wvar = ctgrad::var<ctgrad::indexed_name<'w', I + 1>(), double>;
+template <int I> using bvar = ctgrad::var<ctgrad::indexed_name<'b', I + 1>(), double>;
 using xvar = ctgrad::var<"x", double>;
 
 template <int K, class H> constexpr auto unroll(const H& h) {

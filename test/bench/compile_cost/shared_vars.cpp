@@ -4,11 +4,10 @@
 #include <array>
 #include <utility>
 
-#include "ctgrad/ctgrad.hpp"
-#include "ctgrad/nn/mlp.hpp"
+#include "ctgrad/scalar.hpp"  // the entry header for scalar functions
 
 constexpr int n = CTGRAD_CC_N;
-template <int I> using avar = ctgrad::var<ctgrad::nn::detail::indexed_name<'a', I + 1>(), double>;
+template <int I> using avar = ctgrad::var<ctgrad::indexed_name<'a', I + 1>(), double>;
 
 template <std::size_t... I>
 std::pair<double, std::array<double, n>> gradient(const std::array<double, n>& x, std::index_sequence<I...>) {

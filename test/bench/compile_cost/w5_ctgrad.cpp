@@ -4,11 +4,10 @@
 #include <array>
 #include <utility>
 
-#include "ctgrad/ctgrad.hpp"
-#include "ctgrad/nn/mlp.hpp"  // nn::detail::indexed_name for the variable names
+#include "ctgrad/scalar.hpp"  // the entry header for scalar functions
 
 constexpr int n = CTGRAD_CC_N;
-template <int I> using avar = ctgrad::var<ctgrad::nn::detail::indexed_name<'a', I + 1>(), double>;
+template <int I> using avar = ctgrad::var<ctgrad::indexed_name<'a', I + 1>(), double>;
 
 template <class U, class V> constexpr auto term(const U& u, const V& v) {
   return ctgrad::sigmoid(u * v) + ctgrad::tanh(u) * ctgrad::exp(u * 0.1) + ctgrad::log(1.0 + u * u);
