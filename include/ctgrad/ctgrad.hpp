@@ -3,6 +3,7 @@
 #pragma once
 
 #include "ctgrad/autodiff/grad.hpp"
+#include "ctgrad/autodiff/inspect.hpp"
 #include "ctgrad/core/bind.hpp"
 #include "ctgrad/core/node.hpp"
 #include "ctgrad/core/shape.hpp"

@@ -12,7 +12,8 @@
 # with value_and_grad_at (N variables) beside the same function with Eigen's AutoDiffScalar written
 # as a fold over the terms (the source's shape) and as a run-time loop; a deep recurrence
 # h = tanh(w_k h + b_k) (depth N, 2N variables); a wide sum whose N variables are shared by about
-# five terms each; and a Hessian row (grad of a gradient) of the W5 function. With the fixed cost (a
+# five terms each; a Hessian row (grad of a gradient) of the W5 function; and the W5 function's
+# describe() and hessian_pattern() (autodiff/inspect.hpp). With the fixed cost (a
 # unit that only includes ctgrad/scalar.hpp, the header those sources include; ctgrad.hpp's and
 # Eigen's beside it) and, per shape, the least-squares slope of seconds per N and the growth of the
 # last doubling. CC_SHAPES="" skips them; CC_PLOT=file also writes the W5
@@ -41,7 +42,7 @@ CPP
 done
 
 # ---- scalar graph shapes (issue 19) -------------------------------------------------------------
-shapes=${CC_SHAPES-w5 recurrence shared_vars hessian_row}
+shapes=${CC_SHAPES-w5 recurrence shared_vars hessian_row inspect}
 if [ -n "$shapes" ]; then
   src=$root/test/bench/compile_cost
   eigen_inc=$(pkg-config --cflags eigen3 2>/dev/null || echo -I/usr/include/eigen3)
@@ -83,6 +84,7 @@ if [ -n "$shapes" ]; then
       recurrence) file=recurrence.cpp sizes=${CC_REC_SIZES:-16 32 64} label="recurrence, depth N" ;;
       shared_vars) file=shared_vars.cpp sizes=${CC_SHARED_SIZES:-32 64 128} label="shared variables" ;;
       hessian_row) file=hessian_row.cpp sizes=${CC_HESS_SIZES:-8 16 32} label="W5 Hessian row" ;;
+      inspect) file=w5_inspect.cpp sizes=${CC_INSPECT_SIZES:-8 16 32} label="W5 describe + Hessian pattern" ;;
       *) echo "compile_cost.sh: unknown shape '$shape'" >&2; exit 2 ;;
     esac
     pts=""

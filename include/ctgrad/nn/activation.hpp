@@ -38,6 +38,7 @@ struct activation_op : elementwise_op {
 template <class F>
 struct activation_d1_op : elementwise_op {
   static constexpr std::string_view name = F::name;
+  static constexpr std::string_view name_suffix = "'";  // describe() prints sigmoid'(x, y)
   static constexpr bool uses_math = true;
   template <class M = math::loop_math, class T, class... P>
   CTGRAD_DETAIL_MATH_INLINE static constexpr T apply(T x, T y, P... p) noexcept {
@@ -51,6 +52,7 @@ struct activation_d1_op : elementwise_op {
 template <class F>
 struct activation_d2_op : elementwise_op {
   static constexpr std::string_view name = F::name;
+  static constexpr std::string_view name_suffix = "''";
   static constexpr bool differentiable = false;
   static constexpr bool uses_math = true;
   template <class M = math::loop_math, class T, class... P>

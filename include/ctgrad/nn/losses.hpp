@@ -44,6 +44,7 @@ template <class L, class Prog> absl::Status check_labels(const Prog& p, std::siz
 struct pick_op {
   static constexpr bool elementwise = false;
   static constexpr std::string_view name = "pick";
+  static constexpr ops::curvature curvature = ops::curvature::linear;  // in x (labels are not differentiable)
   template <class X, class L> using value_type = value_t<X>;
   template <class X, class L> using shape_type = shape<shape_t<X>::extents[0]>;
   template <class N, class Prog> static absl::Status check(const Prog& p) {

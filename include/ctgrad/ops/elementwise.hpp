@@ -19,8 +19,14 @@ namespace ops {
 
 /// Defaults shared by elementwise ops: the first child's element type, the broadcast shape, and
 /// children read with NumPy broadcasting. An op computes `apply(child values...)`.
+/// How an op's value bends in its children, for the structural Hessian pattern (inspect.hpp):
+/// nonlinear (the default: any second derivative may be nonzero), bilinear (only mixed second
+/// derivatives across two different children, e.g. a * b), linear (no second derivative).
+enum class curvature { nonlinear, bilinear, linear };
+
 struct elementwise_op {
   static constexpr bool elementwise = true;
+  static constexpr ops::curvature curvature = ops::curvature::nonlinear;
   static constexpr bool uses_index = false;     // true: apply_at(row, col, values...) instead
   static constexpr bool row_mapped_child = false;  // true: rank-1 children index rows, not columns
   // true: apply's first template parameter is a math policy (math::loop_math in compile()'s loops,
@@ -32,16 +38,19 @@ struct elementwise_op {
 
 struct add_op : elementwise_op {
   static constexpr std::string_view name = "add";
+  static constexpr ops::curvature curvature = ops::curvature::linear;
   template <class T> static constexpr T apply(T a, T b) noexcept { return a + b; }
   template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self&, const G& g) { return g; }
 };
 struct sub_op : elementwise_op {
   static constexpr std::string_view name = "sub";
+  static constexpr ops::curvature curvature = ops::curvature::linear;
   template <class T> static constexpr T apply(T a, T b) noexcept { return a - b; }
   template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self&, const G& g);
 };
 struct mul_op : elementwise_op {
   static constexpr std::string_view name = "mul";
+  static constexpr ops::curvature curvature = ops::curvature::bilinear;
   template <class T> static constexpr T apply(T a, T b) noexcept { return a * b; }
   template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g);
 };
@@ -52,6 +61,7 @@ struct div_op : elementwise_op {
 };
 struct neg_op : elementwise_op {
   static constexpr std::string_view name = "neg";
+  static constexpr ops::curvature curvature = ops::curvature::linear;
   template <class T> static constexpr T apply(T a) noexcept { return -a; }
   template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self&, const G& g);
 };
@@ -75,6 +85,7 @@ struct sqrt_op : elementwise_op {
 /// 2x, the derivative of square and the denominator of sqrt's derivative.
 struct twice_op : elementwise_op {
   static constexpr std::string_view name = "twice";
+  static constexpr ops::curvature curvature = ops::curvature::linear;
   template <class T> static constexpr T apply(T a) noexcept { return a + a; }
   template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self&, const G& g);
 };
@@ -118,6 +129,7 @@ struct constant_op : elementwise_op {
 /// Identity whose gradient is cut (used for the max subtracted by softmax).
 struct stop_gradient_op : elementwise_op {
   static constexpr std::string_view name = "stop_gradient";
+  static constexpr ops::curvature curvature = ops::curvature::linear;
   template <class T> static constexpr T apply(T a) noexcept { return a; }
   template <std::size_t I, class Self, class G> static constexpr no_grad vjp(const Self&, const G&) { return {}; }
 };

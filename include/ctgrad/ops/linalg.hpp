@@ -16,6 +16,7 @@ namespace ops {
 struct matmul_op {
   static constexpr bool elementwise = false;
   static constexpr std::string_view name = "matmul";
+  static constexpr ops::curvature curvature = ops::curvature::bilinear;
   template <class A, class B> using value_type = value_t<A>;
   template <class A, class B>
   using shape_type = std::conditional_t<shape_t<B>::rank == 2,
@@ -29,6 +30,7 @@ struct matmul_op {
 struct transpose_op {
   static constexpr bool elementwise = false;
   static constexpr std::string_view name = "transpose";
+  static constexpr ops::curvature curvature = ops::curvature::linear;
   template <class A> using value_type = value_t<A>;
   template <class A> using shape_type = shape<shape_t<A>::extents[1], shape_t<A>::extents[0]>;
   template <std::size_t I> static constexpr bool needs_buffer = false;

@@ -20,6 +20,7 @@ struct reduce_op {
   static constexpr int axis = Axis;
   static constexpr bool keep_dims = KeepDims;
   static constexpr std::string_view name = Kind == reduce_kind::sum ? "sum" : Kind == reduce_kind::mean ? "mean" : "max";
+  static constexpr ops::curvature curvature = Kind == reduce_kind::max ? ops::curvature::nonlinear : ops::curvature::linear;
   template <class C> using value_type = value_t<C>;
   template <class C> using shape_type = shapes::reduce_t<shape_t<C>, Axis, KeepDims>;
   template <std::size_t I> static constexpr bool needs_buffer = false;  // fused with its child
@@ -34,6 +35,7 @@ enum class count_scale { none, inv_count };
 template <class Shape, bool RowMapped, int Axis, count_scale Scale>
 struct broadcast_to_op : elementwise_op {
   static constexpr std::string_view name = "broadcast_to";
+  static constexpr ops::curvature curvature = ops::curvature::linear;
   static constexpr bool row_mapped_child = RowMapped;
   static constexpr int axis = Axis;
   static constexpr count_scale scale = Scale;
