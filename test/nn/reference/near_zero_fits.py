@@ -74,6 +74,7 @@ FITS = [  # name, function, guess of the zero, half-width h of the window
     ('gelu_tanh_d1', gelu_tanh_d1, -0.75, 0.6),
     ('gelu_tanh_d2', gelu_tanh_d2_abs, 1.42, 0.7),
     ('mish_d2', mish_d2, -2.26, 1.0),
+    ('mish_d2_pos', mish_d2, 1.49, 0.3),
 ]
 
 
