@@ -48,12 +48,33 @@ def mish_d2(x):
     return (1 - t * t) * sig(x) * (2 + x * (sig(-x) - 2 * t * sig(x)))
 
 
+def gelu_tanh_d1(x):
+    k0 = mp.sqrt(2 / mp.pi)
+    k1 = mp.mpf('0.044715')
+    u = k0 * (x + k1 * x ** 3)
+    s = sig(2 * u)
+    return s + 2 * x * s * (1 - s) * k0 * (1 + 3 * k1 * x * x)
+
+
+def gelu_tanh_d2_abs(a):  # gelu_tanh'' is even (f(x) - f(-x) = x): a function of a = |x|
+    k0 = mp.sqrt(2 / mp.pi)
+    k1 = mp.mpf('0.044715')
+    u = k0 * (a + k1 * a ** 3)
+    du = k0 * (1 + 3 * k1 * a * a)
+    d2u = 6 * k0 * k1 * a
+    s = sig(2 * u)
+    return s * (1 - s) * (4 * du - 4 * a * mp.tanh(u) * du * du + 2 * a * d2u)
+
+
 FITS = [  # name, function, guess of the zero, half-width h of the window
     ('silu_d1', silu_d1, -1.28, 0.25),
     ('silu_d2', silu_d2_abs, 2.4, 0.35),
     ('gelu_d1', gelu_d1, -0.75, 0.6),
-    ('mish_d1', mish_d1, -1.19, 0.8),
+    ('mish_d1', mish_d1, -1.19, 1.1),
+    ('gelu_tanh_d1', gelu_tanh_d1, -0.75, 0.6),
+    ('gelu_tanh_d2', gelu_tanh_d2_abs, 1.42, 0.7),
     ('mish_d2', mish_d2, -2.26, 1.0),
+    ('mish_d2_pos', mish_d2, 1.49, 0.3),
 ]
 
 

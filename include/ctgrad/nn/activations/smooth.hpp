@@ -31,10 +31,16 @@ inline constexpr near_zero_fit<13> silu_d1_fit{-1.2784645427610737, -1.094699418
 inline constexpr near_zero_fit<15> silu_d2_fit{2.3993572805154675, 1.8464872855353363e-16, 0.35, {-0.09153052016419229, 0.07629586548655085, -0.02248725923422533, -0.0018366701447638234, 0.0038628167768303755, -0.0013663696911503792, 0.0001151307019477169, 9.644058958135768e-05, -4.745074237441776e-05, 8.432444676653604e-06, 1.2461531218674203e-06, -1.1911788476385923e-06, 3.1455523776505436e-07, -5.9820302926163435e-09, -2.311742210440888e-08}};
 // gelu_d1: zero at -0.7517915246935644574579049, window |t| < 0.6, degree 18, relative error of the fit 1.9e-19
 inline constexpr near_zero_fit<19> gelu_d1_fit{-0.7517915246935645, 1.4956759177009883e-17, 0.6, {0.4314939923140469, 0.388284982990552, -0.018199676398671087, -0.11400823329722187, -0.014771522148244235, 0.01942167983819681, 0.0045392283791204115, -0.002239538068245906, -0.0007448268385633687, 0.0001863397483131801, 8.615947726914578e-05, -1.1214394961873585e-05, -7.748451794705445e-06, 4.329086085999942e-07, 5.702356887750598e-07, -1.7676313937126184e-09, -3.5355526780646313e-08, -1.1650491274503813e-09, 1.7562879897975466e-09}};
-// mish_d1: zero at -1.192431214515495212137588, window |t| < 0.8, degree 22, relative error of the fit 1.3e-18
-inline constexpr near_zero_fit<23> mish_d1_fit{-1.1924312145154952, -4.8484829848031044e-17, 0.8, {0.2669479140495345, 0.20473126408010586, 0.04190782104360987, -0.020271822716683548, -0.01582112656173335, -0.003360684927051766, 0.0010924055409432852, 0.0009898181026650572, 0.0002541293638871186, -4.1961501644412045e-05, -5.5828915949066554e-05, -1.7299234839081793e-05, 9.427380038910153e-07, 2.90867146077038e-06, 1.071668357780407e-06, 2.7282888325500446e-08, -1.4114742385470827e-07, -6.24642440467743e-08, -5.511740790659163e-09, 7.20725887108618e-09, 3.4315762618114264e-09, -6.370720123570041e-11, -3.3120050315015545e-10}};
+// mish_d1: zero at -1.192431214515495212137588, window |t| < 1.1, degree 26, relative error of the fit 2.7e-18
+inline constexpr near_zero_fit<27> mish_d1_fit{-1.1924312145154952, -4.8484829848031044e-17, 1.1, {0.2669479140495345, 0.20473126408010586, 0.04190782104360987, -0.020271822716684016, -0.015821126561733047, -0.003360684927029993, 0.0010924055409346867, 0.0009898181022204237, 0.0002541293639990857, -4.19614967270344e-05, -5.5828916744783975e-05, -1.7299267553864407e-05, 9.427413503344239e-07, 2.908810022422278e-06, 1.0716598897593112e-06, 2.6899495034751168e-08, -1.4113550227342805e-07, -6.177109215453022e-08, -5.516890862478453e-09, 6.411913265492822e-09, 3.4205205625644846e-09, 4.728933166951734e-10, -3.10690270560187e-10, -1.7646697387599767e-10, -1.4089822434650204e-11, 1.4460713229044674e-11, 3.680503996023404e-12}};
 // mish_d2: zero at -2.256376396360793120005749, window |t| < 1.0, degree 24, relative error of the fit 6.5e-19
 inline constexpr near_zero_fit<25> mish_d2_fit{-2.256376396360793, -1.0703174875019247e-16, 1.0, {0.1087544107316427, 0.09898193805255845, 0.03736189561023729, 0.003354052659335913, -0.0038604939351884865, -0.0024800681093363453, -0.0007927886724156752, -0.00010538381917386857, 3.978333053906772e-05, 3.223849666551495e-05, 1.1646398770434073e-05, 2.1972282452221295e-06, -1.9166278735823573e-07, -3.2887085960517275e-07, -1.381694842319701e-07, -3.178641691932132e-08, -9.018607186974676e-10, 2.7818117082165906e-09, 1.391318736191608e-09, 3.8032675852864397e-10, 3.9311380172233e-11, -2.4029323961295903e-11, -1.4519998927496519e-11, -2.439721189645707e-12, 1.6454590701147466e-13}};
+// mish_d2_pos: zero at 1.490571179485428459294419, window |t| < 0.3, degree 16, relative error of the fit 1.8e-19
+inline constexpr near_zero_fit<17> mish_d2_pos_fit{1.4905711794854284, 7.126036715834263e-17, 0.3, {-0.23069451159746054, 0.28127277803034306, -0.0797073551654253, -0.06665173991852712, 0.05998888116276447, -0.008932244292192769, -0.01153524888441181, 0.007002748877973512, -0.0002685218422430076, -0.001401309950938932, 0.000608270308864927, 4.585623861441769e-05, -0.00013717994393031872, 4.335793520370986e-05, 9.555274005590487e-06, -1.1189220643237771e-05, 2.2647250184952326e-06}};
+// gelu_tanh_d1: zero at -0.7524614220710162584879544, window |t| < 0.6, degree 20, relative error of the fit 2.1e-19
+inline constexpr near_zero_fit<21> gelu_tanh_d1_fit{-0.7524614220710163, 3.635560509207687e-17, 0.6, {0.4304000910248585, 0.38751844613578895, -0.01578285352184803, -0.11394448308095877, -0.01661932834305236, 0.019682309459819917, 0.00526105925490983, -0.002422731845511222, -0.0009274420226871986, 0.0002639276350078936, 0.00012425227296402136, -3.495612130893974e-05, -1.595085056637544e-05, 5.918322784806038e-06, 2.433285349465541e-06, -9.888148532315586e-07, -4.3005285354996387e-07, 1.3921969779072515e-07, 7.300966924180604e-08, -1.3967291631696336e-08, -9.109317226946978e-09}};
+// gelu_tanh_d2 (a function of |x|): zero at 1.418504008790828355548034, window |t| < 0.7, degree 22, relative error of the fit 6.4e-19
+inline constexpr near_zero_fit<23> gelu_tanh_d2_fit{1.4185040087908283, 8.089265124388305e-17, 0.7, {-0.4095488174124191, 0.432081111593848, -0.008168951883944803, -0.16109481693213426, 0.05675054097516175, 0.020035361162670958, -0.016711507560855623, 0.0007632001144365968, 0.0026434611467379566, -0.0007514200876964951, -0.0002617375691224196, 0.00017619950581865333, 6.13888417559203e-06, -2.918700092049495e-05, 4.884318453926192e-06, 3.5704982728789695e-06, -1.5016689894347801e-06, -2.3516198049820914e-07, 2.778312297967811e-07, -1.892166855997002e-08, -3.583299685163535e-08, 6.223989497114342e-09, 2.7619570269890788e-09}};
 
 // Phi(x) = erfc(w) / 2 with w = -x / sqrt(2). w is split exactly into w_hi + w_lo and the first-order
 // correction erfc(w_hi + w_lo) = erfc(w_hi) (1 - R(w_hi) w_lo) is applied with R(w) ~ 2 max(w, 0)
@@ -126,10 +132,11 @@ struct gelu {
 
 /// gelu_tanh(x) = x/2 * (1 + tanh(u)), u = sqrt(2/pi) (x + 0.044715 x^3) (PyTorch's
 /// approximate='tanh'), evaluated as x * sigmoid(2u) so the left tail does not cancel. float evaluates in
-/// double. d1 = s + 2 x s (1-s) u', s = sigmoid(2u), u' = sqrt(2/pi)(1 + 3 * 0.044715 x^2).
-/// Accuracy: float <= 4 ulp; double 1e-14 relative except in the left tail, where the rounding of u
-/// (relative ~3 eps) is amplified by 2|u|: relative error <= 4 eps * |x f'(x) / f(x)|, i.e. above 1e-14
-/// only where |f(x)| < 1e-12; d1 near its zero at x = -0.7525 is absolute (4 eps |x f''|).
+/// double. d1 = s + 2 x s (1-s) u', s = sigmoid(2u), u' = sqrt(2/pi)(1 + 3 * 0.044715 x^2); d2 is even and
+/// is evaluated at |x| as s (1-s) (P(|x|) + 8 |x| sigmoid(-2u) u'^2), P a polynomial. u is carried in
+/// double-double (the left tail). In double, near the zeros of d1 (x = -0.7525) and d2 (|x| = 1.4185) a
+/// fitted polynomial (detail::act::near_zero) replaces the cancelling sums.
+/// Accuracy: value, d1, d2 <= 4 ulp wherever the result is normal (test/nn/reference).
 struct gelu_tanh {
   static constexpr std::string_view name = "gelu_tanh";
   static constexpr std::string_view formula = "x / 2 * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x^3)))";
@@ -163,7 +170,8 @@ struct gelu_tanh {
 /// neither overflows nor cancels, and 1 - t^2 is formed from the same pieces, so the tails of d1 are
 /// accurate too. d1 = t + x (1 - t^2) sigmoid(x). float evaluates in double (t + x g cancels by ~3x
 /// around x = -2.3, which natively costs up to 4.3 ulp). In double, near the zeros of d1 (x = -1.1924)
-/// and d2 (x = -2.2564) a fitted polynomial (detail::act::near_zero) replaces the cancelling sums.
+/// and d2 (x = -2.2564 and 1.4906) a fitted polynomial (detail::act::near_zero) replaces the cancelling sums, and d2
+/// for x >= 0 is 4 e^2 Q(x, e) / (1 + 2e + 2e^2)^3 with Q a polynomial in e (fewer roundings).
 /// Accuracy: value, d1, d2 <= 4 ulp wherever the result is normal (test/nn/reference).
 struct mish {
   static constexpr std::string_view name = "mish";
@@ -304,6 +312,7 @@ template <class W> struct gelu_tanh_parts {
   W du;      // u'
   W d2u;     // u''
   W neg_minus_pos;  // sigmoid(-2u) - sigmoid(2u)
+  W neg;     // sigmoid(-2u)
   W xc;      // x clamped to +-1e6 (only multiplies terms that vanish there)
 };
 template <class M, class W> CTGRAD_DETAIL_MATH_INLINE constexpr gelu_tanh_parts<W> gelu_tanh_eval(W x) noexcept {
@@ -334,7 +343,9 @@ template <class M, class W> CTGRAD_DETAIL_MATH_INLINE constexpr gelu_tanh_parts<
   const auto s = detail::act::logistic<M>(W(2) * ::ctgrad::math::select(::ctgrad::math::abs(x) < W(1e6), q.hi, u));
   const W pos = s.pos * (W(1) + z_lo * s.neg);
   const W neg = s.neg * (W(1) - z_lo * s.pos);
-  return {pos, pos * neg, k0 * (W(1) + W(3) * k1 * xx), W(6) * k0 * k1 * xc, neg - pos, xc};
+  // u' = k0 + 3 k0 k1 x^2 with 3 k0 k1 rounded once (k0 (1 + 3 k1 x^2) rounded three times more: 4.2 ulp in f').
+  constexpr W k01 = W(3 * 0.797884560802865355879892119868763737L * 0.044715L);
+  return {pos, pos * neg, k0 + k01 * xx, W(6) * k0 * k1 * xc, neg - pos, neg, xc};
 }
 
 template <class T> struct mish_parts {
@@ -396,12 +407,30 @@ template <class T, class M> CTGRAD_DETAIL_MATH_INLINE constexpr T gelu_tanh::val
 template <class T, class M> CTGRAD_DETAIL_MATH_INLINE constexpr T gelu_tanh::d1(T x, T /*y*/) noexcept {
   using W = detail::act::wide_t<T>;
   const auto p = detail::act::gelu_tanh_eval<M>(W(x));
-  return T(p.s + W(2) * p.xc * p.ss * p.du);
+  const W r = p.s + W(2) * p.xc * p.ss * p.du;
+  if constexpr (std::is_same_v<T, double>) return detail::act::near_zero(detail::act::gelu_tanh_d1_fit, x, r);
+  else return T(r);
 }
 template <class T, class M> CTGRAD_DETAIL_MATH_INLINE constexpr T gelu_tanh::d2(T x, T /*y*/) noexcept {
   using W = detail::act::wide_t<T>;
-  const auto p = detail::act::gelu_tanh_eval<M>(W(x));
-  return T(p.ss * (W(4) * p.du + W(4) * p.xc * p.neg_minus_pos * p.du * p.du + W(2) * p.xc * p.d2u));
+  if constexpr (std::is_same_v<T, double>) {
+    // f'' is even (f(x) - f(-x) = x): evaluated at a = |x|, where tanh(u) = 1 - 2 sigmoid(-2u) and
+    // f'' = sigmoid(2u) sigmoid(-2u) (P(a) + 8 a sigmoid(-2u) u'^2), P(a) = 4u' - 4a u'^2 + 2a u'' a
+    // polynomial in a with coefficients rounded once (the sum of the three terms reached 6.8 ulp at
+    // x = -4.99); near the zero of f'' at |x| = 1.4185 the fitted polynomial.
+    constexpr long double k0 = 0.797884560802865355879892119868763737L, k1 = 0.044715L;
+    constexpr double c0 = double(4 * k0), c1 = double(-4 * k0 * k0), c2 = double(24 * k0 * k1),
+                     c3 = double(-24 * k0 * k0 * k1), c5 = double(-36 * k0 * k0 * k1 * k1);
+    const double a = ::ctgrad::math::abs(x);
+    const auto p = detail::act::gelu_tanh_eval<M>(a);
+    const double ac = p.xc;
+    const double poly = c0 + ac * (c1 + ac * (c2 + ac * (c3 + ac * ac * c5)));
+    const double r = p.ss * (poly + 8.0 * ac * p.neg * p.du * p.du);
+    return detail::act::near_zero(detail::act::gelu_tanh_d2_fit, a, r);
+  } else {
+    const auto p = detail::act::gelu_tanh_eval<M>(W(x));
+    return T(p.ss * (W(4) * p.du + W(4) * p.xc * p.neg_minus_pos * p.du * p.du + W(2) * p.xc * p.d2u));
+  }
 }
 
 template <class T, class M> CTGRAD_DETAIL_MATH_INLINE constexpr T mish::value(T x) noexcept {
@@ -420,8 +449,24 @@ template <class T, class M> CTGRAD_DETAIL_MATH_INLINE constexpr T mish::d2(T x, 
   const W w = W(x);
   const auto p = detail::act::mish_eval<M>(w);
   const W r = p.g * (W(2) + w * (p.sn - W(2) * p.t * p.sp));
-  if constexpr (std::is_same_v<T, double>) return detail::act::near_zero(detail::act::mish_d2_fit, w, r);
-  else return T(r);
+  if constexpr (std::is_same_v<T, double>) {
+    // x >= 0, e = exp(-x): f'' = 4 e^2 Q / d^3 with d = 1 + 2e + 2e^2 and Q = 2 (1 - x) + e (6 - 3x) +
+    // e^2 (8 + 2x) + e^3 (4 + 2x): fewer roundings than g (2 + x (sn - 2 t sp)), which reached 5.2 ulp at
+    // x = 6.8; d^3 as 1 + l (3 + l (3 + l)), l = d - 1. x is clamped at 1e6 (e = 0 there) so that Q stays
+    // finite and e Q is never 0 * inf.
+    const double e = M::exp(-::ctgrad::math::abs(x));
+    const double e2 = e * e;
+    const double xq = ::ctgrad::math::select(x < 1e6, x, 1e6);
+    const double dl = 2.0 * e + 2.0 * e2;  // d - 1
+    const double d3 = 1.0 + dl * (3.0 + dl * (3.0 + dl));
+    const double q = 2.0 * (1.0 - xq) + e * ((6.0 - 3.0 * xq) + e * ((8.0 + 2.0 * xq) + e * (4.0 + 2.0 * xq)));
+    const double r_pos = (4.0 * e2) * q / d3;
+    // The second zero of f'', x = 1.4906 (where the closed form reached 119 ulp), has its own polynomial.
+    const double outside = ::ctgrad::math::select(x >= 0.0, r_pos, r);
+    return detail::act::near_zero(detail::act::mish_d2_pos_fit, w, detail::act::near_zero(detail::act::mish_d2_fit, w, outside));
+  } else {
+    return T(r);
+  }
 }
 
 }  // namespace ctgrad::fn
