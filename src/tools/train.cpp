@@ -81,9 +81,10 @@ std::string available_models() {
   return absl::StrJoin(names, ", ");
 }
 
-// --threads=0: one thread per core, but no more than one per 256 rows of a batch. Each shard also
-// reads all of W1 and writes a whole weight gradient, which the combine then adds up: at batch 32
-// 2 threads were measured 0.77x as fast as 1, at batch 512 1.16x (docs/scaling.md).
+// --threads=0: one thread per core, but no more than one per 256 rows of a batch. The threads split
+// each step's large products and the optimiser's update (nn/data_parallel.hpp); at batch 32 the
+// products are too small for a second thread to pay (docs/scaling.md: 0.94-1.16x at batch 32,
+// 1.17x at 2048).
 int auto_threads(int batch) {
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   return std::clamp(std::min(cores, batch / 256), 1, ctgrad::nn::max_train_threads);
