@@ -29,6 +29,7 @@ inline constexpr double rule_check_tolerance = 1e-9;  // relative to max(1, |rul
 template <class F, std::size_t... I>
 constexpr rule_check_result check_rules_with(double scale, std::index_sequence<I...>) {
   const std::array<double, sizeof...(I)> p{(F::params[I].default_value * scale)...};
+  (void)scale;  // unused by an activation without parameters
   const auto value = [&](double x) { return F::template value<double>(x, p[I]...); };
   const auto d1 = [&](double x) { return F::template d1<double>(x, value(x), p[I]...); };
   const auto d2 = [&](double x) { return F::template d2<double>(x, value(x), p[I]...); };
