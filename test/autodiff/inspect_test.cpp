@@ -29,7 +29,7 @@ template <std::size_t N> std::size_t count(std::string_view text, std::string_vi
 }
 
 // f(x) = sum_i sigmoid(x_i x_{i+1}) (i = 0..N-2): a chain, tridiagonal Hessian.
-template <int I> using xv = var<nn::detail::indexed_name<'x', I + 1>(), double>;
+template <int I> using xv = var<indexed_name<'x', I + 1>(), double>;
 template <std::size_t... I> constexpr auto chain(std::index_sequence<I...>) {
   return (sigmoid(xv<int(I)>{} * xv<int(I) + 1>{}) + ...);
 }

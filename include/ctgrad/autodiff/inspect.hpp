@@ -94,6 +94,18 @@ template <class Op> constexpr void put_op_name(writer& w) {
   if constexpr (requires { Op::name_suffix; }) w.put(Op::name_suffix);
 }
 
+// A node's name in describe and to_dot: the variable's, "literal #id", or the op's.
+template <class N> constexpr void put_name(writer& w) {
+  if constexpr (is_var_v<N>) {
+    w.put(N::name);
+  } else if constexpr (is_lit_v<N>) {
+    w.put("literal #");
+    w.num(std::size_t(N::literal_count - 1));
+  } else {
+    put_op_name<typename N::op>(w);
+  }
+}
+
 // describe: one line per distinct node, children first, then the outputs.
 template <class Topo, class Roots> struct describer;
 template <class... Ns, class... Rs> struct describer<type_list<Ns...>, type_list<Rs...>> {
@@ -102,14 +114,9 @@ template <class... Ns, class... Rs> struct describer<type_list<Ns...>, type_list
     w.put('%');
     w.num(meta::index_of_v<N, topo>);
     w.put(" = ");
-    if constexpr (is_var_v<N>) {
-      w.put("var ");
-      w.put(N::name);
-    } else if constexpr (is_lit_v<N>) {
-      w.put("literal #");
-      w.num(std::size_t(N::literal_count - 1));
-    } else {
-      put_op_name<typename N::op>(w);
+    if constexpr (is_var_v<N>) w.put("var ");
+    put_name<N>(w);
+    if constexpr (is_node_v<N>) {
       w.put('(');
       [&]<class... Cs>(type_list<Cs...>*) {
         std::size_t k = 0;
@@ -133,14 +140,7 @@ template <class... Ns, class... Rs> struct describer<type_list<Ns...>, type_list
     w.put("  n");
     w.num(meta::index_of_v<N, topo>);
     w.put(" [label=\"");
-    if constexpr (is_lit_v<N>) {
-      w.put("literal #");
-      w.num(std::size_t(N::literal_count - 1));
-    } else if constexpr (is_var_v<N>) {
-      w.put(N::name);
-    } else {
-      put_op_name<typename N::op>(w);
-    }
+    put_name<N>(w);
     w.put("\\n");
     put_type<N>(w);
     w.put('"');
@@ -215,11 +215,6 @@ template <std::size_t V> struct var_set {
   constexpr bool has(std::size_t i) const { return (bits[i / 64] >> (i % 64)) & 1u; }
   constexpr void merge(const var_set& o) {
     for (std::size_t k = 0; k < words; ++k) bits[k] |= o.bits[k];
-  }
-  constexpr bool empty() const {
-    for (auto b : bits)
-      if (b) return false;
-    return true;
   }
 };
 
