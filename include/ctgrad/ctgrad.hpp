@@ -3,6 +3,9 @@
 #pragma once
 
 #include "ctgrad/autodiff/grad.hpp"
+#include "ctgrad/autodiff/hessian.hpp"
+#include "ctgrad/autodiff/jacobian.hpp"
+#include "ctgrad/autodiff/jvp.hpp"
 #include "ctgrad/autodiff/inspect.hpp"
 #include "ctgrad/core/bind.hpp"
 #include "ctgrad/core/node.hpp"

@@ -8,6 +8,7 @@
 #include <type_traits>
 
 #include "ctgrad/autodiff/grad.hpp"
+#include "ctgrad/autodiff/hessian.hpp"
 #include "ctgrad/autodiff/lower.hpp"
 #include "ctgrad/core/node.hpp"
 #include "ctgrad/eval/element.hpp"
@@ -255,6 +256,8 @@ constexpr auto value_at(const E& e, const binding<Vs>&... bs) {
   } else if constexpr (is_gradient_set_v<E>) {
     auto vals = detail::value_at_refs(detail::refs_of(e.grads), bs...);
     return std::apply([](auto... v) { return std::array{v...}; }, vals);
+  } else if constexpr (is_hessian_set_v<E>) {
+    return value_grad_hessian_at(e, bs...).hessian;
   } else if constexpr (!expression<E>) {
     static_assert(expression<E>, "value_at: the first argument must be a ctgrad expression");
     return 0.0f;
@@ -262,6 +265,19 @@ constexpr auto value_at(const E& e, const binding<Vs>&... bs) {
     return std::get<0>(detail::value_at_refs(detail::tuple<const E&>{e}, bs...));
   }
 }
+
+/// f's value, gradient and Hessian at a point (value_grad_hessian_at).
+template <class T, std::size_t N> struct value_grad_hessian {
+  T value;
+  std::array<T, N> gradient;
+  std::array<std::array<T, N>, N> hessian;  // symmetric: hessian[i][j] == hessian[j][i]
+};
+
+/// The value, gradient and Hessian of a hessian_set's function at the bound values, from one program
+/// (each distinct second derivative once, shared sub-expressions once). Usable in constant expressions.
+template <class F, class Vars, class... Gs, class... Hs, class... Vs>
+constexpr auto value_grad_hessian_at(const hessian_set<F, Vars, type_list<Gs...>, type_list<Hs...>>& h,
+                                     const binding<Vs>&... bs);
 
 /// The value of f and of its gradients, computed together (shared sub-expressions once):
 /// returns {f, std::array{df/dv...}}.
@@ -271,6 +287,25 @@ constexpr auto value_and_grad_at(const gradient_set<F, Vars, Gs...>& gs, const b
       detail::apply([&](const Gs&... g) { return detail::tuple<const F&, const Gs&...>{gs.function, g...}; }, gs.grads);
   auto vals = detail::value_at_refs(roots, bs...);
   return std::apply([](auto f, auto... g) { return std::pair{f, std::array{g...}}; }, vals);
+}
+
+template <class F, class Vars, class... Gs, class... Hs, class... Vs>
+constexpr auto value_grad_hessian_at(const hessian_set<F, Vars, type_list<Gs...>, type_list<Hs...>>& h,
+                                     const binding<Vs>&... bs) {
+  constexpr std::size_t n = sizeof...(Gs);
+  using T = value_t<F>;
+  const auto roots = detail::apply([&](const Gs&... g) {
+    return detail::apply([&](const Hs&... e) { return detail::tuple<const F&, const Gs&..., const Hs&...>{h.function, g..., e...}; },
+                         h.upper);
+  }, h.gradients);
+  const auto vals = detail::value_at_refs(roots, bs...);
+  const std::array<T, 1 + n + sizeof...(Hs)> flat = std::apply([](auto... v) { return std::array<T, sizeof...(v)>{v...}; }, vals);
+  value_grad_hessian<T, n> r{};
+  r.value = flat[0];
+  for (std::size_t i = 0; i < n; ++i) r.gradient[i] = flat[1 + i];
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = 0; j < n; ++j) r.hessian[i][j] = flat[1 + n + detail::upper_index(i, j, n)];
+  return r;
 }
 
 }  // namespace ctgrad

@@ -32,6 +32,8 @@ struct activation_op : elementwise_op {
     CTGRAD_DETAIL_CALL_WITH_POLICY(value, x, p...);
   }
   template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g);
+  // Elementwise: the Jacobian is diagonal, so the JVP is the VJP rule applied to the tangent.
+  template <std::size_t I, class Self, class T> static constexpr auto jvp(const Self& s, const T& dx) { return vjp<I>(s, dx); }
 };
 
 /// F'(x) (given y = F(x), which the forward pass already computed): children x, y, params.
@@ -45,6 +47,8 @@ struct activation_d1_op : elementwise_op {
     CTGRAD_DETAIL_CALL_WITH_POLICY(d1, x, y, p...);
   }
   template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g);
+  // Elementwise: the Jacobian is diagonal, so the JVP is the VJP rule applied to the tangent.
+  template <std::size_t I, class Self, class T> static constexpr auto jvp(const Self& s, const T& dx) { return vjp<I>(s, dx); }
 };
 
 /// F''(x): children x, y, params. Its own derivative (third order) is not provided: grad() reports
@@ -61,6 +65,10 @@ struct activation_d2_op : elementwise_op {
   }
   template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self&, const G&) {
     static_assert(I != I, "grad: third derivatives of activations are not provided (grad of grad of grad)");
+    return no_grad{};
+  }
+  template <std::size_t I, class Self, class T> static constexpr auto jvp(const Self&, const T&) {
+    static_assert(I != I, "jvp: third derivatives of activations are not provided");
     return no_grad{};
   }
 };

@@ -54,6 +54,11 @@ struct pick_op {
   }
   template <class N, class Prog, class T> static absl::Status run(const Prog& p, T* out);
   template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g);
+  // Linear in x: the same lookup of the tangent (labels get none).
+  template <std::size_t I, class Self, class T> static constexpr auto jvp(const Self& s, const T& dx) {
+    if constexpr (I == 0) return make_node<pick_op>(dx, s.template child<1>());
+    else return no_grad{};
+  }
 };
 
 /// The gradient of pick: g[r] at column labels[r], 0 elsewhere (a one-hot scatter) over Shape.
@@ -75,6 +80,10 @@ struct onehot_op : elementwise_op {
   }
   template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g) {
     if constexpr (I == 0) return make_node<pick_op>(g, s.template child<1>());
+    else return no_grad{};
+  }  // Linear in g: the same scatter of the tangent.
+  template <std::size_t I, class Self, class T> static constexpr auto jvp(const Self& s, const T& dg) {
+    if constexpr (I == 0) return make_node<onehot_op>(dg, s.template child<1>());
     else return no_grad{};
   }
 };
@@ -98,6 +107,8 @@ struct bce_logits_op : elementwise_op {
     return math::max(x, T(0)) - x * t + math::log1p(math::exp(-math::abs(x)));
   }
   template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g);
+  // Elementwise (diagonal Jacobian): the JVP is the VJP rule applied to the tangent.
+  template <std::size_t I, class Self, class T> static constexpr auto jvp(const Self& s, const T& dx) { return vjp<I>(s, dx); }
 };
 
 /// Binary cross-entropy of probabilities: -(t log p + (1 - t) log(1 - p)), logs clamped at -100
@@ -109,6 +120,8 @@ struct bce_op : elementwise_op {
     return -(t * lp + (T(1) - t) * l1p);
   }
   template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g);
+  // Elementwise (diagonal Jacobian): the JVP is the VJP rule applied to the tangent.
+  template <std::size_t I, class Self, class T> static constexpr auto jvp(const Self& s, const T& dx) { return vjp<I>(s, dx); }
 };
 struct bce_grad_op : elementwise_op {
   static constexpr std::string_view name = "binary_cross_entropy_grad";
@@ -118,6 +131,10 @@ struct bce_grad_op : elementwise_op {
   }
   template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self&, const G&) {
     static_assert(I != I, "grad: second derivatives of binary_cross_entropy are not provided");
+    return no_grad{};
+  }
+  template <std::size_t I, class Self, class T> static constexpr auto jvp(const Self&, const T&) {
+    static_assert(I != I, "jvp: second derivatives of binary_cross_entropy are not provided");
     return no_grad{};
   }
 };
@@ -135,6 +152,10 @@ struct logistic_slope_op : elementwise_op {
     static_assert(I != I, "grad: third derivatives of binary_cross_entropy_with_logits are not provided");
     return no_grad{};
   }
+  template <std::size_t I, class Self, class T> static constexpr auto jvp(const Self&, const T&) {
+    static_assert(I != I, "jvp: third derivatives of binary_cross_entropy_with_logits are not provided");
+    return no_grad{};
+  }
 };
 /// sigmoid(x) - t: the derivative of bce_with_logits in x, as (1 - t) - sigmoid(-x) for x >= 0 (t = 1,
 /// the confident right answer, gives -sigmoid(-x) exactly instead of 1 - 1 = 0) and sigmoid(x) - t below.
@@ -149,6 +170,8 @@ struct sigmoid_minus_op : elementwise_op {
     if constexpr (I == 0) return make_node<mul_op>(g, make_node<logistic_slope_op>(s.template child<0>()));
     else return make_node<neg_op>(g);
   }
+  // Elementwise (diagonal Jacobian): the JVP is the VJP rule applied to the tangent.
+  template <std::size_t I, class Self, class T> static constexpr auto jvp(const Self& s, const T& dx) { return vjp<I>(s, dx); }
 };
 
 template <std::size_t I, class Self, class G> constexpr auto bce_logits_op::vjp(const Self& s, const G& g) {

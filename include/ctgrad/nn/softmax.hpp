@@ -23,6 +23,7 @@ struct softmax_top_op : elementwise_op {
   static constexpr std::string_view name = "softmax_top";
   template <class T> static constexpr T apply(T z) noexcept { return T(z == T(0)); }
   template <std::size_t I, class Self, class G> static constexpr no_grad vjp(const Self&, const G&) { return {}; }
+  template <std::size_t I, class Self, class T> static constexpr no_grad jvp(const Self&, const T&) { return {}; }
 };
 /// L = log1p(tail + (maxima - 1)).
 struct softmax_lse_op : elementwise_op {
@@ -32,6 +33,7 @@ struct softmax_lse_op : elementwise_op {
     return M::log1p(tail + (maxima - T(1)));
   }
   template <std::size_t I, class Self, class G> static constexpr no_grad vjp(const Self&, const G&) { return {}; }
+  template <std::size_t I, class Self, class T> static constexpr no_grad jvp(const Self&, const T&) { return {}; }
 };
 /// 1 where log p > -log 2 (the class that holds more than half the probability: at most one per row).
 struct softmax_dominant_op : elementwise_op {
@@ -40,6 +42,7 @@ struct softmax_dominant_op : elementwise_op {
     return T(logp > T(-0.693147180559945309417232121458176568L));
   }
   template <std::size_t I, class Self, class G> static constexpr no_grad vjp(const Self&, const G&) { return {}; }
+  template <std::size_t I, class Self, class T> static constexpr no_grad jvp(const Self&, const T&) { return {}; }
 };
 /// 1 - softmax_dominant.
 struct softmax_not_dominant_op : elementwise_op {
@@ -48,6 +51,7 @@ struct softmax_not_dominant_op : elementwise_op {
     return T(!(logp > T(-0.693147180559945309417232121458176568L)));
   }
   template <std::size_t I, class Self, class G> static constexpr no_grad vjp(const Self&, const G&) { return {}; }
+  template <std::size_t I, class Self, class T> static constexpr no_grad jvp(const Self&, const T&) { return {}; }
 };
 /// d(log_softmax_vjp)/dS: -(1 - p) = expm1(log p) for the dominant class, else -p (children log p, p).
 struct log_softmax_vjp_ds_op : elementwise_op {
@@ -57,6 +61,8 @@ struct log_softmax_vjp_ds_op : elementwise_op {
     return math::select(softmax_dominant_op::apply(logp) != T(0), M::expm1(logp), -p);
   }
   template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g);
+  // Elementwise in its children (diagonal Jacobian): the JVP is the VJP rule applied to the tangent.
+  template <std::size_t I, class Self, class T> static constexpr auto jvp(const Self& s, const T& dx) { return vjp<I>(s, dx); }
 };
 
 /// log p = z - L (children z and L) along axis A (-1: all elements of a vector); its vector-Jacobian
@@ -65,6 +71,7 @@ template <int A> struct log_softmax_op : elementwise_op {
   static constexpr std::string_view name = "log_softmax";
   template <class T> static constexpr T apply(T z, T lse) noexcept { return z - lse; }
   template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g);
+  template <std::size_t I, class Self, class T> static constexpr auto jvp(const Self& s, const T& dz);
 };
 /// The gradient of log_softmax for the cotangent g: g - p S, S = sum(g) along the axis. For the
 /// dominant class k (p_k > 1/2) it is computed as -S_k - expm1(log p_k) S, S_k = the sum of g over the
@@ -80,6 +87,8 @@ struct log_softmax_vjp_op : elementwise_op {
     return math::select(softmax_dominant_op::apply(logp) != T(0), dominant, other);
   }
   template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g);
+  // Elementwise in its children (diagonal Jacobian): the JVP is the VJP rule applied to the tangent.
+  template <std::size_t I, class Self, class T> static constexpr auto jvp(const Self& s, const T& dx) { return vjp<I>(s, dx); }
 };
 /// softmax's value p (child 0, e / sum(e): accurate relative for every class) with the gradient of
 /// exp(log p) (child 1): g p into log_softmax's own vector-Jacobian product.
@@ -89,6 +98,9 @@ struct softmax_op : elementwise_op {
   template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g) {
     if constexpr (I == 0) return no_grad{};
     else return make_node<mul_op>(g, s);
+  }
+  template <std::size_t I, class Self, class T> static constexpr auto jvp(const Self& s, const T& dlogp) {
+    return vjp<I>(s, dlogp);  // d p = p d(log p), through child 1 only (as the VJP)
   }
 };
 }  // namespace ops
@@ -139,6 +151,17 @@ template <int A> template <std::size_t I, class Self, class G> constexpr auto lo
     auto s_all = sum<A, true>(g);
     auto s_others = sum<A, true>(make_node<mul_op>(g, make_node<softmax_not_dominant_op>(s)));
     return make_node<log_softmax_vjp_op>(g, s_all, s_others, s, p);
+  }
+}
+// d log p = dz - sum(p dz) along the axis (L's tangent is in it: child 1 gets none, as in the VJP),
+// p = e / sum(e) as in the VJP.
+template <int A> template <std::size_t I, class Self, class T> constexpr auto log_softmax_op<A>::jvp(const Self& s, const T& dz) {
+  if constexpr (I == 1) {
+    return no_grad{};
+  } else {
+    auto e = make_node<exp_op>(s.template child<0>());
+    auto p = make_node<div_op>(e, sum<A, true>(e));
+    return make_node<sub_op>(dz, sum<A, true>(make_node<mul_op>(p, dz)));
   }
 }
 // The derivatives of log_softmax_vjp_op in its children (p is exp(log p): its dependence on z goes

@@ -1,6 +1,8 @@
 // ctgrad/ops/elementwise.hpp — elementwise arithmetic (+ - * /, negation, exp, log, sqrt, square, abs,
 // pow with an integer exponent) with NumPy broadcasting of trailing dimensions, and each op's
-// vector-Jacobian product (vjp). Not for activations (nn/) nor reductions and matmul (ops/).
+// vector-Jacobian product (vjp) and Jacobian-vector product (jvp, forward mode: autodiff/jvp.hpp).
+// An elementwise op's Jacobian in each child is diagonal, so its jvp is its vjp rule applied to the
+// child's tangent. Not for activations (nn/) nor reductions and matmul (ops/).
 #pragma once
 
 #include <concepts>
@@ -12,7 +14,8 @@
 
 namespace ctgrad {
 
-/// Returned by a vjp rule when a child gets no gradient (labels, masks, literals, stop_gradient).
+/// Returned by a vjp rule when a child gets no gradient (labels, masks, literals, stop_gradient), and
+/// by a jvp rule when a child's tangent does not reach the op's value.
 struct no_grad {};
 
 namespace ops {
@@ -41,46 +44,54 @@ struct add_op : elementwise_op {
   static constexpr ops::curvature curvature = ops::curvature::linear;
   template <class T> static constexpr T apply(T a, T b) noexcept { return a + b; }
   template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self&, const G& g) { return g; }
+  template <std::size_t I, class Self, class T> static constexpr auto jvp(const Self& s, const T& dx) { return vjp<I>(s, dx); }
 };
 struct sub_op : elementwise_op {
   static constexpr std::string_view name = "sub";
   static constexpr ops::curvature curvature = ops::curvature::linear;
   template <class T> static constexpr T apply(T a, T b) noexcept { return a - b; }
   template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self&, const G& g);
+  template <std::size_t I, class Self, class T> static constexpr auto jvp(const Self& s, const T& dx) { return vjp<I>(s, dx); }
 };
 struct mul_op : elementwise_op {
   static constexpr std::string_view name = "mul";
   static constexpr ops::curvature curvature = ops::curvature::bilinear;
   template <class T> static constexpr T apply(T a, T b) noexcept { return a * b; }
   template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g);
+  template <std::size_t I, class Self, class T> static constexpr auto jvp(const Self& s, const T& dx) { return vjp<I>(s, dx); }
 };
 struct div_op : elementwise_op {
   static constexpr std::string_view name = "div";
   template <class T> static constexpr T apply(T a, T b) noexcept { return a / b; }
   template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g);
+  template <std::size_t I, class Self, class T> static constexpr auto jvp(const Self& s, const T& dx) { return vjp<I>(s, dx); }
 };
 struct neg_op : elementwise_op {
   static constexpr std::string_view name = "neg";
   static constexpr ops::curvature curvature = ops::curvature::linear;
   template <class T> static constexpr T apply(T a) noexcept { return -a; }
   template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self&, const G& g);
+  template <std::size_t I, class Self, class T> static constexpr auto jvp(const Self& s, const T& dx) { return vjp<I>(s, dx); }
 };
 struct exp_op : elementwise_op {
   static constexpr std::string_view name = "exp";
   static constexpr bool uses_math = true;
   template <class M = math::loop_math, class T> static constexpr T apply(T a) noexcept { return M::exp(a); }
   template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g);
+  template <std::size_t I, class Self, class T> static constexpr auto jvp(const Self& s, const T& dx) { return vjp<I>(s, dx); }
 };
 struct log_op : elementwise_op {
   static constexpr std::string_view name = "log";
   static constexpr bool uses_math = true;
   template <class M = math::loop_math, class T> static constexpr T apply(T a) noexcept { return M::log(a); }
   template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g);
+  template <std::size_t I, class Self, class T> static constexpr auto jvp(const Self& s, const T& dx) { return vjp<I>(s, dx); }
 };
 struct sqrt_op : elementwise_op {
   static constexpr std::string_view name = "sqrt";
   template <class T> static constexpr T apply(T a) noexcept { return math::sqrt(a); }
   template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g);
+  template <std::size_t I, class Self, class T> static constexpr auto jvp(const Self& s, const T& dx) { return vjp<I>(s, dx); }
 };
 /// 2x, the derivative of square and the denominator of sqrt's derivative.
 struct twice_op : elementwise_op {
@@ -88,22 +99,26 @@ struct twice_op : elementwise_op {
   static constexpr ops::curvature curvature = ops::curvature::linear;
   template <class T> static constexpr T apply(T a) noexcept { return a + a; }
   template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self&, const G& g);
+  template <std::size_t I, class Self, class T> static constexpr auto jvp(const Self& s, const T& dx) { return vjp<I>(s, dx); }
 };
 struct square_op : elementwise_op {
   static constexpr std::string_view name = "square";
   template <class T> static constexpr T apply(T a) noexcept { return a * a; }
   template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g);
+  template <std::size_t I, class Self, class T> static constexpr auto jvp(const Self& s, const T& dx) { return vjp<I>(s, dx); }
 };
 /// sign(x) in {-1, 0, 1}: the derivative of abs (0 at 0, as PyTorch).
 struct sign_op : elementwise_op {
   static constexpr std::string_view name = "sign";
   template <class T> static constexpr T apply(T a) noexcept { return T(a > T(0)) - T(a < T(0)); }
   template <std::size_t I, class Self, class G> static constexpr no_grad vjp(const Self&, const G&) { return {}; }
+  template <std::size_t I, class Self, class T> static constexpr no_grad jvp(const Self&, const T&) { return {}; }
 };
 struct abs_op : elementwise_op {
   static constexpr std::string_view name = "abs";
   template <class T> static constexpr T apply(T a) noexcept { return math::abs(a); }
   template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g);
+  template <std::size_t I, class Self, class T> static constexpr auto jvp(const Self& s, const T& dx) { return vjp<I>(s, dx); }
 };
 /// x^n for an integer n held in a literal child (exact repeated multiplication; n < 0 divides).
 struct powi_op : elementwise_op {
@@ -117,6 +132,7 @@ struct powi_op : elementwise_op {
     return inv ? T(1) / r : r;
   }
   template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g);
+  template <std::size_t I, class Self, class T> static constexpr auto jvp(const Self& s, const T& dx) { return vjp<I>(s, dx); }
 };
 /// A constant (zero or one) of a given element type and shape: used by gradients.
 template <class T, class Shape, int Value>
@@ -132,12 +148,14 @@ struct stop_gradient_op : elementwise_op {
   static constexpr ops::curvature curvature = ops::curvature::linear;
   template <class T> static constexpr T apply(T a) noexcept { return a; }
   template <std::size_t I, class Self, class G> static constexpr no_grad vjp(const Self&, const G&) { return {}; }
+  template <std::size_t I, class Self, class T> static constexpr no_grad jvp(const Self&, const T&) { return {}; }
 };
 /// 1 where a == b, else 0 (the mask of max's gradient).
 struct eq_mask_op : elementwise_op {
   static constexpr std::string_view name = "eq_mask";
   template <class T> static constexpr T apply(T a, T b) noexcept { return T(a == b); }
   template <std::size_t I, class Self, class G> static constexpr no_grad vjp(const Self&, const G&) { return {}; }
+  template <std::size_t I, class Self, class T> static constexpr no_grad jvp(const Self&, const T&) { return {}; }
 };
 
 }  // namespace ops

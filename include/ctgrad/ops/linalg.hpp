@@ -1,5 +1,5 @@
 // ctgrad/ops/linalg.hpp — matrix products and transposition: matmul (matrix·matrix, matrix·vector)
-// and transpose, with their vector-Jacobian products. Evaluated by eval/gemm.hpp's kernel.
+// and transpose, with their vector-Jacobian and Jacobian-vector products. Evaluated by eval/gemm.hpp's kernel.
 // Not for elementwise products (operator* in elementwise.hpp).
 #pragma once
 
@@ -24,6 +24,7 @@ struct matmul_op {
                                         shape<shape_t<A>::extents[0]>>;
   template <std::size_t I> static constexpr bool needs_buffer = true;
   template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g);
+  template <std::size_t I, class Self, class T> static constexpr auto jvp(const Self& s, const T& dx);
 };
 
 /// [M,N] -> [N,M].
@@ -35,6 +36,7 @@ struct transpose_op {
   template <class A> using shape_type = shape<shape_t<A>::extents[1], shape_t<A>::extents[0]>;
   template <std::size_t I> static constexpr bool needs_buffer = false;
   template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g);
+  template <std::size_t I, class Self, class T> static constexpr auto jvp(const Self&, const T& dx);
 };
 
 }  // namespace ops
@@ -112,6 +114,14 @@ template <std::size_t I, class Self, class G> constexpr auto matmul_op::vjp(cons
 }
 template <std::size_t I, class Self, class G> constexpr auto transpose_op::vjp(const Self&, const G& g) {
   return transpose(g);
+}
+// Bilinear: d(A·B) = dA·B + A·dB, one term per child.
+template <std::size_t I, class Self, class T> constexpr auto matmul_op::jvp(const Self& s, const T& dx) {
+  if constexpr (I == 0) return make_node<matmul_op>(dx, s.template child<1>());
+  else return make_node<matmul_op>(s.template child<0>(), dx);
+}
+template <std::size_t I, class Self, class T> constexpr auto transpose_op::jvp(const Self&, const T& dx) {
+  return transpose(dx);
 }
 }  // namespace ops
 }  // namespace ctgrad

@@ -25,6 +25,7 @@ struct reduce_op {
   template <class C> using shape_type = shapes::reduce_t<shape_t<C>, Axis, KeepDims>;
   template <std::size_t I> static constexpr bool needs_buffer = false;  // fused with its child
   template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g);
+  template <std::size_t I, class Self, class T> static constexpr auto jvp(const Self& s, const T& dx);
 };
 
 enum class count_scale { none, inv_count };
@@ -51,6 +52,10 @@ struct broadcast_to_op : elementwise_op {
     return g / static_cast<T>(n);
   }
   template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g);
+  // Linear: the same broadcast of the tangent.
+  template <std::size_t I, class Self, class T> static constexpr auto jvp(const Self&, const T& dx) {
+    return make_node<broadcast_to_op>(dx);
+  }
 };
 
 }  // namespace ops
@@ -130,6 +135,21 @@ constexpr auto reduce_op<Kind, Axis, KeepDims>::vjp(const Self& s, const G& g) {
     return make_node<mul_op>(spread, make_node<eq_mask_op>(s.template child<0>(), m));
   } else {
     return spread;
+  }
+}
+// sum and mean are linear: the same reduction of the tangent. max: the tangent's sum over the maximal
+// elements (the transpose of vjp's spreading of g to every maximal element).
+template <reduce_kind Kind, int Axis, bool KeepDims>
+template <std::size_t I, class Self, class T>
+constexpr auto reduce_op<Kind, Axis, KeepDims>::jvp(const Self& s, const T& dx) {
+  if constexpr (Kind == reduce_kind::max) {
+    using XS = shape_t<decltype(s.template child<0>())>;
+    constexpr bool row_mapped = Axis == 1 && !KeepDims;
+    auto m = make_node<broadcast_to_op<XS, row_mapped, Axis, count_scale::none>>(s);
+    return make_node<reduce_op<reduce_kind::sum, Axis, KeepDims>>(
+        make_node<mul_op>(dx, make_node<eq_mask_op>(s.template child<0>(), m)));
+  } else {
+    return make_node<reduce_op>(dx);
   }
 }
 template <class Shape, bool RowMapped, int Axis, count_scale Scale>
