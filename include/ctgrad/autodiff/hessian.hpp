@@ -72,7 +72,8 @@ constexpr std::size_t upper_index(std::size_t i, std::size_t j, std::size_t n) {
 /// The Hessian-vector product H v of the scalar expression f at the variable x (scalar or tensor),
 /// v an expression or variable of x's shape and element type: an expression of x's shape, at the cost
 /// of a small multiple of a gradient, never forming H (a tensor x of 10^5 elements is fine).
-/// Scalar graphs (value_at's) take it reverse-over-reverse on the flat program, grad(grad(f, x) v, x);
+/// v is a direction, not differentiated (H(x) v even where v is an expression of x). Scalar graphs
+/// (value_at's) take it reverse-over-reverse on the flat program, grad(grad(f, x) stop_gradient(v), x);
 /// tensor graphs forward-over-reverse, jvp(grad(f, x), x, v) (docs/design.md, "Second derivatives").
 template <expression F, class X, expression V>
 constexpr auto hvp(const F& f, const X& x, const V& v) {
@@ -85,7 +86,7 @@ constexpr auto hvp(const F& f, const X& x, const V& v) {
                   "hvp: the vector v must have the variable's shape and element type");
     return invalid_expression{};
   } else if constexpr (detail::scalar_graph_v<F, X> && detail::flat::flat_ok_v<V, value_t<F>>) {
-    return grad(grad(f, x) * v, x);
+    return grad(grad(f, x) * stop_gradient(v), x);  // v is a direction: H v, even where v uses x
   } else {
     return jvp(grad(f, x), x, v);
   }

@@ -1,0 +1,140 @@
+// Tests for ctgrad/autodiff/jacobian.hpp: jacobian(F, x) picks forward mode when F has at least as
+// many elements as x and reverse mode otherwise (at compile time), and both equal the hand-derived
+// Jacobian diag(1 - tanh^2) A of tanh(A x) and central differences of F; a scalar F gives the
+// gradient, a scalar x the column; several variables give a set of blocks; the jacobian of a
+// gradient is the (symmetric) Hessian, equal to hessian() of the same function in scalar variables.
+#define BOOST_TEST_MODULE jacobian
+#include <boost/test/unit_test.hpp>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "ctgrad/ctgrad.hpp"
+
+using namespace ctgrad;
+namespace tt = boost::test_tools;
+
+namespace {
+// tanh(A x) for an [M, N] matrix A: its Jacobian in x is diag(1 - y^2) A, checked exactly.
+template <std::size_t M, std::size_t N>
+void check_tanh_of_linear_map(jacobian_mode expected) {
+  var<"A", double, shape<M, N>> A;
+  var<"x", double, shape<N>> x;
+  auto F = tanh(matmul(A, x));
+  auto J = jacobian(F, x);
+  static_assert(std::is_same_v<shape_t<decltype(J)>, shape<M, N>>);
+  BOOST_TEST((jacobian_mode_v<decltype(F), decltype(x)> == expected));
+  auto prog = compile(J, F);
+  std::mt19937 rng(M * 100 + N);
+  std::normal_distribution<double> nd(0.0, 0.5);
+  std::vector<double> av(M * N), xv(N);
+  for (auto& e : av) e = nd(rng);
+  for (auto& e : xv) e = nd(rng);
+  BOOST_REQUIRE(prog.run(A = av, x = xv).ok());
+  const std::vector<double> j(prog[J].begin(), prog[J].end());
+  const std::vector<double> y(prog[F].begin(), prog[F].end());
+  for (std::size_t i = 0; i < M; ++i)
+    for (std::size_t k = 0; k < N; ++k)
+      BOOST_TEST(j[i * N + k] == (1 - y[i] * y[i]) * av[i * N + k], tt::tolerance(1e-14));
+}
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(jacobian_suite)
+
+BOOST_AUTO_TEST_CASE(forward_mode_when_outputs_are_at_least_as_many_as_inputs) {
+  check_tanh_of_linear_map<6, 3>(jacobian_mode::forward);
+  check_tanh_of_linear_map<4, 4>(jacobian_mode::forward);
+}
+
+BOOST_AUTO_TEST_CASE(reverse_mode_when_outputs_are_fewer) {
+  check_tanh_of_linear_map<2, 5>(jacobian_mode::reverse);
+  check_tanh_of_linear_map<1, 7>(jacobian_mode::reverse);
+}
+
+BOOST_AUTO_TEST_CASE(both_modes_match_central_differences_on_a_nonlinear_function) {
+  var<"x", double, shape<3>> x;
+  var<"B", double, shape<2, 3>> B;
+  var<"C", double, shape<5, 3>> C;
+  auto Fr = sigmoid(matmul(B, x)) * sum(square(x)) + exp(matmul(B, x * x));   // [2]: reverse
+  auto Ff = log(1.0 + square(matmul(C, tanh(x)))) + softmax(matmul(C, x));   // [5]: forward
+  static_assert(jacobian_mode_v<decltype(Fr), decltype(x)> == jacobian_mode::reverse);
+  static_assert(jacobian_mode_v<decltype(Ff), decltype(x)> == jacobian_mode::forward);
+  auto Jr = jacobian(Fr, x);
+  auto Jf = jacobian(Ff, x);
+  auto prog = compile(Jr, Jf, Fr, Ff);
+  std::vector<double> xv{0.3, -0.7, 0.45}, bv{0.1, 0.2, -0.3, 0.4, -0.5, 0.6}, cv(15);
+  for (int i = 0; i < 15; ++i) cv[i] = 0.13 * (i - 7);
+  auto run = [&] { BOOST_REQUIRE(prog.run(x = xv, B = bv, C = cv).ok()); };
+  run();
+  const std::vector<double> jr(prog[Jr].begin(), prog[Jr].end()), jf(prog[Jf].begin(), prog[Jf].end());
+  const double h = 1e-6;
+  for (std::size_t k = 0; k < 3; ++k) {
+    const std::vector<double> x0 = xv;
+    xv[k] = x0[k] + h;
+    run();
+    const std::vector<double> rp(prog[Fr].begin(), prog[Fr].end()), fp(prog[Ff].begin(), prog[Ff].end());
+    xv[k] = x0[k] - h;
+    run();
+    const std::vector<double> rm(prog[Fr].begin(), prog[Fr].end()), fm(prog[Ff].begin(), prog[Ff].end());
+    xv = x0;
+    // Central differences with h = 1e-6 carry an absolute error near 1e-9 here.
+    for (std::size_t i = 0; i < 2; ++i) BOOST_TEST(std::abs(jr[i * 3 + k] - (rp[i] - rm[i]) / (2 * h)) <= 1e-8);
+    for (std::size_t i = 0; i < 5; ++i) BOOST_TEST(std::abs(jf[i * 3 + k] - (fp[i] - fm[i]) / (2 * h)) <= 1e-8);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(scalar_function_gives_the_gradient_and_scalar_variable_the_column) {
+  var<"x", double, shape<4>> x;
+  var<"s", double> s;
+  auto J1 = jacobian(sum(x * x) * s, x);   // the gradient 2 x s: x's shape
+  auto J2 = jacobian(x * s * s, s);        // the column 2 x s: F's shape
+  static_assert(std::is_same_v<shape_t<decltype(J1)>, shape<4>>);
+  static_assert(std::is_same_v<shape_t<decltype(J2)>, shape<4>>);
+  auto prog = compile(J1, J2);
+  std::vector<double> xv{1, -2, 3, 0.5};
+  BOOST_REQUIRE(prog.run(x = xv, s = 1.5).ok());
+  std::size_t i = 0;
+  for (double e : prog[J1]) BOOST_TEST(e == 2 * xv[i++] * 1.5);
+  i = 0;
+  for (double e : prog[J2]) BOOST_TEST(e == 2 * xv[i++] * 1.5);
+}
+
+BOOST_AUTO_TEST_CASE(several_variables_give_one_block_each) {
+  var<"x", double, shape<3>> x;
+  var<"b", double, shape<2>> b;
+  var<"W", double, shape<2, 3>> W;
+  auto F = matmul(W, x) + b;
+  auto J = jacobian(F, x, b);
+  auto prog = compile(J);
+  std::vector<double> wv{1, 2, 3, 4, 5, 6}, xv{0.1, 0.2, 0.3}, bv{7, 8};
+  BOOST_REQUIRE(prog.run(x = xv, b = bv, W = wv).ok());
+  const std::vector<double> jx(prog[J[x]].begin(), prog[J[x]].end());
+  const std::vector<double> jb(prog[J[b]].begin(), prog[J[b]].end());
+  BOOST_TEST(jx == wv, tt::per_element());                                   // d(Wx + b)/dx = W
+  BOOST_TEST(jb == (std::vector<double>{1, 0, 0, 1}), tt::per_element());    // d/db = I
+}
+
+BOOST_AUTO_TEST_CASE(jacobian_of_a_gradient_is_the_hessian) {
+  var<"x", double, shape<3>> x;
+  var<"x1", double> x1;
+  var<"x2", double> x2;
+  var<"x3", double> x3;
+  // The same function of a vector and of three scalars.
+  auto fv = sum(x * x * x) * 0.5 + sum(tanh(x)) * sum(x);
+  auto fs = (x1 * x1 * x1 + x2 * x2 * x2 + x3 * x3 * x3) * 0.5 + (tanh(x1) + tanh(x2) + tanh(x3)) * (x1 + x2 + x3);
+  auto H = jacobian(grad(fv, x), x);
+  static_assert(std::is_same_v<shape_t<decltype(H)>, shape<3, 3>>);
+  auto prog = compile(H);
+  std::vector<double> xv{0.2, -0.6, 1.1};
+  BOOST_REQUIRE(prog.run(x = xv).ok());
+  const std::vector<double> hv(prog[H].begin(), prog[H].end());
+  const auto r = value_at(hessian(fs, x1, x2, x3), x1 = xv[0], x2 = xv[1], x3 = xv[2]);
+  for (int i = 0; i < 3; ++i)
+    for (int j = 0; j < 3; ++j) {
+      BOOST_TEST(hv[i * 3 + j] == r[i][j], tt::tolerance(1e-14));
+      BOOST_TEST(hv[i * 3 + j] == hv[j * 3 + i], tt::tolerance(1e-14));
+    }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
