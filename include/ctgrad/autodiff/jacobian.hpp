@@ -19,21 +19,6 @@
 namespace ctgrad {
 namespace ops {
 
-/// The unit tensor e_K of Shape (1 at flat position K, row-major, 0 elsewhere): a direction for jvp,
-/// a selector for one element of a vector. No children.
-template <class T, class Shape, std::size_t K>
-struct unit_op : elementwise_op {
-  static constexpr std::string_view name = "unit";
-  static constexpr ops::curvature curvature = ops::curvature::linear;
-  static constexpr bool uses_index = true;
-  template <class...> using value_type = T;
-  template <class...> using shape_type = Shape;
-  template <class U, class Info>
-  static constexpr U apply_at(const Info&, std::size_t r, std::size_t c) noexcept {
-    return U(r * shapes::cols<Shape>() + c == K);
-  }
-};
-
 /// N vectors of extent L (the children) side by side: ByColumn, an [L, N] matrix whose column k is
 /// child k; else an [N, L] matrix whose row k is child k. Linear in every child.
 template <bool ByColumn>

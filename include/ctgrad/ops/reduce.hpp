@@ -1,5 +1,5 @@
-// ctgrad/ops/reduce.hpp — reductions (sum, mean, max: over all elements or along an axis) and the
-// broadcasts that are their gradients. Not for elementwise ops (elementwise.hpp).
+// ctgrad/ops/reduce.hpp — reductions (sum, mean, max: over all elements or along an axis), the
+// broadcasts that are their gradients, and element<K>(x) (a sum against the unit tensor e_K). Not for elementwise ops (elementwise.hpp).
 #pragma once
 
 #include <string_view>
@@ -26,6 +26,21 @@ struct reduce_op {
   template <std::size_t I> static constexpr bool needs_buffer = false;  // fused with its child
   template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g);
   template <std::size_t I, class Self, class T> static constexpr auto jvp(const Self& s, const T& dx);
+};
+
+/// The unit tensor e_K of Shape (1 at flat position K, row-major, 0 elsewhere): a direction for jvp,
+/// a selector for one element of a vector. No children.
+template <class T, class Shape, std::size_t K>
+struct unit_op : elementwise_op {
+  static constexpr std::string_view name = "unit";
+  static constexpr ops::curvature curvature = ops::curvature::linear;
+  static constexpr bool uses_index = true;
+  template <class...> using value_type = T;
+  template <class...> using shape_type = Shape;
+  template <class U, class Info>
+  static constexpr U apply_at(const Info&, std::size_t r, std::size_t c) noexcept {
+    return U(r * shapes::cols<Shape>() + c == K);
+  }
 };
 
 enum class count_scale { none, inv_count };
@@ -98,6 +113,26 @@ template <expression X> constexpr auto max(const X& x) { return detail::make_red
 /// Maximum along Axis.
 template <int Axis, bool KeepDims = false, expression X> constexpr auto max(const X& x) {
   return detail::make_reduce<ops::reduce_kind::max, Axis, KeepDims>(x);
+}
+
+/// Element K of a vector (or of a matrix, row-major) as a scalar expression: sum(x * e_K). Its
+/// gradient is e_K g; a constant index, checked at compile time.
+template <std::size_t K, expression X> constexpr auto element(const X& x) {
+  constexpr bool floating = element_type<value_t<X>>;
+  constexpr bool fixed = shape_t<X>::rank >= 1 && shapes::rows<shape_t<X>>() != dyn && shapes::cols<shape_t<X>>() != dyn;
+  if constexpr (any_invalid_v<X>) {
+    return invalid_expression{};  // a misuse already reported
+  } else if constexpr (!floating || !fixed) {
+    static_assert(floating && fixed, "element: needs a float or double vector or matrix of fixed extents");
+    return invalid_expression{};
+  } else if constexpr (K >= shapes::rows<shape_t<X>>() * shapes::cols<shape_t<X>>()) {
+    static_assert(K < shapes::rows<shape_t<X>>() * shapes::cols<shape_t<X>>(),
+                  "element: index out of range (elements are numbered row by row from 0)");
+    return invalid_expression{};
+  } else {
+    return make_node<ops::reduce_op<ops::reduce_kind::sum, -1, false>>(
+        make_node<ops::mul_op>(x, node<ops::unit_op<value_t<X>, shape_t<X>, K>>{}));
+  }
 }
 
 /// Sums g down to Shape (undoes broadcasting): the adjoint of an operand that was broadcast.
