@@ -115,6 +115,65 @@ BOOST_AUTO_TEST_CASE(several_variables_give_one_block_each) {
   BOOST_TEST(jb == (std::vector<double>{1, 0, 0, 1}), tt::per_element());    // d/db = I
 }
 
+BOOST_AUTO_TEST_CASE(a_jacobian_composes_with_grad_and_jvp) {
+  // J(A) = diag(1 - tanh^2(A x)) A in both modes; grad of sum(J * C) in A and jvp of J along dA
+  // (through stack_op's vjp and jvp rules) against central differences of the compiled J.
+  var<"x", double, shape<3>> x;
+  var<"A", double, shape<4, 3>> A;
+  var<"B", double, shape<2, 3>> B;
+  var<"C", double, shape<4, 3>> C;
+  var<"dA", double, shape<4, 3>> dA;
+  auto JA = jacobian(tanh(matmul(A, x)), x);   // forward: stacked columns
+  auto JB = jacobian(tanh(matmul(B, x)), x);   // reverse: stacked rows
+  auto g = grad(sum(JA * C), A);
+  auto t = jvp(JA, A, dA);
+  auto gb = grad(sum(square(JB)), B);
+  auto prog = compile(JA, g, t, JB, gb, sum(square(JB)));
+  std::vector<double> xv{0.4, -0.3, 0.8}, av(12), bv(6), cv(12), dav(12);
+  for (int i = 0; i < 12; ++i) av[i] = 0.1 * (i - 6), cv[i] = std::cos(i), dav[i] = std::sin(i);
+  for (int i = 0; i < 6; ++i) bv[i] = 0.2 * (i - 2.5);
+  auto run = [&] { BOOST_REQUIRE(prog.run(x = xv, A = av, B = bv, C = cv, dA = dav).ok()); };
+  run();
+  const std::vector<double> gv(prog[g].begin(), prog[g].end()), tv(prog[t].begin(), prog[t].end());
+  const std::vector<double> gbv(prog[gb].begin(), prog[gb].end());
+  const double h = 1e-6;
+  auto sum_jc = [&] {
+    run();
+    double acc = 0;
+    std::size_t i = 0;
+    for (double e : prog[JA]) acc += e * cv[i++];
+    return acc;
+  };
+  const std::vector<double> a0 = av;
+  for (int k = 0; k < 12; ++k) {
+    av[k] = a0[k] + h;
+    const double fp = sum_jc();
+    av[k] = a0[k] - h;
+    const double fm = sum_jc();
+    av = a0;
+    BOOST_TEST(std::abs(gv[k] - (fp - fm) / (2 * h)) <= 1e-8);
+  }
+  for (int k = 0; k < 12; ++k) av[k] = a0[k] + h * dav[k];
+  run();
+  const std::vector<double> jp(prog[JA].begin(), prog[JA].end());
+  for (int k = 0; k < 12; ++k) av[k] = a0[k] - h * dav[k];
+  run();
+  const std::vector<double> jm(prog[JA].begin(), prog[JA].end());
+  av = a0;
+  for (int k = 0; k < 12; ++k) BOOST_TEST(std::abs(tv[k] - (jp[k] - jm[k]) / (2 * h)) <= 1e-8);
+  const std::vector<double> b0 = bv;
+  for (int k = 0; k < 6; ++k) {
+    bv[k] = b0[k] + h;
+    run();
+    const double fp = prog[sum(square(JB))].item();
+    bv[k] = b0[k] - h;
+    run();
+    const double fm = prog[sum(square(JB))].item();
+    bv = b0;
+    BOOST_TEST(std::abs(gbv[k] - (fp - fm) / (2 * h)) <= 1e-8);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(jacobian_of_a_gradient_is_the_hessian) {
   var<"x", double, shape<3>> x;
   var<"x1", double> x1;

@@ -153,6 +153,18 @@ BOOST_AUTO_TEST_CASE(softmax_log_softmax_and_losses_match_central_differences) {
   BOOST_TEST(err <= 1e-7 * std::max(1.0, scale));
 }
 
+BOOST_AUTO_TEST_CASE(a_tangent_that_arrives_through_a_broadcast_operand_takes_the_node_shape) {
+  var<"A", double, shape<3, 4>> A;
+  var<"s", double> s;
+  var<"ds", double> ds;
+  auto T = jvp(A + s * s, s, ds);   // only the scalar operand has a tangent: 2 s ds everywhere
+  static_assert(std::is_same_v<shape_t<decltype(T)>, shape<3, 4>>);
+  auto prog = compile(T);
+  std::vector<double> av(12, 1.0);
+  BOOST_REQUIRE(prog.run(A = av, s = 1.5, ds = -0.5).ok());
+  for (double e : prog[T]) BOOST_TEST(e == 2 * 1.5 * -0.5);
+}
+
 BOOST_AUTO_TEST_CASE(mlp_loss_jvp_matches_the_gradient_along_the_direction) {
   var<"x", float, shape<dyn, 6>> x;
   var<"W1", float, shape<6, 5>> W1;

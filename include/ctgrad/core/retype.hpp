@@ -30,7 +30,7 @@ template <class U, class V> using retype_var_t = typename retype_var<U, V>::type
 
 /// Customisation point: the op Op re-instantiated for element type U. Ops are element-type agnostic
 /// (they read it from their children), so the default is Op itself; an op whose template arguments
-/// include an element type specialises this (ops::constant_op, below).
+/// include an element type specialises this (ops::constant_op, ops::unit_op, below).
 template <class U, class Op> struct retype_op { using type = Op; };
 
 namespace ops {
@@ -39,6 +39,14 @@ template <class T, class Shape, int Value> struct constant_op;
 template <class U, class T, class Shape, int Value>
 struct retype_op<U, ops::constant_op<T, Shape, Value>> {
   using type = ops::constant_op<std::conditional_t<element_type<T>, U, T>, Shape, Value>;
+};
+
+namespace ops {
+template <class T, class Shape, std::size_t K> struct unit_op;
+}  // namespace ops
+template <class U, class T, class Shape, std::size_t K>
+struct retype_op<U, ops::unit_op<T, Shape, K>> {
+  using type = ops::unit_op<std::conditional_t<element_type<T>, U, T>, Shape, K>;
 };
 
 // ---- implementation ---------------------------------------------------------------------------
