@@ -21,7 +21,7 @@
 # Eigen's beside it) and, per shape, the least-squares slope of seconds per N and the growth of the
 # last doubling. CC_SHAPES="" skips them; CC_PLOT=file also writes the W5
 # series as gnuplot data (N, ctgrad s, ctgrad MiB, Eigen fold s, MiB, Eigen loop s, MiB).
-# Usage: test/bench/compile_cost.sh [compiler, default g++] [depths, default "2 4 8 16"] [build dir]
+# Usage: test/bench/compile_cost.sh [compiler, default g++] [depths, default "2 4 8 16"; none: no MLP] [build dir]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cxx=${1:-g++}
@@ -30,8 +30,8 @@ build=${3:-}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 flags=(-std=c++20 -O2 -march=native -I"$root/include" -c)
-echo "| layers | user seconds | peak MiB | seconds per layer |"
-echo "|---|---|---|---|"
+[ "$depths" = none ] && depths=""
+[ -n "$depths" ] && echo "| layers | user seconds | peak MiB | seconds per layer |" && echo "|---|---|---|---|"
 for d in $depths; do
   sizes=784; for ((i = 1; i < d; ++i)); do sizes+=", 64"; done; sizes+=", 10"
   cat > "$work/mlp$d.cpp" <<CPP
