@@ -53,8 +53,8 @@ class jacobian_case {
  public:
   virtual ~jacobian_case() = default;
   virtual void run(const double* x) = 0;
-  virtual const double* jac() const = 0;  // m * n, row-major
-  virtual const double* value() const = 0;     // m
+  virtual const double* jac() const = 0;    // m * n, row-major
+  virtual const double* value() const = 0;  // m
 };
 struct jacobian_shape {
   int n, m;
@@ -89,7 +89,7 @@ double jacobian_distance(jacobian_shape s, jacobian_case& a, jacobian_case& b);
 
 // The agreements the benchmark requires before timing (and the test checks).
 inline constexpr double mlp_fwd_vs_rev_tolerance = 1e-4;  // float
-inline constexpr double w2_tolerance = 1e-10;              // double, against each other and exact
-inline constexpr double jacobian_tolerance = 1e-12;        // ctgrad against Eigen
+inline constexpr double w2_tolerance = 1e-10;             // double, against each other and exact
+inline constexpr double jacobian_tolerance = 1e-12;       // ctgrad against Eigen
 
 }  // namespace ctgrad_bench::second_order

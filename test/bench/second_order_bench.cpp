@@ -37,8 +37,10 @@ void timed(benchmark::State& state, F&& f, const std::string& group, bool is_ref
     benchmark::ClobberMemory();
   }
   const double s = double(std::clock() - t0) / CLOCKS_PER_SEC / double(state.iterations());
-  if (is_reference) reference_s[group] = s;
-  else if (reference_s[group] > 0) state.counters[counter] = s / reference_s[group];
+  if (is_reference)
+    reference_s[group] = s;
+  else if (reference_s[group] > 0)
+    state.counters[counter] = s / reference_s[group];
 }
 
 bool report(const char* what, double d, double tol) {
@@ -54,7 +56,8 @@ int main(int argc, char** argv) {
   {
     const hvp_agreement a = check_hvp(*mlp, 0);
     ok &= report("mlp: hvp forward-over-reverse against reverse-over-reverse", a.fwd_vs_rev, mlp_fwd_vs_rev_tolerance);
-    ok &= report("mlp: grad(loss, W1) against grad(loss, W1, b1, W2, b2)'s", a.gradient_w_vs_all, mlp_fwd_vs_rev_tolerance);
+    ok &= report("mlp: grad(loss, W1) against grad(loss, W1, b1, W2, b2)'s", a.gradient_w_vs_all,
+                 mlp_fwd_vs_rev_tolerance);
     ok &= report("mlp: symmetry of H, |u.Hv - v.Hu| / (|u| |Hv|)", a.symmetry, mlp_fwd_vs_rev_tolerance);
     const hvp_agreement b = check_hvp(*w2, 1e-3);
     ok &= report("w2: hvp forward-over-reverse against reverse-over-reverse", b.fwd_vs_rev, w2_tolerance);
@@ -62,8 +65,8 @@ int main(int argc, char** argv) {
     ok &= report("w2: hvp against the central difference of the gradient", b.fwd_vs_central_difference, 1e-8);
     ok &= report("w2: symmetry of H, |u.Hv - v.Hu| / (|u| |Hv|)", b.symmetry, w2_tolerance);
     w2->hvp_fwd_rev();
-    ok &= report("w2: hvp against the exact -X^T X v / sigma^2 - v", distance(w2->last_hvp_fwd_rev(), w2_exact_hvp(w2->v())),
-                 w2_tolerance);
+    ok &= report("w2: hvp against the exact -X^T X v / sigma^2 - v",
+                 distance(w2->last_hvp_fwd_rev(), w2_exact_hvp(w2->v())), w2_tolerance);
   }
   struct jac_pair {
     jacobian_shape s;
@@ -92,11 +95,11 @@ int main(int argc, char** argv) {
   for (auto& [name, c] : {std::pair<std::string, hvp_case*>{"mlp", mlp.get()}, {"w2", w2.get()}}) {
     hvp_case* p = c;
     const auto reg = [&](const char* row, void (hvp_case::*m)(), bool ref) {
-      benchmark::RegisterBenchmark(("HVP/" + name + "/" + row).c_str(),
-                                   [p, m, ref, g = "HVP/" + name](benchmark::State& st) {
-                                     timed(st, [&] { (p->*m)(); }, g, ref, "ratio_vs_gradient_w");
-                                   })
-          ->Unit(benchmark::kMicrosecond);
+      benchmark::RegisterBenchmark(("HVP/" + name + "/" + row).c_str(), [p, m, ref,
+                                                                         g = "HVP/" + name](benchmark::State& st) {
+        timed(
+            st, [&] { (p->*m)(); }, g, ref, "ratio_vs_gradient_w");
+      })->Unit(benchmark::kMicrosecond);
     };
     reg("gradient_w", &hvp_case::gradient_w, true);
     reg("gradient_all", &hvp_case::gradient_all, false);
@@ -107,15 +110,18 @@ int main(int argc, char** argv) {
     const std::string base = "Jacobian/n" + std::to_string(p.s.n) + "_m" + std::to_string(p.s.m) + "/";
     jacobian_case* ct = p.ct.get();
     const double* x = p.x.data();
-    benchmark::RegisterBenchmark((base + (ctgrad_jacobian_is_forward(p.s) ? "ctgrad_forward" : "ctgrad_reverse")).c_str(),
-                                 [ct, x, base](benchmark::State& st) { timed(st, [&] { ct->run(x); }, base, true, ""); })
+    benchmark::RegisterBenchmark(
+        (base + (ctgrad_jacobian_is_forward(p.s) ? "ctgrad_forward" : "ctgrad_reverse")).c_str(),
+        [ct, x, base](benchmark::State& st) {
+          timed(
+              st, [&] { ct->run(x); }, base, true, "");
+        })
         ->Unit(benchmark::kNanosecond);
     if (jacobian_case* e = p.eig.get())
-      benchmark::RegisterBenchmark((base + "eigen").c_str(),
-                                   [e, x, base](benchmark::State& st) {
-                                     timed(st, [&] { e->run(x); }, base, false, "ratio_vs_ctgrad");
-                                   })
-          ->Unit(benchmark::kNanosecond);
+      benchmark::RegisterBenchmark((base + "eigen").c_str(), [e, x, base](benchmark::State& st) {
+        timed(
+            st, [&] { e->run(x); }, base, false, "ratio_vs_ctgrad");
+      })->Unit(benchmark::kNanosecond);
   }
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;

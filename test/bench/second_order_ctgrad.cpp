@@ -25,7 +25,10 @@ using namespace ctgrad;
   std::fprintf(stderr, "second_order %s: %s\n", what, std::string(st.message()).c_str());
   std::abort();
 }
-template <class R> std::vector<double> to_double(const R& r) { return std::vector<double>(r.begin(), r.end()); }
+template <class R>
+std::vector<double> to_double(const R& r) {
+  return std::vector<double>(r.begin(), r.end());
+}
 
 // ---- the 784-128-10 relu MLP (the training job's model), float, W = W1 -------------------------
 using model = nn::mlp<fn::relu, float, 784, 128, 10>;
@@ -49,8 +52,14 @@ class mlp_hvp final : public hvp_case {
     std::normal_distribution<float> nd(0.0f, 1.0f);
     for (auto& e : v_) e = nd(rng);
   }
-  void gradient_all() override { check(run(p_all_)); last_ = 0; }
-  void gradient_w() override { check(run(p_gw_)); last_ = 1; }
+  void gradient_all() override {
+    check(run(p_all_));
+    last_ = 0;
+  }
+  void gradient_w() override {
+    check(run(p_gw_));
+    last_ = 1;
+  }
   void hvp_fwd_rev() override { check(run(p_hv_, V1{} = std::span<const float>(v_))); }
   void hvp_rev_rev() override { check(run(p_rr_, V1{} = std::span<const float>(v_))); }
   std::vector<double> last_gradient_w() const override {
@@ -64,7 +73,8 @@ class mlp_hvp final : public hvp_case {
   void set_v(std::span<const double> v) override { std::copy(v.begin(), v.end(), v_.begin()); }
 
  private:
-  template <class P, class... Extra> absl::Status run(P& p, const Extra&... extra) {
+  template <class P, class... Extra>
+  absl::Status run(P& p, const Extra&... extra) {
     return std::apply(
         [&](const auto&... b) {
           return p.run(model::input{} = std::span<const float>(x_), model::labels{} = std::span<const int>(y_), b...,
@@ -96,8 +106,8 @@ constexpr var<"sigma", double> sigma;
 constexpr var<"v", double, shape<w2::p>> vw;
 
 class w2_hvp final : public hvp_case {
-  static constexpr auto f = -0.5 * sum(square(y - (matmul(X, w) + b))) / square(sigma) -
-                            double(w2::n) * log(sigma) - 0.5 * sum(square(w)) - 0.5 * square(b);
+  static constexpr auto f = -0.5 * sum(square(y - (matmul(X, w) + b))) / square(sigma) - double(w2::n) * log(sigma) -
+                            0.5 * sum(square(w)) - 0.5 * square(b);
   static constexpr auto all = grad(f, w, b, sigma);
   static constexpr auto gw = grad(f, w);
   static constexpr auto hv = hvp(f, w, vw);
@@ -109,8 +119,14 @@ class w2_hvp final : public hvp_case {
     std::normal_distribution<double> nd(0.0, 1.0);
     for (auto& e : v_) e = nd(rng);
   }
-  void gradient_all() override { check(run(p_all_)); last_ = 0; }
-  void gradient_w() override { check(run(p_gw_)); last_ = 1; }
+  void gradient_all() override {
+    check(run(p_all_));
+    last_ = 0;
+  }
+  void gradient_w() override {
+    check(run(p_gw_));
+    last_ = 1;
+  }
   void hvp_fwd_rev() override { check(run(p_hv_, vw = std::span<const double>(v_))); }
   void hvp_rev_rev() override { check(run(p_rr_, vw = std::span<const double>(v_))); }
   std::vector<double> last_gradient_w() const override {
@@ -124,7 +140,8 @@ class w2_hvp final : public hvp_case {
   void set_v(std::span<const double> v) override { std::copy(v.begin(), v.end(), v_.begin()); }
 
  private:
-  template <class P, class... Extra> absl::Status run(P& p, const Extra&... extra) {
+  template <class P, class... Extra>
+  absl::Status run(P& p, const Extra&... extra) {
     return p.run(X = std::span<const double>(pr_.X), y = std::span<const double>(pr_.y),
                  w = std::span<const double>(theta_.data(), w2::p), b = theta_[w2::p], sigma = theta_[w2::p + 1],
                  extra...);
@@ -144,7 +161,8 @@ class w2_hvp final : public hvp_case {
 };
 
 // ---- Jacobian of F(x) = tanh(A x) * exp(0.1 sum(x)) + A (x * x) ---------------------------------
-template <int N, int M> class ctgrad_jac final : public jacobian_case {
+template <int N, int M>
+class ctgrad_jac final : public jacobian_case {
   static constexpr var<"x", double, shape<N>> x{};
   static constexpr var<"A", double, shape<M, N>> A{};
   static constexpr auto F = tanh(matmul(A, x)) * exp(0.1 * sum(x)) + matmul(A, square(x));
@@ -166,7 +184,8 @@ template <int N, int M> class ctgrad_jac final : public jacobian_case {
   decltype(compile(J, F)) p_ = compile(J, F);
 };
 
-template <class F> auto with_shape(jacobian_shape s, F&& f) {
+template <class F>
+auto with_shape(jacobian_shape s, F&& f) {
   if (s.n == 4 && s.m == 16) return f(std::integral_constant<int, 4>{}, std::integral_constant<int, 16>{});
   if (s.n == 8 && s.m == 8) return f(std::integral_constant<int, 8>{}, std::integral_constant<int, 8>{});
   if (s.n == 16 && s.m == 16) return f(std::integral_constant<int, 16>{}, std::integral_constant<int, 16>{});
@@ -185,7 +204,8 @@ std::vector<jacobian_shape> jacobian_shapes() { return {{4, 16}, {8, 8}, {16, 16
 std::vector<double> jacobian_matrix(jacobian_shape s) {
   std::vector<double> a(std::size_t(s.m * s.n));
   for (int i = 0; i < s.m; ++i)
-    for (int k = 0; k < s.n; ++k) a[std::size_t(i * s.n + k)] = 0.5 * std::sin(1.0 + 0.7 * i + 1.3 * k) / std::sqrt(double(s.n));
+    for (int k = 0; k < s.n; ++k)
+      a[std::size_t(i * s.n + k)] = 0.5 * std::sin(1.0 + 0.7 * i + 1.3 * k) / std::sqrt(double(s.n));
   return a;
 }
 std::vector<double> jacobian_point(jacobian_shape s) {

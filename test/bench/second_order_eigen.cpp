@@ -2,16 +2,17 @@
 // forward mode, F evaluated once on AutoDiffScalar<Matrix<double, n, 1>> inputs. The same F as
 // ctgrad's: F(x) = tanh(A x) * exp(0.1 sum(x)) + A (x * x), A a fixed m x n matrix of doubles.
 #include <Eigen/Core>
-#include <unsupported/Eigen/AutoDiff>
 #include <cstdio>
 #include <cstdlib>
+#include <unsupported/Eigen/AutoDiff>
 
 #include "second_order.hpp"
 
 namespace ctgrad_bench::second_order {
 namespace {
 
-template <int N, int M> struct F {
+template <int N, int M>
+struct F {
   using Scalar = double;
   using InputType = Eigen::Matrix<double, N, 1>;
   using ValueType = Eigen::Matrix<double, M, 1>;
@@ -20,7 +21,8 @@ template <int N, int M> struct F {
 
   Eigen::Matrix<double, M, N> a;
 
-  template <class T> void operator()(const Eigen::Matrix<T, N, 1>& x, Eigen::Matrix<T, M, 1>* v) const {
+  template <class T>
+  void operator()(const Eigen::Matrix<T, N, 1>& x, Eigen::Matrix<T, M, 1>* v) const {
     using std::exp;
     using std::tanh;
     T s = x(0);
@@ -37,7 +39,8 @@ template <int N, int M> struct F {
   }
 };
 
-template <int N, int M> class eigen_jac final : public jacobian_case {
+template <int N, int M>
+class eigen_jac final : public jacobian_case {
  public:
   explicit eigen_jac(jacobian_shape s) {
     const std::vector<double> a = jacobian_matrix(s);

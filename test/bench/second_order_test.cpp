@@ -5,11 +5,10 @@
 // Jacobians chose the mode the benchmark names and agree with Eigen's AutoDiffJacobian (when Eigen
 // was found) and with central differences of F.
 #define BOOST_TEST_MODULE second_order_bench
-#include <boost/test/unit_test.hpp>
-
-#include <vector>
-
 #include "second_order.hpp"
+
+#include <boost/test/unit_test.hpp>
+#include <vector>
 
 using namespace ctgrad_bench::second_order;
 

@@ -8,9 +8,11 @@
 #include "ctgrad/scalar.hpp"  // the entry header for scalar functions
 
 constexpr int n = CTGRAD_CC_N;
-template <int I> using avar = ctgrad::var<ctgrad::indexed_name<'a', I + 1>(), double>;
+template <int I>
+using avar = ctgrad::var<ctgrad::indexed_name<'a', I + 1>(), double>;
 
-template <class U, class V> constexpr auto term(const U& u, const V& v) {
+template <class U, class V>
+constexpr auto term(const U& u, const V& v) {
   return ctgrad::sigmoid(u * v) + ctgrad::tanh(u) * ctgrad::exp(u * 0.1) + ctgrad::log(1.0 + u * u);
 }
 struct w5_result {
@@ -18,7 +20,8 @@ struct w5_result {
   std::array<double, n> gradient;
   std::array<std::array<double, n>, n> hessian;
 };
-template <std::size_t... I> w5_result hessian_of(const std::array<double, n>& x, std::index_sequence<I...>) {
+template <std::size_t... I>
+w5_result hessian_of(const std::array<double, n>& x, std::index_sequence<I...>) {
   const auto f = (term(avar<int(I)>{}, avar<int((I + 1) % n)>{}) + ...);
   const auto r = ctgrad::value_grad_hessian_at(ctgrad::hessian(f, avar<int(I)>{}...), (avar<int(I)>{} = x[I])...);
   w5_result out{r.value, {}, {}};

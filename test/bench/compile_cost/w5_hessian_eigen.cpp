@@ -4,8 +4,8 @@
 // CTGRAD_CC_EIGEN_LOOP=1: the terms summed by a run-time loop; by default a fold over the terms (the
 // shape of w5_hessian.cpp's source), as in w5_eigen.cpp.
 #include <Eigen/Core>
-#include <unsupported/Eigen/AutoDiff>
 #include <array>
+#include <unsupported/Eigen/AutoDiff>
 #include <utility>
 
 constexpr int n = CTGRAD_CC_N;
@@ -17,7 +17,8 @@ outer term(const outer& u, const outer& v) {
   return s + tanh(u) * exp(u * 0.1) + log(1.0 + u * u);
 }
 
-template <std::size_t... I> outer sum_terms(const std::array<outer, n>& a, std::index_sequence<I...>) {
+template <std::size_t... I>
+outer sum_terms(const std::array<outer, n>& a, std::index_sequence<I...>) {
 #if defined(CTGRAD_CC_EIGEN_LOOP) && CTGRAD_CC_EIGEN_LOOP
   outer f = a[0] * 0.0;
   for (int i = 0; i < n; ++i) f += term(a[i], a[(i + 1) % n]);
