@@ -94,6 +94,13 @@ benchmarks_w1() {
   build/test/bench/fused_bench --benchmark_filter='W1/(ctgrad|hand_fused_ctgrad_math)$' --benchmark_repetitions=20 --benchmark_enable_random_interleaving=true --benchmark_report_aggregates_only=true --benchmark_out=w1.json --benchmark_out_format=json
 }
 
+benchmarks_second_order() {
+  ninja -C build test/bench/second_order_bench test/bench/second_order_test
+  meson test -C build bench/second_order       # the values the benchmark times agree (also checked before timing)
+  build/test/bench/second_order_bench --benchmark_repetitions=10 --benchmark_enable_random_interleaving=true --benchmark_report_aggregates_only=true --benchmark_out=second_order.json --benchmark_out_format=json
+  CC_SHAPES=hessian bash test/bench/compile_cost.sh g++ none   # the W5 Hessian's compile cost beside Eigen's nested AutoDiffScalar
+}
+
 gradcheck_mutation() {
   test/mutation/run.py                        # the full run: every mutation of test/mutation/mutations.toml
   test/mutation/run.py --subset ci            # the CI subset (the Meson test mutation/ci_subset runs it)

@@ -568,15 +568,19 @@ def main():
                 w(f"| {what} ≤ {limit} s | {fmt(row[0][1])} s | {verdict(row[0][1] <= limit)} |")
         w("")
 
-    # The roofline section (test/bench/roofline.sh writes it between its markers) is kept as it is.
+    # The sections measured by other commands are kept as they are, between their markers: the
+    # roofline (test/bench/roofline.sh writes it) and issue 23's second derivatives (written by hand
+    # from second_order_bench and compile_cost.sh's hessian shape).
     try:
         with open(a.out) as f:
-            kept = re.search(r"<!-- roofline:begin -->.*?<!-- roofline:end -->", f.read(), re.S)
+            old_text = f.read()
     except OSError:
-        kept = None
-    if kept:
-        w(kept.group(0))
-        w("")
+        old_text = ""
+    for marker in ("roofline", "second-order"):
+        kept = re.search(rf"<!-- {marker}:begin -->.*?<!-- {marker}:end -->", old_text, re.S)
+        if kept:
+            w(kept.group(0))
+            w("")
     w("## Not measured here")
     w("")
     if compile_cost:

@@ -13,12 +13,15 @@
 # as a fold over the terms (the source's shape) and as a run-time loop; a deep recurrence
 # h = tanh(w_k h + b_k) (depth N, 2N variables); a wide sum whose N variables are shared by about
 # five terms each; a Hessian row (grad of a gradient) of the W5 function; and the W5 function's
-# describe() and hessian_pattern() (autodiff/inspect.hpp). With the fixed cost (a
+# describe() and hessian_pattern() (autodiff/inspect.hpp); the W5 function's whole Hessian with its
+# gradient (hessian() and value_grad_hessian_at, issue 23) beside Eigen's nested AutoDiffScalar
+# (AutoDiffScalar<Matrix<AutoDiffScalar<Matrix<double, N, 1>>, N, 1>>), fold and loop as for W5
+# (CC_SHAPES=hessian, sizes CC_HESSIAN_SIZES, default 8 16). With the fixed cost (a
 # unit that only includes ctgrad/scalar.hpp, the header those sources include; ctgrad.hpp's and
 # Eigen's beside it) and, per shape, the least-squares slope of seconds per N and the growth of the
 # last doubling. CC_SHAPES="" skips them; CC_PLOT=file also writes the W5
 # series as gnuplot data (N, ctgrad s, ctgrad MiB, Eigen fold s, MiB, Eigen loop s, MiB).
-# Usage: test/bench/compile_cost.sh [compiler, default g++] [depths, default "2 4 8 16"] [build dir]
+# Usage: test/bench/compile_cost.sh [compiler, default g++] [depths, default "2 4 8 16"; none: no MLP] [build dir]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cxx=${1:-g++}
@@ -27,8 +30,8 @@ build=${3:-}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 flags=(-std=c++20 -O2 -march=native -I"$root/include" -c)
-echo "| layers | user seconds | peak MiB | seconds per layer |"
-echo "|---|---|---|---|"
+[ "$depths" = none ] && depths=""
+[ -n "$depths" ] && echo "| layers | user seconds | peak MiB | seconds per layer |" && echo "|---|---|---|---|"
 for d in $depths; do
   sizes=784; for ((i = 1; i < d; ++i)); do sizes+=", 64"; done; sizes+=", 10"
   cat > "$work/mlp$d.cpp" <<CPP
@@ -42,7 +45,7 @@ CPP
 done
 
 # ---- scalar graph shapes (issue 19) -------------------------------------------------------------
-shapes=${CC_SHAPES-w5 recurrence shared_vars hessian_row inspect}
+shapes=${CC_SHAPES-w5 recurrence shared_vars hessian_row inspect hessian}
 if [ -n "$shapes" ]; then
   src=$root/test/bench/compile_cost
   eigen_inc=$(pkg-config --cflags eigen3 2>/dev/null || echo -I/usr/include/eigen3)
@@ -85,6 +88,7 @@ if [ -n "$shapes" ]; then
       shared_vars) file=shared_vars.cpp sizes=${CC_SHARED_SIZES:-32 64 128} label="shared variables" ;;
       hessian_row) file=hessian_row.cpp sizes=${CC_HESS_SIZES:-8 16 32} label="W5 Hessian row" ;;
       inspect) file=w5_inspect.cpp sizes=${CC_INSPECT_SIZES:-8 16 32} label="W5 describe + Hessian pattern" ;;
+      hessian) file=w5_hessian.cpp sizes=${CC_HESSIAN_SIZES:-8 16} label="W5 Hessian + gradient" ;;
       *) echo "compile_cost.sh: unknown shape '$shape'" >&2; exit 2 ;;
     esac
     pts=""
@@ -95,6 +99,9 @@ if [ -n "$shapes" ]; then
         read -r es em <<< "$(measure w5_eigen.cpp "$n" $eigen_inc)"
         read -r ls lm <<< "$(measure w5_eigen.cpp "$n" $eigen_inc -DCTGRAD_CC_EIGEN_LOOP=1)"
         [ -n "${CC_PLOT:-}" ] && echo "$n $cs $cm $es $em $ls $lm" >> "$CC_PLOT"
+      elif [ "$shape" = hessian ]; then  # Eigen's nested AutoDiffScalar
+        read -r es em <<< "$(measure w5_hessian_eigen.cpp "$n" $eigen_inc)"
+        read -r ls lm <<< "$(measure w5_hessian_eigen.cpp "$n" $eigen_inc -DCTGRAD_CC_EIGEN_LOOP=1)"
       fi
       echo "| $label | $n | $cs | $cm | $es | $em | $ls | $lm |"
       pts+="$n $cs $cm;"
