@@ -62,6 +62,9 @@ DERIVATIVE_TESTS = [
     "eval/compile",
     "eval/matvec_pair",
     "tools/gradcheck_suite",  # every activation (default and changed parameters), losses, MLPs
+    "autodiff/jvp",           # forward mode through every op against grad and central differences
+    "autodiff/hessian",       # exact Hessians, hvp against central differences of the gradient
+    "autodiff/jacobian",      # both accumulation orders, the stacking ops under grad and jvp
 ]
 
 # Meson options of the build the harness configures itself (when --build-dir has none): CI's g++
@@ -76,7 +79,7 @@ PREFERRED = {
     "include/ctgrad/nn/activations/": ["nn/activations", "nn/activations_reference", "check/graph"],
     "include/ctgrad/nn/activation.hpp": ["autodiff/grad", "check/graph", "nn/activation_graph"],
     "include/ctgrad/ops/": ["ops/elementwise", "ops/linalg", "ops/reduce", "autodiff/grad", "check/graph"],
-    "include/ctgrad/autodiff/": ["autodiff/grad", "ops/elementwise", "check/graph"],
+    "include/ctgrad/autodiff/": ["autodiff/grad", "ops/elementwise", "check/graph", "autodiff/jvp"],
     "include/ctgrad/core/math.hpp": ["nn/activation_graph", "nn/activations_reference"],
     "include/ctgrad/eval/": ["eval/compile", "eval/matvec_pair", "check/graph"],
 }
