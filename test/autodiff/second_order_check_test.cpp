@@ -24,6 +24,11 @@ constexpr double points[] = {-3.5, -1.25, -0.375, 0.625, 1.5, 4.25};
 constexpr double tangent[] = {1.0, -0.5, 0.75, 2.0, -1.25, 0.25};
 constexpr double weights[] = {0.5, -1.5, 1.0, 0.75, 2.0, -0.25};
 
+// The report's summary line, logged (--log_level=message) so that a run shows what was compared.
+void log_summary(const std::string& what, const absl::StatusOr<check::report>& r) {
+  if (r.ok()) BOOST_TEST_MESSAGE(what << ": " << r->to_string().substr(0, r->to_string().find('\n')));
+}
+
 template <class T> std::vector<T> of(const double (&a)[6]) { return std::vector<T>(a, a + 6); }
 
 // jvp(act(x), x, dx), jacobian(act(x), x) and hvp(sum(act(x) * c), x, v) of activation F in type T.
@@ -35,12 +40,15 @@ template <class F, class T> void check_activation() {
   const auto jv = check::check_jvp(activate<F>(x), check::wrt(x), dx, x = xv);
   BOOST_TEST(check::passed(jv), what << " jvp: " << check::failure_message(jv));
   if (jv.ok()) BOOST_TEST(jv->checked == 6u, what);
+  log_summary(what + " jvp", jv);
   const auto jac = check::check_jacobian(activate<F>(x), check::wrt(x), x = xv);
   BOOST_TEST(check::passed(jac), what << " jacobian: " << check::failure_message(jac));
   if (jac.ok()) BOOST_TEST(jac->checked == 36u, what);
+  log_summary(what + " jacobian", jac);
   const auto hv = check::check_hvp(sum(activate<F>(x) * c), check::wrt(x), x = xv, c = cv);
   BOOST_TEST(check::passed(hv), what << " hvp: " << check::failure_message(hv));
   if (hv.ok()) BOOST_TEST(hv->checked == 6u, what);
+  log_summary(what + " hvp", hv);
 }
 
 // A batch x[4, 6] -> 5 (Act) -> 3 -> cross_entropy, in type T: jvp and hvp in W1.
@@ -60,9 +68,11 @@ template <class T, class Act> void check_mlp(Act act, const std::string& what) {
   const std::vector<int> yv{0, 2, 1, 2};
   const auto jv = check::check_jvp(loss, check::wrt(W1), dw, x = xv, W1 = w1, b1 = bb1, W2 = w2, b2 = bb2, y = yv);
   BOOST_TEST(check::passed(jv), what << " jvp: " << check::failure_message(jv));
+  log_summary(what + " jvp", jv);
   const auto hv = check::check_hvp(loss, check::wrt(W1), x = xv, W1 = w1, b1 = bb1, W2 = w2, b2 = bb2, y = yv);
   BOOST_TEST(check::passed(hv), what << " hvp: " << check::failure_message(hv));
   if (hv.ok()) BOOST_TEST(hv->checked == 30u, what);
+  log_summary(what + " hvp", hv);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 // Not the checking engine (check/gradcheck.hpp) nor the activation suite (check/suite.hpp).
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstddef>
