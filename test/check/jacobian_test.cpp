@@ -266,6 +266,26 @@ BOOST_AUTO_TEST_CASE(hvp_of_correct_tensor_and_scalar_graphs_passes) {
   CTGRAD_CHECK_GRADIENTS(check::check_hvp(sigmoid(a * b) * a * a, check::wrt(a), a = 0.7, b = -0.4));
 }
 
+BOOST_AUTO_TEST_CASE(tangents_through_broadcasts_and_softmax_pass) {
+  // a tangent of a bias that is broadcast over the batch (jvp of a [4, 5] graph), softmax's full
+  // Jacobian, and the Hessian-vector product of a loss in its bias (float)
+  var<"x", float, shape<dyn, 6>> x;
+  var<"W", float, shape<6, 5>> W;
+  var<"b", float, shape<5>> b;
+  var<"y", int, shape<dyn>> y;
+  std::vector<float> xv(24), wv(30);
+  for (std::size_t i = 0; i < xv.size(); ++i) xv[i] = static_cast<float>(std::sin(1.0 + double(i)));
+  for (std::size_t i = 0; i < wv.size(); ++i) wv[i] = static_cast<float>(std::cos(2.0 * double(i)));
+  const std::vector<float> bv{0.5f, -0.25f, 1.0f, -1.5f, 0.75f}, db{1.0f, -2.0f, 0.5f, 0.25f, -1.0f};
+  const std::vector<int> yv{0, 4, 2, 1};
+  const auto hidden = tanh(matmul(x, W) + b);
+  const auto r = check::check_jvp(hidden, check::wrt(b), db, x = xv, W = wv, b = bv);
+  CTGRAD_REQUIRE_GRADIENTS(r);
+  BOOST_TEST(r->checked == 20u);
+  CTGRAD_CHECK_GRADIENTS(check::check_jacobian(softmax(b), check::wrt(b), b = bv));
+  CTGRAD_CHECK_GRADIENTS(check::check_hvp(cross_entropy(hidden, y), check::wrt(b), x = xv, W = wv, b = bv, y = yv));
+}
+
 BOOST_AUTO_TEST_CASE(wrong_first_derivatives_fail_jvp_and_jacobian) {
   var<"x", double, shape<4>> x;
   var<"xf", float, shape<4>> xf;
