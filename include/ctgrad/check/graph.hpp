@@ -73,7 +73,7 @@ absl::StatusOr<report> check_second_order(const F& f, wrt_list<Vs...> vars, cons
 /// the same graph in double (with_element_type<double>), output by output ("jvp[i]" in the report, f's
 /// elements row-major). With value_at when every variable of f is a scalar and f is a scalar, with
 /// compile() otherwise. Kinks as check_gradients. Errors: those of check_jacobian_vector (dx of the
-/// wrong length, dx zero), and a binding compile() rejects ("check_jvp: ..." / "check_gradients: bind").
+/// wrong length, dx zero), and a binding compile() rejects ("check_jvp: bind: ...").
 template <expression F, class X, class... Bs>
 absl::StatusOr<report> check_jvp(const F& f, wrt_list<X> var, std::type_identity_t<std::span<const value_t<X>>> dx,
                                  const options& opts, const binding<Bs>&... bindings);
@@ -403,12 +403,7 @@ absl::StatusOr<report> check_second_order(const F& f, wrt_list<Vs...>, const opt
   constexpr std::size_t nv = sizeof...(Vs);
   detail::graph_check<F, type_list<Vs...>, Bs...> gc(f, bindings...);
   // v: float-representable, |v_i| in [0.5, 1.5), signs and sizes from the seed (splitmix64).
-  std::array<double, nv> v{};
-  detail::splitmix64 rng{opts.seed};
-  for (double& e : v) {
-    const std::uint64_t z = rng.next();
-    e = static_cast<double>(static_cast<float>((z & 1u ? -1.0 : 1.0) * (0.5 + detail::splitmix64::unit(z))));
-  }
+  const std::vector<double> v = detail::random_direction(nv, opts.seed);
   // Analytic: H v = grad(sum_i v_i grad(f, v_i)), in T.
   const auto vdotg = [&]<std::size_t... K>(std::index_sequence<K...>) {
     return ((grad(f, Vs{}) * static_cast<T>(v[K])) + ...);
@@ -453,10 +448,11 @@ absl::StatusOr<report> check_jvp(const F& f, wrt_list<X>, std::type_identity_t<s
   const detail::direction_var<X> dv;
   // Analytic: jvp(f, x, dx) in T.
   const auto jv = jvp(f, X{}, dv);
+  if (dx.size() != gc.x[0].size())
+    return absl::InvalidArgumentError(absl::StrFormat("check_jvp: dx has %d entries but x ('%s') has %d",
+                                                      dx.size(), std::string(X::name), gc.x[0].size()));
   absl::StatusOr<std::vector<double>> analytic = [&]() -> absl::StatusOr<std::vector<double>> {
     if constexpr (shape_t<X>::rank == 0) {
-      if (dx.size() != 1)
-        return absl::InvalidArgumentError(absl::StrFormat("dx has %d entries but x has 1", dx.size()));
       return gc.eval_user(jv, dv = dx[0]);
     } else {
       return gc.eval_user(jv, dv = dx);
