@@ -180,6 +180,33 @@ element_report check_element(absl::FunctionRef<double(std::span<const double>)> 
   return e;
 }
 
+// The options.worst worst comparisons of `all`, failures first, then by abs_err / tolerance.
+std::vector<element_report> keep_worst(std::vector<element_report> all, const options& opts) {
+  const auto keep = std::min(all.size(), static_cast<std::size_t>(opts.worst));
+  std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(keep), all.end(),
+                    [](const element_report& a, const element_report& b) {
+                      const bool fa = is_failure(a.status), fb = is_failure(b.status);
+                      if (fa != fb) return fa;
+                      return badness(a) > badness(b);
+                    });
+  all.resize(keep);
+  return all;
+}
+
+// Judges e.analytic against d/dt g(t) at t = 0 (a derivative along a direction), starting from the
+// step t0 and retrying with smaller steps while unresolved. `drift` is the rounding noise of g
+// (absolute, times 1/t) not seen by g's own values, e.g. from rounding x + t u; `scale` as for judge.
+void judge_along(element_report& e, absl::FunctionRef<double(double)> g, double t0, double drift,
+                 double scale, double atol, double rtol) {
+  for (int attempt = 0;; ++attempt) {
+    ridders_result r = ridders_impl(g, 0.0, t0);
+    r.noise += drift / t0;
+    judge(e, r, scale, atol, rtol);
+    if (e.status != element_status::unresolved || attempt == retries) break;
+    t0 /= retry_shrink;
+  }
+}
+
 // Accumulates comparisons and turns them into a report.
 struct collector {
   std::vector<element_report> all;
@@ -208,15 +235,7 @@ struct collector {
       r.max_rel_err = std::max(r.max_rel_err, e.rel_err);
     }
     r.passed = r.checked > 0 && r.failed == 0;
-    const auto keep = std::min(all.size(), static_cast<std::size_t>(opts.worst));
-    std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(keep), all.end(),
-                      [](const element_report& a, const element_report& b) {
-                        const bool fa = is_failure(a.status), fb = is_failure(b.status);
-                        if (fa != fb) return fa;
-                        return badness(a) > badness(b);
-                      });
-    all.resize(keep);
-    r.worst = std::move(all);
+    r.worst = keep_worst(std::move(all), opts);
     return r;
   }
 };
@@ -362,15 +381,8 @@ absl::StatusOr<report> check_gradient(absl::FunctionRef<double(std::span<const d
     e.index = static_cast<std::size_t>(p);
     e.input = nan;
     e.analytic = dot;
-    double t0 = reach / umax;
-    for (int attempt = 0;; ++attempt) {
-      ridders_result r = ridders_impl(g, 0.0, t0);
-      // Rounding x_i + t u_i moves f by up to sum |g_i| ulp(x_i) / 2: noise of the same kind.
-      r.noise += eps * drift / t0;
-      judge(e, r, terms, dir_atol, rtol);
-      if (e.status != element_status::unresolved || attempt == retries) break;
-      t0 /= retry_shrink;
-    }
+    // Rounding x_i + t u_i moves f by up to sum |g_i| ulp(x_i) / 2: noise of the same kind.
+    judge_along(e, g, reach / umax, eps * drift, terms, dir_atol, rtol);
     y = x0;
     out.add(std::move(e));
   }
@@ -426,6 +438,144 @@ absl::StatusOr<report> check_hessian_vector(
     return s;
   };
   return check_gradient(v_dot_gradient, inputs, dt, opts, kink_distance);
+}
+
+namespace {
+
+// The value F_i(x) of a vector function, F evaluated into `out` (m values).
+using vector_fn = absl::FunctionRef<void(std::span<const double>, std::span<double>)>;
+
+absl::Status validate_outputs(const char* who, std::span<const double> out) {
+  for (std::size_t i = 0; i < out.size(); ++i)
+    if (!std::isfinite(out[i]))
+      return absl::InvalidArgumentError(absl::StrFormat("%s: F(x)[%d] = %g at the given point", who, i, out[i]));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<report> check_jacobian_vector(vector_fn F, std::span<const double> x,
+                                             std::span<const double> dx,
+                                             std::span<const double> analytic, dtype dt,
+                                             const options& opts, std::span<const double> magnitude,
+                                             kink_distance_fn kink_distance) {
+  constexpr const char* who = "check_jacobian_vector";
+  if (absl::Status s = validate_options(opts); !s.ok()) return s;
+  const std::size_t n = x.size(), m = analytic.size();
+  if (n == 0) return absl::InvalidArgumentError(absl::StrCat(who, ": no input elements"));
+  if (m == 0) return absl::InvalidArgumentError(absl::StrCat(who, ": no outputs (the analytic J dx is empty)"));
+  if (dx.size() != n)
+    return absl::InvalidArgumentError(
+        absl::StrFormat("%s: dx has %d entries but x has %d", who, dx.size(), n));
+  if (!magnitude.empty() && magnitude.size() != m)
+    return absl::InvalidArgumentError(
+        absl::StrFormat("%s: %d outputs but %d magnitudes", who, m, magnitude.size()));
+  double dx_max = 0, x_max = 0;
+  for (std::size_t k = 0; k < n; ++k) {
+    if (absl::Status s = validate_input("x", k, x[k], dt); !s.ok()) return s;
+    if (absl::Status s = validate_input("dx", k, dx[k], dt); !s.ok()) return s;
+    dx_max = std::max(dx_max, std::abs(dx[k]));
+    if (dx[k] != 0) x_max = std::max(x_max, std::abs(x[k]));
+  }
+  if (!(dx_max > 0)) return absl::InvalidArgumentError(absl::StrCat(who, ": dx is zero: no direction to check"));
+  std::vector<double> y(x.begin(), x.end()), out(m);
+  F(std::span<const double>(y), std::span<double>(out));
+  if (absl::Status s = validate_outputs(who, out); !s.ok()) return s;
+  const std::vector<double> f0 = out;
+
+  const double u = unit_roundoff(dt);
+  const double rtol = opts.rtol > 0 ? opts.rtol : default_rtol(dt);
+  // The step in t: the element with the largest |dx_k| moves by initial_step of the largest |x_k|
+  // (over the elements that move), as the per-element rule would move it.
+  const double nominal = initial_step(x_max) / dx_max;
+  double t0 = nominal, kd = inf;
+  for (std::size_t k = 0; k < n; ++k) {
+    if (dx[k] == 0) continue;
+    const double d = kink_distance(k, x[k]);
+    kd = std::min(kd, d);
+    t0 = std::min(t0, d / (2 * std::abs(dx[k])));  // the stencil x_k ± t |dx_k| stays clear of it
+  }
+  const bool at_kink = !(t0 >= nominal * min_step_fraction);
+  // Rounding x_k + t dx_k moves F_i by up to sum_k |dF_i/dx_k| ulp(x_k) / 2, which only the
+  // Jacobian knows; |J dx| / max|dx| * max|x| bounds it when the entries of J dx do not cancel.
+  collector col;
+  for (std::size_t i = 0; i < m; ++i) {
+    element_report e;
+    e.variable = "jvp";
+    e.index = i;
+    e.input = nan;
+    e.analytic = analytic[i];
+    e.kink_distance = kd;
+    if (at_kink) {
+      e.numeric = e.error_estimate = e.abs_err = e.rel_err = e.tolerance = nan;
+      e.status = element_status::skipped_at_kink;
+      col.add(std::move(e));
+      continue;
+    }
+    const double s = magnitude.empty() ? std::abs(f0[i]) * dx_max : std::abs(magnitude[i]);
+    const double atol = opts.atol > 0 ? opts.atol : atol_factor * u * s;
+    auto g = [&](double t) {
+      for (std::size_t k = 0; k < n; ++k) y[k] = x[k] + t * dx[k];
+      F(std::span<const double>(y), std::span<double>(out));
+      return out[i];
+    };
+    const double drift = eps * std::abs(analytic[i]) / dx_max * x_max;
+    judge_along(e, g, t0, drift, 0, atol, rtol);
+    col.add(std::move(e));
+  }
+  return col.finish(check_mode::per_element, dt, rtol, opts);
+}
+
+absl::StatusOr<report> check_jacobian(vector_fn F, std::span<const double> x,
+                                      std::span<const double> analytic, dtype dt, const options& opts,
+                                      std::span<const double> magnitude, kink_distance_fn kink_distance) {
+  constexpr const char* who = "check_jacobian";
+  if (absl::Status s = validate_options(opts); !s.ok()) return s;
+  const std::size_t n = x.size();
+  if (n == 0) return absl::InvalidArgumentError(absl::StrCat(who, ": no input elements"));
+  if (analytic.empty() || analytic.size() % n != 0)
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "%s: the analytic Jacobian has %d entries, not m x %d (m >= 1 rows of x's %d elements)", who,
+        analytic.size(), n, n));
+  const std::size_t m = analytic.size() / n;
+  if (!magnitude.empty() && magnitude.size() != analytic.size())
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "%s: %d magnitudes for a %d x %d Jacobian", who, magnitude.size(), m, n));
+  std::vector<double> out(m);
+  F(x, std::span<double>(out));
+  if (absl::Status s = validate_outputs(who, out); !s.ok()) return s;
+
+  // Row i: check_gradient of F_i, its comparisons renamed dF[i]/dx; the rows' reports merged.
+  report total;
+  total.analytic_dtype = dt;
+  total.seed = opts.seed;
+  std::vector<element_report> worst;
+  for (std::size_t i = 0; i < m; ++i) {
+    const std::string name = absl::StrFormat("dF[%d]/dx", i);
+    const input_block block{name, x, analytic.subspan(i * n, n),
+                            magnitude.empty() ? std::span<const double>() : magnitude.subspan(i * n, n)};
+    auto fi = [&](std::span<const double> y) {
+      F(y, std::span<double>(out));
+      return out[i];
+    };
+    absl::StatusOr<report> r = check_gradient(fi, std::span<const input_block>(&block, 1), dt, opts, kink_distance);
+    if (!r.ok()) return absl::Status(r.status().code(), absl::StrCat(who, ": row ", i, ": ", r.status().message()));
+    if (r->mode == check_mode::projection) total.mode = check_mode::projection;
+    total.rtol = r->rtol;
+    total.checked += r->checked;
+    total.failed += r->failed;
+    total.skipped += r->skipped;
+    total.weak += r->weak;
+    total.max_abs_err = std::max(total.max_abs_err, r->max_abs_err);
+    total.max_rel_err = std::max(total.max_rel_err, r->max_rel_err);
+    for (element_report& e : r->worst) {
+      if (e.variable == "projection") e.variable = name + ":projection";
+      worst.push_back(std::move(e));
+    }
+  }
+  total.passed = total.checked > 0 && total.failed == 0;
+  total.worst = keep_worst(std::move(worst), opts);
+  return total;
 }
 
 absl::StatusOr<std::vector<double>> sample_points(double lo, double hi, std::size_t n,

@@ -163,6 +163,36 @@ absl::StatusOr<report> check_hessian_vector(
     std::span<const input_block> inputs, std::span<const double> v, dtype dt,
     const options& opts = {}, kink_distance_fn kink_distance = no_kinks);
 
+/// Checks an analytic Jacobian-vector product J dx of a vector function F: R^n -> R^m given in double:
+/// `F(x, out)` writes the m values F(x) into out (m = analytic.size()). For each output i, the numeric
+/// side is Ridders' derivative of t -> F_i(x + t dx) at t = 0 (the initial step moves the element with
+/// the largest |dx_k| by initial_step of the largest |x_k|), compared with analytic[i] under the pass
+/// rule of check_gradient; each output is one comparison, variable "jvp" with index i. The absolute
+/// tolerance's scale of output i is magnitude[i] if given, else |F_i(x)| max_k |dx_k| (check_derivative's
+/// |f(x)| for t -> F_i(x + t dx / max|dx|)). Kinks: kink_distance(k, x_k) for each k with dx_k != 0
+/// shrinks the step so that no element's stencil reaches a kink; if it cannot, every output is
+/// skipped. For dt == f32, x and dx must be float-representable. Errors (InvalidArgument): x empty,
+/// dx or magnitude of the wrong length, dx zero or not finite, no outputs, a non-finite input or F(x),
+/// options out of range.
+absl::StatusOr<report> check_jacobian_vector(
+    absl::FunctionRef<void(std::span<const double>, std::span<double>)> F, std::span<const double> x,
+    std::span<const double> dx, std::span<const double> analytic, dtype dt, const options& opts = {},
+    std::span<const double> magnitude = {}, kink_distance_fn kink_distance = no_kinks);
+
+/// Checks an analytic Jacobian of F: R^n -> R^m (`F(x, out)` writes m doubles, evaluated in double):
+/// `analytic` is the m x n matrix row-major, J[i * n + k] = dF_i / dx_k, with m = analytic.size() / n.
+/// Row i is check_gradient of x -> F_i(x) with the row as the analytic gradient (per-element or
+/// projection mode, the same rules); the rows are merged into one report whose comparisons are named
+/// "dF[i]/dx" with index k (printed dF[i]/dx[k]). `magnitude` (optional, m x n like analytic) is each
+/// entry's absolute-tolerance scale, as input_block::magnitude; without it row i uses |F_i(x)| / n.
+/// kink_distance(k, x_k) as for check_gradient. Errors (InvalidArgument): x empty, analytic not a
+/// multiple of n or empty, magnitude of the wrong length, F(x) of a row not finite, those of
+/// check_gradient (prefixed with the row).
+absl::StatusOr<report> check_jacobian(
+    absl::FunctionRef<void(std::span<const double>, std::span<double>)> F, std::span<const double> x,
+    std::span<const double> analytic, dtype dt, const options& opts = {},
+    std::span<const double> magnitude = {}, kink_distance_fn kink_distance = no_kinks);
+
 /// n points drawn uniformly from [lo, hi] (splitmix64 with `seed`), each at least `margin` away from
 /// every kink, sorted ascending. Errors (InvalidArgument): lo >= hi, margin < 0, non-finite bounds, or
 /// kinks and margins covering the whole interval.

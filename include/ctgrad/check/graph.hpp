@@ -3,6 +3,7 @@
 // Not the checking engine (check/gradcheck.hpp) nor the activation suite (check/suite.hpp).
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstddef>
@@ -16,7 +17,11 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_format.h"
 #include "ctgrad/autodiff/grad.hpp"
+#include "ctgrad/autodiff/hessian.hpp"
+#include "ctgrad/autodiff/jacobian.hpp"
+#include "ctgrad/autodiff/jvp.hpp"
 #include "ctgrad/check/detail/splitmix64.hpp"
 #include "ctgrad/check/gradcheck.hpp"
 #include "ctgrad/core/node.hpp"
@@ -61,6 +66,44 @@ absl::StatusOr<report> check_second_order(const F& f, wrt_list<Vs...> vars, cons
 /// As above with the default options.
 template <expression F, class... Vs, class... Bs>
 absl::StatusOr<report> check_second_order(const F& f, wrt_list<Vs...> vars, const binding<Bs>&... bindings);
+
+/// Checks the forward mode: jvp(f, x, dx) of the graph f (any shape) at the bound values, along the
+/// tangent `dx` (x's element type, one value per element of x as bound), evaluated in f's element type
+/// (f32 or f64 tolerances), against check_jacobian_vector's numeric derivative of t -> f(x + t dx) of
+/// the same graph in double (with_element_type<double>), output by output ("jvp[i]" in the report, f's
+/// elements row-major). With value_at when every variable of f is a scalar and f is a scalar, with
+/// compile() otherwise. Kinks as check_gradients. Errors: those of check_jacobian_vector (dx of the
+/// wrong length, dx zero), and a binding compile() rejects ("check_jvp: bind: ...").
+template <expression F, class X, class... Bs>
+absl::StatusOr<report> check_jvp(const F& f, wrt_list<X> var, std::type_identity_t<std::span<const value_t<X>>> dx,
+                                 const options& opts, const binding<Bs>&... bindings);
+/// As above with the default options.
+template <expression F, class X, class... Bs>
+absl::StatusOr<report> check_jvp(const F& f, wrt_list<X> var, std::type_identity_t<std::span<const value_t<X>>> dx,
+                                 const binding<Bs>&... bindings);
+
+/// Checks jacobian(f, x) (f of rank 0 or 1, x a variable of rank 0 or 1 with a fixed extent), evaluated
+/// in f's element type, against check_jacobian's numeric derivatives of each element f_i of the graph
+/// in double: row i is a check_gradient of f_i ("dF[i]/dx[k]" in the report). Kinks as
+/// check_gradients. Errors: those of check_jacobian, and a binding compile() rejects.
+template <expression F, class X, class... Bs>
+absl::StatusOr<report> check_jacobian(const F& f, wrt_list<X> var, const options& opts,
+                                      const binding<Bs>&... bindings);
+/// As above with the default options.
+template <expression F, class X, class... Bs>
+absl::StatusOr<report> check_jacobian(const F& f, wrt_list<X> var, const binding<Bs>&... bindings);
+
+/// Checks hvp(f, x, v) of the scalar graph f in one variable x of any shape (tensor graphs: forward
+/// over reverse; scalar graphs: reverse over reverse), evaluated in f's element type, against the
+/// numeric derivative of v · grad(f, x) of the graph in double (check_hessian_vector). v is drawn from
+/// opts.seed as in check_second_order (floats, |v_i| in [0.5, 1.5)), and so is the absolute
+/// tolerance's scale: |v_i| max(|f|, |grad f|_inf). Kinks as check_gradients. Errors: those of
+/// check_hessian_vector, and a binding compile() rejects.
+template <expression F, class X, class... Bs>
+absl::StatusOr<report> check_hvp(const F& f, wrt_list<X> var, const options& opts, const binding<Bs>&... bindings);
+/// As above with the default options.
+template <expression F, class X, class... Bs>
+absl::StatusOr<report> check_hvp(const F& f, wrt_list<X> var, const binding<Bs>&... bindings);
 
 /// The kinks, as values of variable V, of the activations applied directly to V in f (`relu(x)` puts
 /// 0 in the list, `hardtanh(x, -2.0, 0.5)` puts -2 and 0.5), computed in double at the node's
@@ -195,6 +238,21 @@ struct graph_check<F, type_list<Vs...>, Bs...> {
   template <class P> absl::Status run_user(P& prog) const {
     return std::apply([&](const auto&... b) { return prog.run(b...); }, bindings);
   }
+  // Evaluates the expression g of the user's element type (with one more binding `extra`, e.g. a
+  // tangent) into a flat vector of doubles: value_at for a scalar g of a graph of scalar variables,
+  // compile() otherwise.
+  template <class G, class E> absl::StatusOr<std::vector<double>> eval_user(const G& g, const binding<E>& extra) const {
+    if constexpr (!tensor && shape_t<G>::rank == 0) {
+      const auto r = std::apply([&](const auto&... b) { return value_at(g, b..., extra); }, bindings);
+      return std::vector<double>{static_cast<double>(r)};
+    } else {
+      auto prog = compile(g);
+      const absl::Status st = std::apply([&](const auto&... b) { return prog.run(b..., extra); }, bindings);
+      if (!st.ok()) return st;
+      auto view = prog.template get<0>();
+      return std::vector<double>(view.begin(), view.end());
+    }
+  }
   std::array<input_block, nv> blocks(const std::array<std::vector<double>, nv>& analytic) const {
     std::array<input_block, nv> out;
     std::size_t k = 0;
@@ -205,6 +263,67 @@ struct graph_check<F, type_list<Vs...>, Bs...> {
 
 inline absl::Status annotate(const absl::Status& st) {
   return absl::Status(st.code(), std::string("check_gradients: ") + std::string(st.message()));
+}
+
+// The double graph g as a vector function of the checked variables' values (flat, in double): each
+// call loads the point and writes g's elements (row-major) into out. value_at for a scalar g of a graph
+// of scalar variables, one compiled program otherwise.
+template <class GC, class G> struct double_function {
+  static constexpr bool scalar = !GC::tensor && shape_t<G>::rank == 0;
+  GC& gc;
+  G g;
+  std::conditional_t<scalar, int, decltype(compile(std::declval<const G&>()))> prog;
+
+  double_function(GC& c, const G& graph) : gc(c), g(graph), prog(make_prog(graph)) {}
+  static auto make_prog(const G& graph) {
+    if constexpr (scalar) return 0;
+    else return compile(graph);
+  }
+  // g's elements at the bound values (also checks the bindings once).
+  absl::StatusOr<std::vector<double>> at_start() {
+    if constexpr (scalar) {
+      return std::vector<double>{static_cast<double>(gc.value_at_double(g))};
+    } else {
+      if (absl::Status st = gc.run_double(prog); !st.ok()) return st;
+      auto view = prog.template get<0>();
+      return std::vector<double>(view.begin(), view.end());
+    }
+  }
+  void operator()(std::span<const double> y, std::span<double> out) {
+    gc.load(y);
+    if constexpr (scalar) {
+      out[0] = static_cast<double>(gc.value_at_double(g));
+    } else {
+      if (!gc.run_double(prog).ok()) {
+        std::fill(out.begin(), out.end(), std::numeric_limits<double>::quiet_NaN());
+        return;
+      }
+      auto view = prog.template get<0>();
+      if (static_cast<std::size_t>(view.end() - view.begin()) != out.size()) {
+        std::fill(out.begin(), out.end(), std::numeric_limits<double>::quiet_NaN());
+        return;
+      }
+      std::copy(view.begin(), view.end(), out.begin());
+    }
+  }
+};
+
+inline absl::Status annotate(std::string_view who, const absl::Status& st) {
+  return absl::Status(st.code(), std::string(who) + ": " + std::string(st.message()));
+}
+
+// The tangent / direction variable the checks bind next to the user's (x's type and shape).
+template <class X> using direction_var = var<"ctgrad.check.direction", value_t<X>, shape_t<X>>;
+
+// Float-representable |v_i| in [0.5, 1.5) with random signs, from the seed (check_second_order's v).
+inline std::vector<double> random_direction(std::size_t n, std::uint64_t seed) {
+  std::vector<double> v(n);
+  splitmix64 rng{seed};
+  for (double& e : v) {
+    const std::uint64_t z = rng.next();
+    e = static_cast<double>(static_cast<float>((z & 1u ? -1.0 : 1.0) * (0.5 + splitmix64::unit(z))));
+  }
+  return v;
 }
 
 // Converts value_at's result on a gradient (one variable: a number; several: an array) into blocks.
@@ -284,12 +403,7 @@ absl::StatusOr<report> check_second_order(const F& f, wrt_list<Vs...>, const opt
   constexpr std::size_t nv = sizeof...(Vs);
   detail::graph_check<F, type_list<Vs...>, Bs...> gc(f, bindings...);
   // v: float-representable, |v_i| in [0.5, 1.5), signs and sizes from the seed (splitmix64).
-  std::array<double, nv> v{};
-  detail::splitmix64 rng{opts.seed};
-  for (double& e : v) {
-    const std::uint64_t z = rng.next();
-    e = static_cast<double>(static_cast<float>((z & 1u ? -1.0 : 1.0) * (0.5 + detail::splitmix64::unit(z))));
-  }
+  const std::vector<double> v = detail::random_direction(nv, opts.seed);
   // Analytic: H v = grad(sum_i v_i grad(f, v_i)), in T.
   const auto vdotg = [&]<std::size_t... K>(std::index_sequence<K...>) {
     return ((grad(f, Vs{}) * static_cast<T>(v[K])) + ...);
@@ -321,6 +435,122 @@ absl::StatusOr<report> check_second_order(const F& f, wrt_list<Vs...>, const opt
 template <expression F, class... Vs, class... Bs>
 absl::StatusOr<report> check_second_order(const F& f, wrt_list<Vs...> vars, const binding<Bs>&... bindings) {
   return check_second_order(f, vars, options{}, bindings...);
+}
+
+template <expression F, class X, class... Bs>
+absl::StatusOr<report> check_jvp(const F& f, wrt_list<X>, std::type_identity_t<std::span<const value_t<X>>> dx,
+                                 const options& opts, const binding<Bs>&... bindings) {
+  using T = value_t<F>;
+  static_assert(std::is_same_v<value_t<X>, T>, "check_jvp: x must have the graph's element type");
+  constexpr dtype dt = dtype_of<T>();
+  using GC = detail::graph_check<F, type_list<X>, Bs...>;
+  GC gc(f, bindings...);
+  const detail::direction_var<X> dv;
+  // Analytic: jvp(f, x, dx) in T.
+  const auto jv = jvp(f, X{}, dv);
+  if (dx.size() != gc.x[0].size())
+    return absl::InvalidArgumentError(absl::StrFormat("check_jvp: dx has %d entries but x ('%s') has %d",
+                                                      dx.size(), std::string(X::name), gc.x[0].size()));
+  absl::StatusOr<std::vector<double>> analytic = [&]() -> absl::StatusOr<std::vector<double>> {
+    if constexpr (shape_t<X>::rank == 0) {
+      return gc.eval_user(jv, dv = dx[0]);
+    } else {
+      return gc.eval_user(jv, dv = dx);
+    }
+  }();
+  if (!analytic.ok()) return detail::annotate("check_jvp", analytic.status());
+  // Numeric: the double graph along dx.
+  detail::double_function<GC, decltype(with_element_type<double>(f))> fd(gc, with_element_type<double>(f));
+  if (auto f0 = fd.at_start(); !f0.ok()) return detail::annotate("check_jvp", f0.status());
+  const std::vector<double> x = gc.flat(), dxd(dx.begin(), dx.end());
+  auto kink = [&](std::size_t i, double v) { return gc.kink_distance(i, v); };
+  auto fn = [&](std::span<const double> y, std::span<double> out) { fd(y, out); };
+  return check_jacobian_vector(fn, x, dxd, *analytic, dt, opts, {}, kink);
+}
+
+template <expression F, class X, class... Bs>
+absl::StatusOr<report> check_jvp(const F& f, wrt_list<X> var, std::type_identity_t<std::span<const value_t<X>>> dx,
+                                 const binding<Bs>&... bindings) {
+  return check_jvp(f, var, dx, options{}, bindings...);
+}
+
+template <expression F, class X, class... Bs>
+absl::StatusOr<report> check_jacobian(const F& f, wrt_list<X>, const options& opts, const binding<Bs>&... bindings) {
+  using T = value_t<F>;
+  constexpr dtype dt = dtype_of<T>();
+  using GC = detail::graph_check<F, type_list<X>, Bs...>;
+  GC gc(f, bindings...);
+  // Analytic: jacobian(f, x) in T, an [m, n] matrix row-major (a row or a column for a scalar f or x).
+  const auto J = jacobian(f, X{});
+  absl::StatusOr<std::vector<double>> analytic = [&]() -> absl::StatusOr<std::vector<double>> {
+    if constexpr (!GC::tensor && shape_t<decltype(J)>::rank == 0) {
+      return std::vector<double>{static_cast<double>(gc.value_at_user(J))};
+    } else {
+      auto prog = compile(J);
+      if (absl::Status st = gc.run_user(prog); !st.ok()) return st;
+      auto view = prog.template get<0>();
+      return std::vector<double>(view.begin(), view.end());
+    }
+  }();
+  if (!analytic.ok()) return detail::annotate("check_jacobian", analytic.status());
+  detail::double_function<GC, decltype(with_element_type<double>(f))> fd(gc, with_element_type<double>(f));
+  if (auto f0 = fd.at_start(); !f0.ok()) return detail::annotate("check_jacobian", f0.status());
+  const std::vector<double> x = gc.flat();
+  auto kink = [&](std::size_t i, double v) { return gc.kink_distance(i, v); };
+  auto fn = [&](std::span<const double> y, std::span<double> out) { fd(y, out); };
+  return check_jacobian(fn, x, *analytic, dt, opts, {}, kink);
+}
+
+template <expression F, class X, class... Bs>
+absl::StatusOr<report> check_jacobian(const F& f, wrt_list<X> var, const binding<Bs>&... bindings) {
+  return check_jacobian(f, var, options{}, bindings...);
+}
+
+template <expression F, class X, class... Bs>
+absl::StatusOr<report> check_hvp(const F& f, wrt_list<X>, const options& opts, const binding<Bs>&... bindings) {
+  static_assert(shape_t<F>::rank == 0, "check_hvp: the graph must be a scalar (rank 0)");
+  using T = value_t<F>;
+  static_assert(std::is_same_v<value_t<X>, T>, "check_hvp: x must have the graph's element type");
+  constexpr dtype dt = dtype_of<T>();
+  using GC = detail::graph_check<F, type_list<X>, Bs...>;
+  GC gc(f, bindings...);
+  const std::size_t n = gc.x[0].size();
+  const std::vector<double> v = detail::random_direction(n, opts.seed);
+  const std::vector<T> vt(v.begin(), v.end());  // exact: v is float-representable
+  const detail::direction_var<X> dv;
+  // Analytic: hvp(f, x, v) in T.
+  const auto hv = hvp(f, X{}, dv);
+  absl::StatusOr<std::vector<double>> analytic = [&] {
+    if constexpr (shape_t<X>::rank == 0) return gc.eval_user(hv, dv = vt[0]);
+    else return gc.eval_user(hv, dv = vt);
+  }();
+  if (!analytic.ok()) return detail::annotate("check_hvp", analytic.status());
+  // Numeric: the gradient of the double graph, differentiated along v by the engine.
+  using GD = decltype(grad(with_element_type<double>(f), retype_var_t<double, X>{}));
+  detail::double_function<GC, GD> gd(gc, grad(with_element_type<double>(f), retype_var_t<double, X>{}));
+  absl::StatusOr<std::vector<double>> g0 = gd.at_start();
+  if (!g0.ok()) return detail::annotate("check_hvp", g0.status());
+  if (g0->size() != n)
+    return absl::InternalError(absl::StrFormat("check_hvp: the gradient has %d elements, x %d", g0->size(), n));
+  auto gradient = [&](std::span<const double> y, std::span<double> out) { gd(y, out); };
+  auto kink = [&](std::size_t i, double x) { return gc.kink_distance(i, x); };
+  // Absolute-tolerance scale as check_second_order: |v_i| max(|f(x)|, max_j |df/dx_j|).
+  detail::double_function<GC, decltype(with_element_type<double>(f))> fd(gc, with_element_type<double>(f));
+  absl::StatusOr<std::vector<double>> f0 = fd.at_start();
+  if (!f0.ok()) return detail::annotate("check_hvp", f0.status());
+  double scale = std::abs((*f0)[0]);
+  for (double e : *g0) scale = std::max(scale, std::abs(e));
+  std::vector<double> magnitude(n);
+  for (std::size_t i = 0; i < n; ++i) magnitude[i] = std::abs(v[i]) * scale;
+  std::array<std::vector<double>, 1> blocks_analytic{std::move(*analytic)};
+  auto blocks = gc.blocks(blocks_analytic);
+  blocks[0].magnitude = magnitude;
+  return check_hessian_vector(gradient, blocks, v, dt, opts, kink);
+}
+
+template <expression F, class X, class... Bs>
+absl::StatusOr<report> check_hvp(const F& f, wrt_list<X> var, const binding<Bs>&... bindings) {
+  return check_hvp(f, var, options{}, bindings...);
 }
 
 }  // namespace ctgrad::check
