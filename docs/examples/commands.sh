@@ -95,6 +95,7 @@ benchmarks_w1() {
 }
 
 benchmarks_second_order() {
+  meson setup build -Dbenchmarks=enabled      # Google Benchmark (libbenchmark-dev) and, for the peer, Eigen
   ninja -C build test/bench/second_order_bench test/bench/second_order_test
   meson test -C build bench/second_order       # the values the benchmark times agree (also checked before timing)
   build/test/bench/second_order_bench --benchmark_repetitions=10 --benchmark_enable_random_interleaving=true --benchmark_report_aggregates_only=true --benchmark_out=second_order.json --benchmark_out_format=json
