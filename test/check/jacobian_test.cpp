@@ -13,6 +13,7 @@
 #include "ctgrad/check/boost_test.hpp"
 #include "ctgrad/check/graph.hpp"
 #include "ctgrad/ctgrad.hpp"
+#include "support/test_softplus.hpp"
 
 using namespace ctgrad;
 namespace check = ctgrad::check;
@@ -48,26 +49,7 @@ std::vector<double> as_float(std::vector<double> v) {
 
 const std::vector<double> x3{0.75, -1.25, 0.5}, dx3{1.0, 0.5, -2.0};
 
-// softplus-like test activation (never registered) whose d1 (Mode 1) or d2 (Mode 3) is off by a
-// relative 1e-3, or whose d1 has the wrong sign (Mode 2).
-template <int Mode> struct test_softplus {
-  static constexpr std::string_view name = "test_softplus";
-  static constexpr std::array<param_info, 0> params{};
-  template <class T> static constexpr std::array<T, 0> kinks() noexcept { return {}; }
-  template <class T> static constexpr T value(T x) noexcept {
-    return x > T(0) ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x));
-  }
-  template <class T> static constexpr T sig(T x) noexcept { return T(1) / (T(1) + std::exp(-x)); }
-  template <class T> static constexpr T d1(T x, T) noexcept {
-    if constexpr (Mode == 1) return sig(x) * T(1.001);
-    else if constexpr (Mode == 2) return -sig(x);
-    else return sig(x);
-  }
-  template <class T> static constexpr T d2(T x, T) noexcept {
-    const T s = sig(x);
-    return Mode == 3 ? s * (T(1) - s) * T(1.001) : s * (T(1) - s);
-  }
-};
+using ctgrad_test::test_softplus;
 
 }  // namespace
 
@@ -291,11 +273,10 @@ BOOST_AUTO_TEST_CASE(wrong_first_derivatives_fail_jvp_and_jacobian) {
   var<"xf", float, shape<4>> xf;
   const std::vector<double> xv{-2.0, -0.5, 0.25, 1.5}, dx{1.0, 0.5, -0.75, 2.0};
   const std::vector<float> xfv{-2.0f, -0.5f, 0.25f, 1.5f}, dxf{1.0f, 0.5f, -0.75f, 2.0f};
-  for (auto* r : {new auto(check::check_jvp(activate<test_softplus<1>>(x), check::wrt(x), dx, x = xv)),
-                  new auto(check::check_jvp(activate<test_softplus<2>>(x), check::wrt(x), dx, x = xv))}) {
-    BOOST_TEST_REQUIRE(r->ok());
-    BOOST_TEST((*r)->failed == 4u, (*r)->to_string());
-    delete r;
+  for (const auto& r : {check::check_jvp(activate<test_softplus<1>>(x), check::wrt(x), dx, x = xv),
+                        check::check_jvp(activate<test_softplus<2>>(x), check::wrt(x), dx, x = xv)}) {
+    BOOST_TEST_REQUIRE(r.ok());
+    BOOST_TEST(r->failed == 4u, r->to_string());
   }
   const auto rf = check::check_jvp(activate<test_softplus<1>>(xf), check::wrt(xf), dxf, xf = xfv);
   BOOST_TEST_REQUIRE(rf.ok());

@@ -23,7 +23,7 @@ inline constexpr bool scalar_graph_v = flat::flat_ok_v<F, value_t<F>> &&
                                        ((shape_t<Vs>::rank == 0 && std::is_same_v<value_t<Vs>, value_t<F>>) && ...);
 
 // Reports the first misuse of a second-derivative operator's f and variables (one message) and says
-// whether the call is valid. Op names the operator in the messages.
+// whether the call is valid (one function per operator: a static_assert message is a literal).
 template <class F, class... Vs> constexpr bool second_order_checks_hvp() {
   constexpr bool vars = (is_var_v<Vs> && ...);
   constexpr bool scalar = shape_t<F>::rank == 0;
