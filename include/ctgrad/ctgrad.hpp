@@ -17,5 +17,6 @@
 #include "ctgrad/nn/losses.hpp"
 #include "ctgrad/nn/softmax.hpp"
 #include "ctgrad/ops/elementwise.hpp"
+#include "ctgrad/ops/function.hpp"
 #include "ctgrad/ops/linalg.hpp"
 #include "ctgrad/ops/reduce.hpp"

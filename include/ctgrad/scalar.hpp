@@ -13,3 +13,4 @@
 #include "ctgrad/eval/value_at.hpp"
 #include "ctgrad/nn/activations.hpp"
 #include "ctgrad/ops/elementwise.hpp"
+#include "ctgrad/ops/function.hpp"

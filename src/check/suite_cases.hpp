@@ -36,39 +36,8 @@ struct context {
   }
 };
 
-/// Merges the reports of one row.
-class row_builder {
- public:
-  row_builder(std::string function, std::string base, int order, dtype dt) {
-    row_.function = std::move(function);
-    row_.base = std::move(base);
-    row_.order = order;
-    row_.dt = dt;
-    row_.passed = true;
-  }
-  void add(const absl::StatusOr<report>& r, std::string_view where) {
-    if (!r.ok()) {
-      fail(std::string(where) + ": " + r.status().ToString());
-      return;
-    }
-    row_.points += r->checked;
-    row_.max_abs_err = std::max(row_.max_abs_err, r->max_abs_err);
-    row_.max_rel_err = std::max(row_.max_rel_err, r->max_rel_err);
-    if (!r->passed) fail(std::string(where) + ": " + r->to_string());
-  }
-  void add_kink(bool ok, const std::string& message) {
-    ++row_.kinks;
-    if (!ok) fail(message);
-  }
-  void fail(const std::string& message) {
-    row_.passed = false;
-    if (row_.detail.empty()) row_.detail = message;
-  }
-  suite_row finish() && { return std::move(row_); }
-
- private:
-  suite_row row_;
-};
+/// Merges the reports of one row (declared with the suite: check_function builds its rows too).
+using ::ctgrad::check::detail::row_builder;
 
 /// The checker's generator (splitmix64): the same numbers on every platform.
 using rng = detail::splitmix64;

@@ -1,5 +1,6 @@
 // The third derivative of tanh: activations provide first and second derivatives only.
-// expect: grad: this function contains a derivative that ctgrad cannot differentiate again (third derivatives of activations, second derivatives of binary_cross_entropy); use binary_cross_entropy_with_logits or stop at the second derivative
+// expect: grad: this function needs the derivative of a derivative that has no rule of its own (a third derivative of an activation, a second derivative of binary_cross_entropy or of a function without d2; the op is named in the note below)
+// expect-note: next_derivative_rule_for<ctgrad::fixed_string<5>{"tanh"}>::defined
 // max-lines: 20
 #include <ctgrad/autodiff/grad.hpp>
 #include <ctgrad/eval/value_at.hpp>

@@ -82,4 +82,27 @@ BOOST_AUTO_TEST_CASE(scalar_broadcasts_against_a_matrix) {
   BOOST_TEST(prog[g[m]][3] == 3.0);
 }
 
+BOOST_AUTO_TEST_CASE(custom_gradient_has_the_value_of_one_and_the_derivatives_of_the_other) {
+  // value: a^3; derivatives: those of b^2 (grad, jvp, second derivatives).
+  const auto f = custom_gradient(a * a * a, b * b);
+  BOOST_TEST(value_at(f, a = 2.0, b = 3.0) == 8.0);
+  const auto g = value_at(grad(f, a, b), a = 2.0, b = 3.0);
+  BOOST_TEST(g[0] == 0.0);
+  BOOST_TEST(g[1] == 6.0);
+  BOOST_TEST(value_at(jvp(f, b, 1.0 + 0.0 * b), a = 2.0, b = 3.0) == 6.0);
+  const auto H = value_at(hessian(f, a, b), a = 2.0, b = 3.0);
+  BOOST_TEST(H[1][1] == 2.0);
+  BOOST_TEST(H[0][0] == 0.0);
+  // A straight-through estimator in a compiled program: sign(x) forward, identity backward.
+  var<"x", float, shape<4>> x;
+  const auto ste = custom_gradient(x / abs(x), x);
+  auto prog = compile(sum(ste * ste * 3.0f), grad(sum(ste * 3.0f), x));
+  const std::vector<float> xv{-2.0f, -0.5f, 0.25f, 4.0f};
+  BOOST_TEST_REQUIRE(prog.run(x = xv).ok());
+  BOOST_TEST(prog.get<0>()[0] == 12.0f);
+  for (int i = 0; i < 4; ++i) BOOST_TEST(prog.get<1>()[i] == 3.0f);
+  // A number as the surrogate cuts the gradient, as stop_gradient.
+  BOOST_TEST(value_at(grad(custom_gradient(a * b, 0.0) + a, a), a = 2.0, b = 5.0) == 1.0);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

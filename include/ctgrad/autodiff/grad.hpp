@@ -151,10 +151,10 @@ constexpr auto backprop(const F& f, const Adj& adj) {
     if constexpr (!has_adjoint || N::is_leaf) {
       return backprop<Vars, Order, K + 1>(f, adj);
     } else if constexpr (!differentiable_op<typename N::op>() && reaches<N, Vars>::value) {
-      static_assert(differentiable_op<typename N::op>(),
-                    "grad: this function contains a derivative that ctgrad cannot differentiate again "
-                    "(third derivatives of activations, second derivatives of binary_cross_entropy); "
-                    "use binary_cross_entropy_with_logits or stop at the second derivative");
+      static_assert(flat::next_derivative_rule_for<op_name_string<typename N::op>()>::defined,
+                    "grad: this function needs the derivative of a derivative that has no rule of its own "
+                    "(a third derivative of an activation, a second derivative of binary_cross_entropy or of a "
+                    "function without d2; the op is named in the note below)");
       return adj;  // stop here: one message for the whole function
     } else {
       const N n = instance_of<N>(f);
@@ -255,13 +255,17 @@ constexpr auto grad(const F& f, const Vs&...) {
   } else if constexpr (detail::flat::flat_ok_v<F, value_t<F>> &&
                        ((shape_t<Vs>::rank == 0 && std::is_same_v<value_t<Vs>, value_t<F>>) && ...)) {
     // A scalar graph: the gradients stay lazy (grad_op nodes), derived on the flat program.
-    constexpr bool third = detail::flat::meets_third_derivative_v<
-        value_t<F>, node<ops::grad_op<0, type_list<Vs...>>, F>>;
-    static_assert(!third,
-                  "grad: this function contains a derivative that ctgrad cannot differentiate again "
-                  "(third derivatives of activations, second derivatives of binary_cross_entropy); "
-                  "use binary_cross_entropy_with_logits or stop at the second derivative");
-    return detail::lazy_gradients<F, Vs...>(f);
+    using root = node<ops::grad_op<0, type_list<Vs...>>, F>;
+    if constexpr (!detail::flat::third_derivative_op_v<value_t<F>, root>.empty()) {
+      static_assert(detail::flat::next_derivative_rule_for<
+                        detail::flat::third_derivative_op_name<value_t<F>, root>()>::defined,
+                    "grad: this function needs the derivative of a derivative that has no rule of its own "
+                    "(a third derivative of an activation, a second derivative of binary_cross_entropy or of a "
+                    "function without d2; the op is named in the note below)");
+      return invalid_expression{};
+    } else {
+      return detail::lazy_gradients<F, Vs...>(f);
+    }
   } else {
     const auto fe = detail::expand_lazy(f);
     using FE = std::remove_cvref_t<decltype(fe)>;

@@ -185,14 +185,18 @@ constexpr auto hessian(const F& f, const Vs&...) {
                   "for a graph with tensors use hvp(f, x, v)");
     return invalid_expression{};
   } else {
-    constexpr bool third = detail::flat::meets_third_derivative_v<
-        value_t<F>, detail::hessian_entry_t<F, type_list<Vs...>, 0, 0>>;
-    static_assert(!third,
-                  "hessian: this function contains a derivative that ctgrad cannot differentiate again "
-                  "(third derivatives of activations, second derivatives of binary_cross_entropy); "
-                  "use binary_cross_entropy_with_logits or stop at the second derivative");
-    return detail::make_hessian_set<F, type_list<Vs...>>(f, std::index_sequence_for<Vs...>{},
-                                                          std::make_index_sequence<sizeof...(Vs) * (sizeof...(Vs) + 1) / 2>{});
+    using root = detail::hessian_entry_t<F, type_list<Vs...>, 0, 0>;
+    if constexpr (!detail::flat::third_derivative_op_v<value_t<F>, root>.empty()) {
+      static_assert(detail::flat::next_derivative_rule_for<
+                        detail::flat::third_derivative_op_name<value_t<F>, root>()>::defined,
+                    "hessian: this function needs the derivative of a derivative that has no rule of its own "
+                    "(a third derivative of an activation, a second derivative of binary_cross_entropy or of a "
+                    "function without d2; the op is named in the note below)");
+      return invalid_expression{};
+    } else {
+      return detail::make_hessian_set<F, type_list<Vs...>>(f, std::index_sequence_for<Vs...>{},
+                                                            std::make_index_sequence<sizeof...(Vs) * (sizeof...(Vs) + 1) / 2>{});
+    }
   }
 }
 

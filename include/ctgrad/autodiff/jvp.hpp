@@ -17,13 +17,6 @@
 namespace ctgrad {
 namespace detail {
 
-/// An op's name as a template argument, so that the note below a "no jvp rule" error names the op.
-template <class Op> consteval auto op_name_string() {
-  constexpr std::size_t n = Op::name.size();
-  char text[n + 1]{};
-  for (std::size_t i = 0; i < n; ++i) text[i] = Op::name[i];
-  return fixed_string<n + 1>(text);
-}
 template <fixed_string OpName> struct jvp_rule_for { static constexpr bool defined = false; };
 
 template <class Op, std::size_t I, class N, class T>
@@ -85,10 +78,10 @@ constexpr auto forward_sweep(const F& f, const Map& tan) {
       if constexpr (!any_keyed_v<Map, typename N::children_types>) {
         return forward_sweep<Order, K + 1>(f, tan);
       } else if constexpr (!flat::differentiable_op<typename N::op>()) {
-        static_assert(flat::differentiable_op<typename N::op>(),
-                      "jvp: this function contains a derivative that ctgrad cannot differentiate again "
-                      "(third derivatives of activations, second derivatives of binary_cross_entropy); "
-                      "use binary_cross_entropy_with_logits or stop at the second derivative");
+        static_assert(flat::next_derivative_rule_for<op_name_string<typename N::op>()>::defined,
+                      "jvp: this function needs the derivative of a derivative that has no rule of its own "
+                      "(a third derivative of an activation, a second derivative of binary_cross_entropy or of a "
+                      "function without d2; the op is named in the note below)");
         return tan;  // stop here: one message for the whole function
       } else {
         const N n = instance_of<N>(f);

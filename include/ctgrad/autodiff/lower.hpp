@@ -187,6 +187,7 @@ struct builder {
   cvec<sweep_entry> sweeps;   // reverse sweeps made: (root, variables) -> their gradients
   cvec<int> sweep_results;
   bool third_derivative = false;  // a sweep met an op without derivative rules (differentiable = false)
+  std::string_view third_derivative_op{};  // the first such op's name (the error's note names it)
 
   constexpr builder() {
     table.resize(1024, -1);
@@ -313,7 +314,11 @@ template <class T, class M, class Sig>
 constexpr void vjp_all(builder<T>& b, int self, int adjoint, unsigned need, int* out) {
   constexpr std::size_t n = type_list_size_v<typename Sig::children_types>;
   using op = typename Sig::op;
-  if constexpr (n > 0 && differentiable_op<op>()) {
+  if constexpr (!differentiable_op<op>()) {
+    // No rule: the sweep reports the op (called only for this, with need = 0).
+    if (!b.third_derivative) b.third_derivative_op = op::name;
+    b.third_derivative = true;
+  } else if constexpr (n > 0) {
     int ids[n + 1] = {};
     for (std::size_t j = 0; j < n; ++j) ids[j] = b.code[self].a[j];
     ids[n] = adjoint;
@@ -393,7 +398,8 @@ constexpr int sweep(builder<T>& b, int root) {
     if (adj[i] < 0 || !reach[i] || b.code[i].k != kind::op) continue;
     const instr<T> in = b.code[i];
     if (!in.differentiable) {
-      b.third_derivative = true;
+      int none[max_args] = {};
+      in.vjp(b, i, adj[i], 0u, none);  // records the op's name
       continue;
     }
     unsigned need = 0;
@@ -535,13 +541,34 @@ constexpr auto make_program() {
 template <class T, class M, class... Roots>
 inline constexpr auto program_v = make_program<T, M, Roots...>();
 
-/// True when deriving grad_op nodes of Roots meets an op without derivative rules.
+/// The name of the first op without derivative rules that deriving grad_op nodes of Roots meets
+/// (empty: none).
 template <class T, class... Roots>
-inline constexpr bool meets_third_derivative_v = [] {
+inline constexpr std::string_view third_derivative_op_v = [] {
   builder<T> b;
   (lower<T, ::ctgrad::math::scalar_math, Roots>(b), ...);
-  return b.third_derivative;
+  return b.third_derivative_op;
 }();
+/// That name as a template argument, so that the note below the error names the op.
+template <class T, class... Roots> consteval auto third_derivative_op_name() {
+  constexpr std::string_view s = third_derivative_op_v<T, Roots...>;
+  char text[s.size() + 1]{};
+  for (std::size_t i = 0; i < s.size(); ++i) text[i] = s[i];
+  return fixed_string<s.size() + 1>(text);
+}
+template <fixed_string OpName> struct next_derivative_rule_for { static constexpr bool defined = false; };
+
+}  // namespace detail::flat
+namespace detail {
+/// An op's name as a template argument, so that the note below a "no rule" error names the op.
+template <class Op> consteval auto op_name_string() {
+  constexpr std::size_t n = Op::name.size();
+  char text[n + 1]{};
+  for (std::size_t i = 0; i < n; ++i) text[i] = Op::name[i];
+  return fixed_string<n + 1>(text);
+}
+}  // namespace detail
+namespace detail::flat {
 
 }  // namespace detail::flat
 }  // namespace ctgrad

@@ -121,7 +121,10 @@ template <class T> constexpr dtype dtype_of() noexcept {
 namespace detail {
 
 template <class Op> struct activation_of { using type = void; };
-template <class Fn> struct activation_of<ops::activation_op<Fn>> { using type = Fn; };
+// An elementwise function of one argument that declares its kinks (every activation does).
+template <class Fn>
+  requires(ops::fn_arity<Fn>() == 1 && requires { Fn::template kinks<double>; })
+struct activation_of<ops::fn_op<Fn>> { using type = Fn; };
 
 template <class V, class N, class F>
 void collect_kinks(const F& f, std::vector<double>& out) {

@@ -3,11 +3,13 @@
 // Not the checker (check/gradcheck.hpp, check/graph.hpp) nor the command line (src/tools/gradcheck.cpp).
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -64,5 +66,41 @@ absl::StatusOr<std::vector<int>> parse_orders(std::string_view list);
 std::string format_table(std::span<const suite_row> rows);
 /// The same columns as CSV with a header line (function names quoted), no details.
 std::string format_csv(std::span<const suite_row> rows);
+
+namespace detail {
+/// Merges the reports of one row: points and errors summed over them, the first failure's details.
+class row_builder {
+ public:
+  row_builder(std::string function, std::string base, int order, dtype dt) {
+    row_.function = std::move(function);
+    row_.base = std::move(base);
+    row_.order = order;
+    row_.dt = dt;
+    row_.passed = true;
+  }
+  void add(const absl::StatusOr<report>& r, std::string_view where) {
+    if (!r.ok()) {
+      fail(std::string(where) + ": " + r.status().ToString());
+      return;
+    }
+    row_.points += r->checked;
+    row_.max_abs_err = std::max(row_.max_abs_err, r->max_abs_err);
+    row_.max_rel_err = std::max(row_.max_rel_err, r->max_rel_err);
+    if (!r->passed) fail(std::string(where) + ": " + r->to_string());
+  }
+  void add_kink(bool ok, const std::string& message) {
+    ++row_.kinks;
+    if (!ok) fail(message);
+  }
+  void fail(const std::string& message) {
+    row_.passed = false;
+    if (row_.detail.empty()) row_.detail = message;
+  }
+  suite_row finish() && { return std::move(row_); }
+
+ private:
+  suite_row row_;
+};
+}  // namespace detail
 
 }  // namespace ctgrad::check

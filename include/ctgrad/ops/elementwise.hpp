@@ -150,6 +150,17 @@ struct stop_gradient_op : elementwise_op {
   template <std::size_t I, class Self, class G> static constexpr no_grad vjp(const Self&, const G&) { return {}; }
   template <std::size_t I, class Self, class T> static constexpr no_grad jvp(const Self&, const T&) { return {}; }
 };
+/// The value of child 0 with the derivative of child 1 (custom_gradient): every evaluator computes
+/// child 0; grad and jvp see child 1, an identity in it.
+struct custom_gradient_op : elementwise_op {
+  static constexpr std::string_view name = "custom_gradient";
+  static constexpr ops::curvature curvature = ops::curvature::linear;
+  template <class T> static constexpr T apply(T value, T /*surrogate*/) noexcept { return value; }
+  template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self&, const G& g) {
+    if constexpr (I == 1) return g; else return no_grad{};
+  }
+  template <std::size_t I, class Self, class T> static constexpr auto jvp(const Self& s, const T& dx) { return vjp<I>(s, dx); }
+};
 /// 1 where a == b, else 0 (the mask of max's gradient).
 struct eq_mask_op : elementwise_op {
   static constexpr std::string_view name = "eq_mask";
@@ -257,6 +268,35 @@ CTGRAD_UNARY_FUNCTION(abs, abs_op)
 /// Cuts the gradient: the value of x, treated as a constant by grad().
 CTGRAD_UNARY_FUNCTION(stop_gradient, stop_gradient_op)
 #undef CTGRAD_UNARY_FUNCTION
+
+/// The value of `value` with the derivative of `surrogate`: every evaluator (value_at, compile())
+/// computes `value`, while grad, jvp, hvp, hessian and jacobian differentiate `surrogate` in its
+/// place. A straight-through estimator is `custom_gradient(quantized(x), x)`: the quantized value
+/// forward, the identity's gradient backward. Both must have the same shape and element type; a
+/// number is a constant (custom_gradient(x, 0.0) cuts the gradient, as stop_gradient(x)).
+template <detail::operand A, detail::operand B>
+  requires(expression<A> || expression<B>)
+constexpr auto custom_gradient(const A& value, const B& surrogate) {
+  if constexpr (any_invalid_v<A, B>) {
+    return invalid_expression{};  // a misuse already reported
+  } else {
+    using T = typename detail::operand_type<A, B>::type;
+    auto ea = detail::as_expr<T>(value);
+    auto eb = detail::as_expr<T>(surrogate);
+    using EA = decltype(ea);
+    using EB = decltype(eb);
+    constexpr bool same_type = detail::same_element_type_v<EA, EB>;
+    constexpr bool same_shape = std::is_same_v<shape_t<EA>, shape_t<EB>> || !expression<B>;
+    constexpr bool floating = element_type<value_t<EA>>;
+    static_assert(same_type, "custom_gradient: the value and the surrogate have different element types; convert one of them");
+    static_assert(!same_type || same_shape,
+                  "custom_gradient: the value and the surrogate must have the same shape (the surrogate's "
+                  "derivative stands for the value's, element by element)");
+    static_assert(!same_type || !same_shape || floating, "custom_gradient: needs float or double expressions");
+    if constexpr (!(same_type && same_shape && floating)) return invalid_expression{};
+    else return make_user_node<ops::custom_gradient_op>(ea, eb);
+  }
+}
 
 /// Elementwise x^n for an integer n (exact for small n; n may be negative).
 template <expression X> constexpr auto pow(const X& x, int n) {

@@ -1,0 +1,206 @@
+// ctgrad/ops/function.hpp — elementwise functions defined by a struct of scalar rules (the value and
+// the partial derivatives, optionally the second ones), turned into expression nodes that grad(), jvp(),
+// value_at and compile() handle like the built-in ops: `elementwise<F>(x, a, b)`. ctgrad's activations
+// are such structs too (nn/activations/, applied by `activate<F>` in nn/activation.hpp). Not for
+// routines ctgrad cannot see into (ops/opaque.hpp) nor for row-wise ops (softmax, reductions).
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+#include "ctgrad/ops/elementwise.hpp"
+
+namespace ctgrad {
+namespace ops {
+
+/// The number of differentiable arguments of a function struct F: F::arity if it declares one (a
+/// function of several arguments, whose rules take the argument index I), else 1 (an activation:
+/// `d1(x, y, params...)`, `d2(x, y, params...)`). Arguments after them are F's parameters (literals).
+template <class F> consteval std::size_t fn_arity() {
+  if constexpr (requires { F::arity; }) return F::arity;
+  else return 1;
+}
+/// How many parameters F declares (F::params: an activation's PyTorch keyword arguments); they follow
+/// the arguments as literal children.
+template <class F> consteval std::size_t fn_param_count() {
+  if constexpr (requires { F::params.size(); }) return F::params.size();
+  else return 0;
+}
+namespace detail {
+template <class F, class Seq> struct fn_d2_probe;
+template <class F, std::size_t... K> struct fn_d2_probe<F, std::index_sequence<K...>> {
+  template <std::size_t> using D = double;
+  static constexpr bool value = fn_arity<F>() == 1
+      ? (requires(D<K>... a) { F::template d2<double>(a...); } || requires(D<K>... a) { F::d2(a...); })
+      : (requires(D<K>... a) { F::template d2<0, 0, double>(a...); } ||
+         requires(D<K>... a) { F::template d2<0, 0>(a...); });
+};
+}  // namespace detail
+/// True when F declares second derivatives (`d2`, called with the arguments, y and the parameters):
+/// without them, grad of grad through F is a compile error (differentiable = false on its
+/// first-derivative node) whose note names F.
+template <class F> consteval bool fn_has_d2() {
+  return detail::fn_d2_probe<F, std::make_index_sequence<fn_arity<F>() + 1 + fn_param_count<F>()>>::value;
+}
+
+// The math policy M reaches a rule that takes it as a template parameter after T
+// (`template <class T, class M = math::loop_math>`, as ctgrad's own do); one written with T alone
+// computes the same in every evaluator. Rules of several arguments take the argument index (or two)
+// first: `template <std::size_t I, class T, class M = math::loop_math> static constexpr T d1(T x, T a, T b, T y)`.
+namespace detail {
+template <class F, class M, class T, class... A>
+CTGRAD_DETAIL_MATH_INLINE constexpr T fn_value(T x, A... a) noexcept {
+  if constexpr (requires { F::template value<T, M>(x, a...); }) return F::template value<T, M>(x, a...);
+  else if constexpr (requires { F::template value<T>(x, a...); }) return F::template value<T>(x, a...);
+  else return F::value(x, a...);
+}
+template <class F, std::size_t I, class M, class T, class... A>
+CTGRAD_DETAIL_MATH_INLINE constexpr T fn_d1(T x, A... a) noexcept {
+  if constexpr (fn_arity<F>() == 1) {
+    if constexpr (requires { F::template d1<T, M>(x, a...); }) return F::template d1<T, M>(x, a...);
+    else if constexpr (requires { F::template d1<T>(x, a...); }) return F::template d1<T>(x, a...);
+    else return F::d1(x, a...);
+  } else {
+    if constexpr (requires { F::template d1<I, T, M>(x, a...); }) return F::template d1<I, T, M>(x, a...);
+    else if constexpr (requires { F::template d1<I, T>(x, a...); }) return F::template d1<I, T>(x, a...);
+    else return F::template d1<I>(x, a...);
+  }
+}
+template <class F, std::size_t I, std::size_t J, class M, class T, class... A>
+CTGRAD_DETAIL_MATH_INLINE constexpr T fn_d2(T x, A... a) noexcept {
+  if constexpr (fn_arity<F>() == 1) {
+    if constexpr (requires { F::template d2<T, M>(x, a...); }) return F::template d2<T, M>(x, a...);
+    else if constexpr (requires { F::template d2<T>(x, a...); }) return F::template d2<T>(x, a...);
+    else return F::d2(x, a...);
+  } else {
+    if constexpr (requires { F::template d2<I, J, T, M>(x, a...); }) return F::template d2<I, J, T, M>(x, a...);
+    else if constexpr (requires { F::template d2<I, J, T>(x, a...); }) return F::template d2<I, J, T>(x, a...);
+    else return F::template d2<I, J>(x, a...);
+  }
+}
+}  // namespace detail
+
+/// y = F::value(x..., params...): children are F's arity arguments, then one literal per parameter.
+template <class F>
+struct fn_op : elementwise_op {
+  static constexpr std::string_view name = F::name;
+  static constexpr bool uses_math = true;
+  template <class M = math::loop_math, class T, class... A>
+  CTGRAD_DETAIL_MATH_INLINE static constexpr T apply(T x, A... a) noexcept {
+    return detail::fn_value<F, M>(x, a...);
+  }
+  template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g);
+  // Elementwise: the Jacobian is diagonal, so the JVP is the VJP rule applied to the tangent.
+  template <std::size_t I, class Self, class T> static constexpr auto jvp(const Self& s, const T& dx) { return vjp<I>(s, dx); }
+};
+
+/// dF/dx_I (given y = F(x...), which the forward pass already computed): children x..., y, params.
+template <class F, std::size_t I>
+struct fn_d1_op : elementwise_op {
+  static constexpr std::string_view name = F::name;
+  // describe() prints sigmoid'(x, y) for an activation, softclip'1(x, a, b, y) for argument 1.
+  static constexpr std::string_view name_suffix =
+      fn_arity<F>() == 1 ? std::string_view("'") : std::string_view("'0'1'2'3'4'5'6'7'8'9").substr(2 * I, 2);
+  static constexpr bool differentiable = fn_has_d2<F>();
+  static constexpr bool uses_math = true;
+  template <class M = math::loop_math, class T, class... A>
+  CTGRAD_DETAIL_MATH_INLINE static constexpr T apply(T x, A... a) noexcept {
+    return detail::fn_d1<F, I, M>(x, a...);
+  }
+  template <std::size_t J, class Self, class G> static constexpr auto vjp(const Self& s, const G& g);
+  template <std::size_t J, class Self, class T> static constexpr auto jvp(const Self& s, const T& dx) { return vjp<J>(s, dx); }
+};
+
+/// d2F/dx_I dx_J (I <= J: the Hessian is symmetric, so one node serves both orders): children x...,
+/// y, params. Its own derivative (third order) is not provided: grad() reports a function that needs
+/// it (differentiable = false).
+template <class F, std::size_t I, std::size_t J>
+struct fn_d2_op : elementwise_op {
+  static constexpr std::string_view name = F::name;
+  static constexpr std::string_view name_suffix = "''";
+  static constexpr bool differentiable = false;
+  static constexpr bool uses_math = true;
+  template <class M = math::loop_math, class T, class... A>
+  CTGRAD_DETAIL_MATH_INLINE static constexpr T apply(T x, A... a) noexcept {
+    return detail::fn_d2<F, I, J, M>(x, a...);
+  }
+  template <std::size_t K, class Self, class G> static constexpr auto vjp(const Self&, const G&) {
+    static_assert(K != K, "grad: third derivatives of elementwise functions are not provided (grad of grad of grad)");
+    return no_grad{};
+  }
+  template <std::size_t K, class Self, class T> static constexpr auto jvp(const Self&, const T&) {
+    static_assert(K != K, "jvp: third derivatives of elementwise functions are not provided");
+    return no_grad{};
+  }
+};
+
+template <class F>
+template <std::size_t I, class Self, class G>
+constexpr auto fn_op<F>::vjp(const Self& s, const G& g) {
+  if constexpr (I < fn_arity<F>()) {
+    // d/dx_I: g * dF/dx_I(x..., y); the node's children after the arguments are its parameters.
+    constexpr std::size_t k = fn_arity<F>(), n = type_list_size_v<typename Self::children_types>;
+    return [&]<std::size_t... A, std::size_t... P>(std::index_sequence<A...>, std::index_sequence<P...>) {
+      return make_node<mul_op>(g, make_node<fn_d1_op<F, I>>(s.template child<A>()..., s, s.template child<k + P>()...));
+    }(std::make_index_sequence<k>{}, std::make_index_sequence<n - k>{});
+  } else {
+    return no_grad{};  // parameters are constants
+  }
+}
+
+template <class F, std::size_t I>
+template <std::size_t J, class Self, class G>
+constexpr auto fn_d1_op<F, I>::vjp(const Self& s, const G& g) {
+  if constexpr (J < fn_arity<F>()) {
+    // The total derivative of dF/dx_I(x..., y(x...)) in x_J is d2F/dx_I dx_J: all of it flows through
+    // the arguments, none through y.
+    constexpr std::size_t lo = I < J ? I : J, hi = I < J ? J : I;
+    return ctgrad::detail::apply([&](const auto&... c) {
+      return make_node<mul_op>(g, make_node<fn_d2_op<F, lo, hi>>(c...));
+    }, s.children());
+  } else {
+    return no_grad{};  // y (see above) and the parameters
+  }
+}
+
+}  // namespace ops
+
+namespace detail {
+template <class X, class... Xs> constexpr const auto& first_expression(const X& x, const Xs&... xs) {
+  if constexpr (expression<X>) return x;
+  else return first_expression(xs...);
+}
+}  // namespace detail
+
+/// Applies the elementwise function F (a struct of scalar rules: docs/extending.md) to its arguments:
+/// expressions of one element type (float or double) whose shapes broadcast together (NumPy rules), or
+/// numbers (constants: literals, not differentiated). The result has the broadcast shape; grad() uses
+/// F::d1, grad of grad F::d2 (if F declares it). Exactly fn_arity<F>() arguments, at least one an
+/// expression.
+template <class F, class... X>
+  requires((expression<X> || ...) && (detail::operand<X> && ...))
+constexpr auto elementwise(const X&... x) {
+  using T = value_t<std::remove_cvref_t<decltype(detail::first_expression(x...))>>;
+  constexpr bool arity_ok = sizeof...(X) == ops::fn_arity<F>();
+  static_assert(arity_ok, "elementwise<F>: wrong number of arguments (F::arity, or 1 when F declares none)");
+  if constexpr (!arity_ok) {
+    return invalid_expression{};
+  } else if constexpr (any_invalid_v<X...>) {
+    return invalid_expression{};  // a misuse already reported
+  } else {
+    constexpr bool same_type = (std::is_same_v<value_t<decltype(detail::as_expr<T>(x))>, T> && ...);
+    constexpr bool broadcasts = shapes::broadcast_all_ok<shape_t<decltype(detail::as_expr<T>(x))>...>;
+    constexpr bool floating = element_type<T>;
+    constexpr bool no_params = ops::fn_param_count<F>() == 0;
+    static_assert(same_type, "elementwise<F>: arguments have different element types (e.g. float and double); convert one of them");
+    static_assert(!same_type || broadcasts, "elementwise<F>: argument shapes do not broadcast (trailing extents must be equal or 1)");
+    static_assert(!same_type || !broadcasts || floating, "elementwise<F>: arguments must be float or double expressions");
+    static_assert(no_params, "elementwise<F>: F declares params (an activation): apply it with activate<F>(x, params...)");
+    if constexpr (!(same_type && broadcasts && floating && no_params)) return invalid_expression{};
+    else return make_user_node<ops::fn_op<F>>(detail::as_expr<T>(x)...);
+  }
+}
+
+}  // namespace ctgrad
