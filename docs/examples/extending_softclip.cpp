@@ -2,6 +2,7 @@
 // [a, b], declared once as a struct of scalar rules and used in expressions, grad, hessian, value_at
 // and compile(), then checked with the gradient checker in one call.
 #include <cmath>
+#include <array>
 #include <cstdio>
 #include <vector>
 
@@ -47,6 +48,11 @@ struct softclip_fn {
     else return -cb;
   }
 };
+
+// The rules checked against softclip's own value while compiling: a wrong partial stops the build.
+static_assert(ctgrad::check::rules_agree_at<softclip_fn>(
+                  std::array<std::array<double, 3>, 3>{{{0.3, -1, 1}, {-1.7, -0.5, 2}, {2.5, -2, 0.5}}})
+                  .ok);
 
 // The function users call: any mix of expressions and numbers (numbers are constants).
 template <class X, class A, class B> constexpr auto softclip(const X& x, const A& a, const B& b) {

@@ -37,6 +37,7 @@ names=(chain_float chain_double)
 for f in $(sed -n '/using activation_list =/,/>;/p' "$inc/ctgrad/nn/registry.hpp" | grep -o 'fn::[a-z0-9_]*' | sed 's/fn:://'); do
   names+=("$f" "$f'")
 done
+names+=("user_fn" "user_fn'")  # a user's elementwise function of three arguments (ops/function.hpp)
 
 # The chunk loops (line numbers in compile.hpp).
 chunk_lines=$(grep -n 'chunk loop: not vectorised itself' "$compile_hpp" | cut -d: -f1)

@@ -65,6 +65,7 @@ DERIVATIVE_TESTS = [
     "autodiff/jvp",           # forward mode through every op against grad and central differences
     "autodiff/hessian",       # exact Hessians, hvp against central differences of the gradient
     "autodiff/jacobian",      # both accumulation orders, the stacking ops under grad and jvp
+    "ops/function",           # elementwise functions of the user's own: every partial, both orders
 ]
 
 # Meson options of the build the harness configures itself (when --build-dir has none): CI's g++

@@ -190,6 +190,14 @@ BOOST_AUTO_TEST_CASE(check_function_keeps_points_away_from_declared_kinks) {
   for (const auto& r : *rows) BOOST_TEST(r.passed, r.detail);
 }
 
+BOOST_AUTO_TEST_CASE(rules_are_checked_against_their_value_at_compile_time) {
+  constexpr std::array<std::array<double, 2>, 3> points{{{0.3, 0.5}, {-0.7, 1.1}, {1.4, -0.2}}};
+  static_assert(check::rules_agree_at<poly_exp>(points).ok);
+  constexpr auto wrong = check::rules_agree_at<poly_exp_wrong>(points);
+  static_assert(!wrong.ok && wrong.order == 1 && wrong.argument == 1);  // the partial in y is named
+  static_assert(check::rules_agree_at<kinked>(std::array<std::array<double, 1>, 2>{{{0.5}, {2.5}}}).ok);
+}
+
 BOOST_AUTO_TEST_CASE(check_function_rejects_bad_options_with_a_message) {
   check::suite_options o;
   o.points = 0;

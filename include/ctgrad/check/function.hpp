@@ -18,6 +18,7 @@
 #include "ctgrad/check/detail/splitmix64.hpp"
 #include "ctgrad/check/graph.hpp"
 #include "ctgrad/check/suite.hpp"
+#include "ctgrad/nn/derivative_check.hpp"
 #include "ctgrad/ops/function.hpp"
 #include "ctgrad/ops/reduce.hpp"
 
@@ -49,8 +50,76 @@ template <class F>
 absl::StatusOr<std::vector<suite_row>> check_function(const std::array<interval, ops::fn_arity<F>()>& domain,
                                                       const suite_options& opts = {});
 
+/// F's rules against its own value at compile time: at each point (one value per argument), d1<I>
+/// against a central difference of value in argument I and, if F declares d2, d2<I, J> (I <= J)
+/// against a central difference of d1<I> in argument J, Richardson-extrapolated (h = 1e-3 and 5e-4),
+/// in double with the math policy of compile()'s loops; a rule passes within 1e-9 relative to
+/// max(1, |rule|). Returns the first disagreement (`ok` false, `order`, `x` = the point's first
+/// argument, `argument` I and `argument2` J, the rule's value and the difference) or `ok` true. So
+/// `static_assert(check::rules_agree_at<F>(points).ok)` stops a wrong rule from compiling. The
+/// points must keep 1e-2 away from kinks. F takes no params (see activate<F> for activations, which
+/// src/nn/derivative_rules.cpp checks the same way).
+template <class F, std::size_t P>
+constexpr ::ctgrad::detail::rule_check_result rules_agree_at(
+    const std::array<std::array<double, ops::fn_arity<F>()>, P>& points);
+
 // ---- implementation details --------------------------------------------------------------------
 namespace detail {
+
+template <class F> struct rule_eval {
+  static constexpr std::size_t k = ops::fn_arity<F>();
+  using point = std::array<double, k>;
+  template <std::size_t... A> static constexpr double value(const point& p, std::index_sequence<A...>) {
+    return ops::detail::fn_value<F, math::loop_math>(p[A]...);
+  }
+  template <std::size_t I, std::size_t... A> static constexpr double d1(const point& p, std::index_sequence<A...> s) {
+    return ops::detail::fn_d1<F, I, math::loop_math>(p[A]..., value(p, s));
+  }
+  template <std::size_t I, std::size_t J, std::size_t... A>
+  static constexpr double d2(const point& p, std::index_sequence<A...> s) {
+    return ops::detail::fn_d2<F, I, J, math::loop_math>(p[A]..., value(p, s));
+  }
+  // The Richardson-extrapolated central difference of g in argument I at p.
+  template <std::size_t I, class G> static constexpr double diff(const G& g, const point& p) {
+    constexpr double h = 1e-3;
+    const auto at = [&](double d) {
+      point q = p;
+      q[I] += d;
+      return g(q);
+    };
+    const double wide = (at(h) - at(-h)) / (2 * h);
+    const double narrow = (at(h / 2) - at(-h / 2)) / h;
+    return (4 * narrow - wide) / 3;
+  }
+  static constexpr bool agree(double rule, double difference) {
+    const double scale = math::abs(rule) > 1 ? math::abs(rule) : 1.0;
+    return math::abs(rule - difference) <= ::ctgrad::detail::rule_check_tolerance * scale;
+  }
+  template <std::size_t I, std::size_t J>
+  static constexpr void second(const point& p, ::ctgrad::detail::rule_check_result& r) {
+    if (!r.ok) return;
+    constexpr auto s = std::make_index_sequence<k>{};
+    const double rule = d2<(I < J ? I : J), (I < J ? J : I)>(p, s);
+    const double difference = diff<J>([](const point& q) { return d1<I>(q, std::make_index_sequence<k>{}); }, p);
+    if (!agree(rule, difference)) r = {false, 2, p[0], rule, difference, int(I), int(J)};
+  }
+  template <std::size_t I, std::size_t... J>
+  static constexpr void first(const point& p, ::ctgrad::detail::rule_check_result& r, std::index_sequence<J...>) {
+    if (!r.ok) return;
+    constexpr auto s = std::make_index_sequence<k>{};
+    const double rule = d1<I>(p, s);
+    const double difference = diff<I>([](const point& q) { return value(q, std::make_index_sequence<k>{}); }, p);
+    if (!agree(rule, difference)) {
+      r = {false, 1, p[0], rule, difference, int(I), int(I)};
+      return;
+    }
+    if constexpr (ops::fn_has_d2<F>()) (second<I, J>(p, r), ...);
+  }
+  template <std::size_t... I> static constexpr void all(const point& p, ::ctgrad::detail::rule_check_result& r,
+                                                        std::index_sequence<I...>) {
+    (first<I>(p, r, std::make_index_sequence<k>{}), ...);
+  }
+};
 
 template <class F, class T, std::size_t... I>
 void check_function_rows(const std::vector<std::array<double, sizeof...(I)>>& points, const suite_options& so,
@@ -103,6 +172,14 @@ void check_function_rows(const std::vector<std::array<double, sizeof...(I)>>& po
 }
 
 }  // namespace detail
+
+template <class F, std::size_t P>
+constexpr ::ctgrad::detail::rule_check_result rules_agree_at(
+    const std::array<std::array<double, ops::fn_arity<F>()>, P>& points) {
+  ::ctgrad::detail::rule_check_result r{};
+  for (const auto& p : points) detail::rule_eval<F>::all(p, r, std::make_index_sequence<ops::fn_arity<F>()>{});
+  return r;
+}
 
 template <class F>
 absl::StatusOr<std::vector<suite_row>> check_function(const std::array<interval, ops::fn_arity<F>()>& domain,

@@ -21,6 +21,7 @@ struct rule_check_result {
   bool ok = true;
   int order = 0;
   double x = 0, rule = 0, difference = 0;
+  int argument = 0, argument2 = 0;  // a function of several arguments (check/function.hpp): which partial
 };
 
 inline constexpr std::array<double, 6> rule_check_points{-2.3, -0.9, -0.35, 0.45, 1.3, 2.7};
