@@ -18,4 +18,5 @@
 #include "ctgrad/nn/softmax.hpp"
 #include "ctgrad/ops/elementwise.hpp"
 #include "ctgrad/ops/linalg.hpp"
+#include "ctgrad/ops/opaque.hpp"
 #include "ctgrad/ops/reduce.hpp"
