@@ -161,6 +161,27 @@ BOOST_AUTO_TEST_CASE(float_graph_and_expression_arguments) {
                                                 yf = std::vector<float>{0.1f, -0.2f, 0.3f}));
 }
 
+// A scalar routine: y = x^3 by repeated multiplication, its vjp 3 x^2 ybar.
+struct cube {
+  static constexpr std::string_view name = "cube";
+  using inputs = type_list<shape<>>;
+  using output = shape<>;
+  template <class T> static void value(std::span<const T> x, std::span<T> y) { y[0] = x[0] * x[0] * x[0]; }
+  template <class T> static void vjp(std::span<const T> x, std::span<const T>, std::span<const T> ybar, std::span<T> xbar) {
+    xbar[0] = 3 * x[0] * x[0] * ybar[0];
+  }
+};
+
+BOOST_AUTO_TEST_CASE(scalar_variables_are_checked_through_compile_not_value_at) {
+  var<"a", double> a;
+  var<"b", double> b;
+  auto f = opaque<cube>(a * b) + tanh(a);
+  CTGRAD_CHECK_GRADIENTS(check::check_gradients(f, check::wrt(a, b), a = 0.7, b = -1.3));
+  auto prog = compile(grad(f, a, b));
+  BOOST_TEST_REQUIRE(prog.run(a = 0.7, b = -1.3).ok());
+  BOOST_TEST(prog[grad(f, a, b)[b]][0] == 3 * std::pow(0.7 * -1.3, 2) * 0.7 + 0.0, tt::tolerance(1e-14));
+}
+
 BOOST_AUTO_TEST_CASE(a_failing_routine_ends_the_run_with_its_status) {
   auto prog = compile(grad(sum(opaque<integrate>(theta, start)), theta, start));
   const absl::Status st = prog.run(theta = std::vector<double>{60.0, 0.0}, start = y0_v);

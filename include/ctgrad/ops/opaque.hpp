@@ -179,6 +179,7 @@ namespace ops {
 template <class F>
 struct opaque_op {
   static constexpr bool elementwise = false;
+  static constexpr bool program_only = true;  // value_at reports it (its kernel takes a program's buffers)
   static constexpr std::string_view name = F::name;
   static constexpr ops::curvature curvature = ops::curvature::nonlinear;
   template <class C0, class... Cs> using value_type = value_t<C0>;
@@ -200,6 +201,7 @@ struct opaque_op {
 template <class F>
 struct opaque_vjp_op {
   static constexpr bool elementwise = false;
+  static constexpr bool program_only = true;  // value_at reports it (its kernel takes a program's buffers)
   static constexpr std::string_view name = F::name;
   static constexpr std::string_view name_suffix = "'";  // describe() prints integrate'(x, y, ybar)
   static constexpr ops::curvature curvature = ops::curvature::nonlinear;
@@ -231,6 +233,7 @@ struct opaque_vjp_op {
 template <class F, std::size_t I>
 struct opaque_part_op {
   static constexpr bool elementwise = false;
+  static constexpr bool program_only = true;  // value_at reports it (its kernel takes a program's buffers)
   static constexpr std::string_view name = F::name;
   static constexpr std::string_view name_suffix = ctgrad::detail::opaque_part_suffix<I>::view;  // integrate'[0]
   static constexpr ops::curvature curvature = ops::curvature::linear;
@@ -257,6 +260,7 @@ struct opaque_part_op {
 template <class F, std::size_t I>
 struct opaque_jvp_op {
   static constexpr bool elementwise = false;
+  static constexpr bool program_only = true;  // value_at reports it (its kernel takes a program's buffers)
   static constexpr std::string_view name = F::name;
   static constexpr std::string_view name_suffix = ".jvp";  // describe() prints integrate.jvp(x, y, dx)
   static constexpr ops::curvature curvature = ops::curvature::nonlinear;
