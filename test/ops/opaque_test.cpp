@@ -182,6 +182,15 @@ BOOST_AUTO_TEST_CASE(scalar_variables_are_checked_through_compile_not_value_at) 
   BOOST_TEST(prog[grad(f, a, b)[b]][0] == 3 * std::pow(0.7 * -1.3, 2) * 0.7 + 0.0, tt::tolerance(1e-14));
 }
 
+BOOST_AUTO_TEST_CASE(a_literal_argument_is_read_from_the_programs_literals) {
+  var<"a", double> a;
+  const auto two = lit<double, 0>{2.0};  // the one child a program does not give a buffer
+  auto prog = compile(opaque<cube>(two) * a, opaque<cube>(a));
+  BOOST_TEST_REQUIRE(prog.run(a = 3.0).ok());
+  BOOST_TEST(prog.get<0>()[0] == 24.0);
+  BOOST_TEST(prog.get<1>()[0] == 27.0);
+}
+
 BOOST_AUTO_TEST_CASE(a_failing_routine_ends_the_run_with_its_status) {
   auto prog = compile(grad(sum(opaque<integrate>(theta, start)), theta, start));
   const absl::Status st = prog.run(theta = std::vector<double>{60.0, 0.0}, start = y0_v);
@@ -226,4 +235,5 @@ BOOST_AUTO_TEST_CASE(describe_names_the_op_and_its_derivative_nodes) {
   BOOST_TEST(text.find("integrate'(%0, %1, %2, ") != std::string::npos, text);
   BOOST_TEST(text.find("integrate'[0](") != std::string::npos, text);
   BOOST_TEST(text.find("integrate'[1](") != std::string::npos, text);
+  static_assert(depends_on_v<decltype(loss), decltype(theta)> && depends_on_v<decltype(loss), decltype(start)>);
 }
