@@ -1,7 +1,7 @@
 // jvp through an opaque op whose struct has no jvp<I>: forward mode needs the user's rule.
 // expect: jvp: an opaque op has no forward-mode rule for an input that has a tangent; give its struct a static jvp<I>(x..., y, dx, dy), or use grad (the op is named in the note below)
 // expect-note: opaque_op_named<ctgrad::fixed_string<6>{"scale"}>::has_jvp
-// max-lines: 30
+// max-lines: 40
 #include <span>
 #include <string_view>
 #include <ctgrad/autodiff/jvp.hpp>
