@@ -19,4 +19,5 @@
 #include "ctgrad/ops/elementwise.hpp"
 #include "ctgrad/ops/function.hpp"
 #include "ctgrad/ops/linalg.hpp"
+#include "ctgrad/ops/opaque.hpp"
 #include "ctgrad/ops/reduce.hpp"

@@ -189,7 +189,8 @@ template <class F, class... Vs, class... Bs>
 struct graph_check<F, type_list<Vs...>, Bs...> {
   using T = value_t<F>;
   static constexpr std::size_t nv = sizeof...(Vs);
-  static constexpr bool tensor = any_tensor_var_v<topo_order_t<F>>;
+  // compile() rather than value_at: a tensor variable, or an op only programs run (opaque ops).
+  static constexpr bool tensor = any_tensor_var_v<topo_order_t<F>> || ctgrad::detail::any_program_only_v<topo_order_t<F>>;
   static constexpr std::array<std::size_t, nv> bidx{binding_index<Vs, Bs...>()...};
 
   const F& f;

@@ -360,6 +360,9 @@ class program<type_list<Outs...>, type_list<Origs...>> {
     }
   }
   detail::loop_info info() const { return {batch_}; }
+  /// The values of X, a variable or a node the plan materialises (every child of an op with its own
+  /// kernel but literals), row-major: for kernels that hand a whole buffer to a routine (opaque ops).
+  template <class X> const value_t<X>* buffer() const { return ptr_of<X>(); }
 
  private:
   // Every output given as E was renumbered to the same type (E names one output).

@@ -53,6 +53,19 @@ struct scalar_ctx {
   constexpr loop_info info() const { return {}; }
 };
 
+// True when a node among Nodes has an op that only a compiled program runs (`program_only`: opaque
+// ops, whose kernels take the program's buffers).
+template <class N> constexpr bool program_only_node() {
+  if constexpr (is_node_v<N>) {
+    if constexpr (requires { N::op::program_only; }) return N::op::program_only;
+    else return false;
+  } else {
+    return false;
+  }
+}
+template <class Nodes> inline constexpr bool any_program_only_v = false;
+template <class... Ns> inline constexpr bool any_program_only_v<type_list<Ns...>> = (program_only_node<Ns>() || ...);
+
 // True when every variable among Nodes is one of Bound.
 template <class Nodes, class Bound> inline constexpr bool all_bound_v = false;
 template <class... Ns, class Bound>
@@ -212,9 +225,13 @@ constexpr auto value_at_roots(const detail::tuple<const Es&...>& roots, const bi
   constexpr bool all_bound = all_bound_v<topo_order_t<Es...>, type_list<Vs...>>;
   static_assert(scalars,
                 "value_at: evaluates scalar expressions only; compile() evaluates tensor expressions");
-  static_assert(!scalars || all_bound,
+  constexpr bool elementwise = !any_program_only_v<topo_order_t<Es...>>;
+  static_assert(!scalars || elementwise,
+                "value_at: the expression contains an opaque op (a routine of your own, ops/opaque.hpp), "
+                "which only compile()'s programs run; evaluate it with compile()");
+  static_assert(!scalars || !elementwise || all_bound,
                 "value_at: the expression uses a variable that has no value bound (write v = value)");
-  if constexpr (!(scalars && all_bound)) {
+  if constexpr (!(scalars && elementwise && all_bound)) {
     return std::tuple<value_t<Es>...>{};  // reported above; no second error
   } else {
     scalar_ctx<detail::tuple<const Es&...>, Vs...> ctx{&roots, {&bs...}};
