@@ -558,17 +558,6 @@ template <class T, class... Roots> consteval auto third_derivative_op_name() {
 }
 template <fixed_string OpName> struct next_derivative_rule_for { static constexpr bool defined = false; };
 
-}  // namespace detail::flat
-namespace detail {
-/// An op's name as a template argument, so that the note below a "no rule" error names the op.
-template <class Op> consteval auto op_name_string() {
-  constexpr std::size_t n = Op::name.size();
-  char text[n + 1]{};
-  for (std::size_t i = 0; i < n; ++i) text[i] = Op::name[i];
-  return fixed_string<n + 1>(text);
-}
-}  // namespace detail
-namespace detail::flat {
 
 }  // namespace detail::flat
 }  // namespace ctgrad

@@ -43,6 +43,17 @@ template <char Prefix, int Index> consteval auto indexed_name() {
   return fixed_string<digits + 2>(text);
 }
 
+namespace detail {
+/// The name of an op or of a user's struct (its `name`) as a template argument, so that the note
+/// below a compile error names it (`...<ctgrad::fixed_string<5>{"cube"}>::defined`).
+template <class Named> consteval auto op_name_string() {
+  constexpr std::string_view name = Named::name;
+  char text[name.size() + 1]{};
+  for (std::size_t i = 0; i < name.size(); ++i) text[i] = name[i];
+  return fixed_string<name.size() + 1>(text);
+}
+}  // namespace detail
+
 template <class T> concept element_type = std::same_as<T, float> || std::same_as<T, double> ||
                                           std::same_as<T, long double>;
 template <class T> concept label_type = std::same_as<T, int> || std::same_as<T, std::int32_t> ||

@@ -44,13 +44,6 @@ namespace ctgrad {
 template <class F, expression... X> constexpr auto opaque(const X&... x);
 
 namespace detail {
-// The routine's name as a template argument, so that the notes below ctgrad's messages name the op.
-template <class F> consteval auto opaque_name() {
-  constexpr std::size_t n = std::string_view(F::name).size();
-  char text[n + 1]{};
-  for (std::size_t i = 0; i < n; ++i) text[i] = std::string_view(F::name)[i];
-  return fixed_string<n + 1>(text);
-}
 /// Answers for the notes of ctgrad's messages about the opaque op named Name (always false: they
 /// appear only in failed static_asserts).
 template <fixed_string Name> struct opaque_op_named {
@@ -108,19 +101,19 @@ template <class F> constexpr bool opaque_declares() {
 // The reports of misuse found while differentiating: each a function template instantiated once per
 // F, so that an op with several inputs prints one error, not one per input.
 template <class F> constexpr bool opaque_report_no_vjp() {
-  static_assert(opaque_op_named<opaque_name<F>()>::has_vjp,
+  static_assert(opaque_op_named<op_name_string<F>()>::has_vjp,
                 "grad: an opaque op has no vjp; give its struct a static vjp(x..., y, ybar, xbar...) "
                 "(the op is named in the note below)");
   return false;
 }
 template <class F> constexpr bool opaque_report_no_jvp() {
-  static_assert(opaque_op_named<opaque_name<F>()>::has_jvp,
+  static_assert(opaque_op_named<op_name_string<F>()>::has_jvp,
                 "jvp: an opaque op has no forward-mode rule for an input that has a tangent; give its "
                 "struct a static jvp<I>(x..., y, dx, dy), or use grad (the op is named in the note below)");
   return false;
 }
 template <class F> constexpr bool opaque_report_second_derivative() {
-  static_assert(opaque_op_named<opaque_name<F>()>::has_second_derivative,
+  static_assert(opaque_op_named<op_name_string<F>()>::has_second_derivative,
                 "opaque op has no second derivative: its vjp and jvp are routines ctgrad cannot "
                 "differentiate (grad of grad, hvp, hessian); stop at the first derivative (the op is "
                 "named in the note below)");
@@ -325,7 +318,7 @@ template <class F, class... X> constexpr bool opaque_checks() {
     return false;
   } else {
     using inputs = typename F::inputs;
-    constexpr auto name = opaque_name<F>();
+    constexpr auto name = op_name_string<F>();
     constexpr bool count = type_list_size_v<inputs> == sizeof...(X);
     static_assert(count || opaque_op_named<name>::argument_count_matches,
                   "opaque: the number of arguments differs from the op's declared inputs (F::inputs; "
