@@ -189,10 +189,25 @@ struct opaque_op {
   template <std::size_t I, class Self, class D> static constexpr auto jvp(const Self& s, const D& dx);
 };
 
+/// The rules of the opaque op's derivative nodes (opaque_vjp_op, opaque_part_op, opaque_jvp_op): not
+/// differentiable again. The explicit return type keeps the body (its error) out of the rules' type
+/// queries (inspect.hpp); calling one reports the op.
+template <class F>
+struct opaque_derivative_rules {
+  template <std::size_t I, class Self, class G> static constexpr no_grad vjp(const Self&, const G&) {
+    ctgrad::detail::opaque_report_second_derivative<F>();
+    return {};
+  }
+  template <std::size_t I, class Self, class D> static constexpr no_grad jvp(const Self&, const D&) {
+    ctgrad::detail::opaque_report_second_derivative<F>();
+    return {};
+  }
+};
+
 /// F::vjp's result: the adjoints of all inputs, packed in order into one vector. Children: the
 /// inputs, the opaque node (its value y) and y's adjoint ybar.
 template <class F>
-struct opaque_vjp_op {
+struct opaque_vjp_op : opaque_derivative_rules<F> {
   static constexpr bool elementwise = false;
   static constexpr bool program_only = true;  // value_at reports it (its kernel takes a program's buffers)
   static constexpr std::string_view name = F::name;
@@ -210,21 +225,11 @@ struct opaque_vjp_op {
       }(std::make_index_sequence<tr::count>{});
     });
   }
-  // Not differentiable again. The explicit return type keeps the body (its error) out of the rules'
-  // type queries (inspect.hpp); calling it reports the op.
-  template <std::size_t I, class Self, class G> static constexpr no_grad vjp(const Self&, const G&) {
-    ctgrad::detail::opaque_report_second_derivative<F>();
-    return {};
-  }
-  template <std::size_t I, class Self, class D> static constexpr no_grad jvp(const Self&, const D&) {
-    ctgrad::detail::opaque_report_second_derivative<F>();
-    return {};
-  }
 };
 
 /// Input I's adjoint: its slice of the packed adjoint (opaque_vjp_op), in input I's shape.
 template <class F, std::size_t I>
-struct opaque_part_op {
+struct opaque_part_op : opaque_derivative_rules<F> {
   static constexpr bool elementwise = false;
   static constexpr bool program_only = true;  // value_at reports it (its kernel takes a program's buffers)
   static constexpr std::string_view name = F::name;
@@ -239,19 +244,11 @@ struct opaque_part_op {
     for (std::size_t k = 0; k < tr::sizes[I]; ++k) out[k] = packed[k];
     return absl::OkStatus();
   }
-  template <std::size_t J, class Self, class G> static constexpr no_grad vjp(const Self&, const G&) {
-    ctgrad::detail::opaque_report_second_derivative<F>();
-    return {};
-  }
-  template <std::size_t J, class Self, class D> static constexpr no_grad jvp(const Self&, const D&) {
-    ctgrad::detail::opaque_report_second_derivative<F>();
-    return {};
-  }
 };
 
 /// F::jvp<I>'s result J_I dx. Children: the inputs, the opaque node (y) and dx, input I's tangent.
 template <class F, std::size_t I>
-struct opaque_jvp_op {
+struct opaque_jvp_op : opaque_derivative_rules<F> {
   static constexpr bool elementwise = false;
   static constexpr bool program_only = true;  // value_at reports it (its kernel takes a program's buffers)
   static constexpr std::string_view name = F::name;
@@ -269,14 +266,6 @@ struct opaque_jvp_op {
         });
       }(std::make_index_sequence<tr::count>{});
     });
-  }
-  template <std::size_t J, class Self, class G> static constexpr no_grad vjp(const Self&, const G&) {
-    ctgrad::detail::opaque_report_second_derivative<F>();
-    return {};
-  }
-  template <std::size_t J, class Self, class D> static constexpr no_grad jvp(const Self&, const D&) {
-    ctgrad::detail::opaque_report_second_derivative<F>();
-    return {};
   }
 };
 
