@@ -67,11 +67,7 @@ BOOST_AUTO_TEST_CASE(hessian_entries_share_subexpressions_in_one_program) {
   auto h = hessian(f, x, y, z);
   using M = ::ctgrad::math::scalar_math;
   // The live instructions of a program of some roots.
-  auto live = [](const auto& p) {
-    int n = 0;
-    for (bool b : p.live) n += b;
-    return n;
-  };
+  auto live = [](const auto& p) { return int(p.values); };
   using XX = std::remove_cvref_t<decltype(h(x, x))>;
   using XY = std::remove_cvref_t<decltype(h(x, y))>;
   using XZ = std::remove_cvref_t<decltype(h(x, z))>;
@@ -94,10 +90,7 @@ template <std::size_t... I> constexpr auto chain_of(std::index_sequence<I...>) {
 template <class H> struct live_entries;  // live instructions of the flat program of all upper entries
 template <class F, class V, class G, class... Hs> struct live_entries<hessian_set<F, V, G, type_list<Hs...>>> {
   static constexpr int value = [] {
-    const auto& p = detail::flat::program_v<double, math::scalar_math, Hs...>;
-    int n = 0;
-    for (bool b : p.live) n += b;
-    return n;
+    return int(detail::flat::program_v<double, math::scalar_math, Hs...>.values);
   }();
 };
 template <std::size_t N, std::size_t... I> constexpr int chain_hessian_cost(std::index_sequence<I...>) {

@@ -212,8 +212,13 @@ constexpr auto lazy_gradients(const F& f) {
   if constexpr (sizeof...(Vs) == 1) {
     return make_node<ops::grad_op<0, vars>>(f);
   } else {
+    // Each lazy gradient holds f's literal values, initialised as an aggregate (its one base):
+    // make_node would be a function per gradient, named after f's type.
     return [&]<std::size_t... K>(std::index_sequence<K...>) {
-      return gradient_set<F, vars, node<ops::grad_op<K, vars>, F>...>{f, {make_node<ops::grad_op<K, vars>>(f)...}};
+      if constexpr (is_node_v<F> && F::literal_count > 0)
+        return gradient_set<F, vars, node<ops::grad_op<K, vars>, F>...>{f, {node<ops::grad_op<K, vars>, F>{{f.literals}}...}};
+      else
+        return gradient_set<F, vars, node<ops::grad_op<K, vars>, F>...>{f, {make_node<ops::grad_op<K, vars>>(f)...}};
     }(std::index_sequence_for<Vs...>{});
   }
 }
@@ -256,7 +261,7 @@ constexpr auto grad(const F& f, const Vs&...) {
                        ((shape_t<Vs>::rank == 0 && std::is_same_v<value_t<Vs>, value_t<F>>) && ...)) {
     // A scalar graph: the gradients stay lazy (grad_op nodes), derived on the flat program.
     using root = node<ops::grad_op<0, type_list<Vs...>>, F>;
-    if constexpr (!detail::flat::third_derivative_op_v<value_t<F>, root>.empty()) {
+    if constexpr (!detail::flat::missing_rule_op_v<value_t<F>, root, F>.empty()) {
       static_assert(detail::flat::next_derivative_rule_for<
                         detail::flat::third_derivative_op_name<value_t<F>, root>()>::defined,
                     "grad: this function needs the derivative of a derivative that has no rule of its own "

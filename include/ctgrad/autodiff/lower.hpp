@@ -9,6 +9,7 @@
 #include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <string_view>
 #include <type_traits>
@@ -119,18 +120,6 @@ template <class Op> inline constexpr std::uint64_t op_hash_v = hash_text(Op::nam
 /// only for the same type), without comparing the types' structure.
 template <class E> inline constexpr char type_tag = 0;
 
-/// A structural hash of an expression type, computed once per type from its children's.
-template <class E> inline constexpr std::uint64_t type_hash = 0x51ed2701ull;
-template <fixed_string Name, class T, class S>
-inline constexpr std::uint64_t type_hash<var<Name, T, S>> = mix(hash_text(Name.view()), sizeof(T));
-template <class T, int Id> inline constexpr std::uint64_t type_hash<lit<T, Id>> = mix(0x11ull, std::uint64_t(Id));
-template <class Op, class... Cs>
-inline constexpr std::uint64_t type_hash<node<Op, Cs...>> = [] {
-  std::uint64_t h = mix(op_hash_v<Op>, sizeof...(Cs));
-  ((h = mix(h, type_hash<Cs>)), ...);
-  return h;
-}();
-
 // ---- instructions -------------------------------------------------------------------------------
 inline constexpr int max_args = 6;
 enum class kind : unsigned char { op, var, lit, imm };
@@ -160,10 +149,14 @@ struct instr {
     return k == o.k && nargs == o.nargs && lit == o.lit && var == o.var && fn == o.fn && imm == o.imm &&
            a[0] == o.a[0] && a[1] == o.a[1] && a[2] == o.a[2] && a[3] == o.a[3] && a[4] == o.a[4] && a[5] == o.a[5];
   }
+  // Few operations on purpose: in g++'s constant evaluator every intermediate 64-bit value is a new
+  // interned constant, and this runs for every instruction added (twice per program). A bucket
+  // only: multiplying each operand by its own odd constant spreads them over the table's bits.
   constexpr std::uint64_t key() const {
-    return mix(mix(mix(mix(mix(mix(mix(hash + std::uint64_t(k), std::uint64_t(lit + 1)), std::uint64_t(a[0])),
-                               std::uint64_t(a[1])), std::uint64_t(a[2])), std::uint64_t(a[3])), std::uint64_t(a[4])),
-               std::uint64_t(a[5]));
+    return (hash + std::uint64_t(k) + std::uint64_t(lit + 1) * 0xd6e8feb86659fd93ull +
+            std::uint64_t(a[0]) * 0x9e3779b97f4a7c15ull + std::uint64_t(a[1]) * 0xc2b2ae3d27d4eb4full +
+            std::uint64_t(a[2]) * 0x165667b19e3779f9ull + std::uint64_t(a[3]) * 0x27d4eb2f165667c5ull +
+            std::uint64_t(a[4]) * 0x85ebca77c2b2ae63ull + std::uint64_t(a[5]) * 0xff51afd7ed558ccdull) >> 20;
   }
 };
 
@@ -182,7 +175,7 @@ struct builder {
   };
   cvec<instr<T>> code;
   cvec<int> table;            // open addressing over code, by instr::key; -1 empty
-  cvec<memo_entry> memo;      // open addressing by type_hash: expression type -> instruction
+  cvec<memo_entry> memo;      // open addressing by a descriptor's hash: expression type -> instruction
   int memo_count = 0;
   cvec<sweep_entry> sweeps;   // reverse sweeps made: (root, variables) -> their gradients
   cvec<int> sweep_results;
@@ -333,6 +326,14 @@ constexpr void vjp_all(builder<T>& b, int self, int adjoint, unsigned need, int*
   }
 }
 
+/// False when every op of E has derivative rules and E holds no lazy gradient: then a sweep of E
+/// cannot meet an op without rules, and grad() skips the lowering that looks for one.
+template <class E> struct may_lack_rules : std::false_type {};
+template <class Op, class... Cs>
+struct may_lack_rules<node<Op, Cs...>>
+    : std::bool_constant<is_grad_op_v<Op> || !differentiable_op<Op>() || (may_lack_rules<Cs>::value || ...)> {};
+template <class E> concept may_lack_rules_v = may_lack_rules<E>::value;  // a concept: no symbol per type
+
 template <class T, class M, class Sig>
 constexpr int add_op_instr(builder<T>& b, const int* args) {
   instr<T> in;
@@ -365,7 +366,36 @@ constexpr int emit_type(builder<T>& b, const int* ids) {
   }
 }
 
-template <class T, class M, class E> constexpr int lower(builder<T>& b);
+// ---- expression types as constant data ------------------------------------------------------------
+// Each expression type is described once by a constant (desc_v): what it is, its structural hash,
+// its children's descriptors, and for an op the two function pointers of its signature. Lowering is
+// then one function (lower_desc) that walks these constants; nothing is instantiated per expression
+// type but variables. Functions named after expression types were most of the compile time of a
+// large scalar gradient: the k-th partial sum of a fold has a type of size k, so the names of one
+// function per type grow with the square of the number of terms (docs/design.md, "Compile time").
+enum class dkind : unsigned char { var, lit, op, grad };
+/// The reverse sweep for one set of variables (sweep<T, M, Vs...>), as a grad node's descriptor holds it.
+template <class T> using sweep_fn = int (*)(builder<T>& b, int root);
+
+template <class T>
+struct type_desc {
+  dkind k = dkind::op;
+  std::uint64_t hash = 0;                  // structural: the memo's bucket (identity is the address)
+  const void* var = nullptr;               // var: its type_tag
+  int lit = -1;                            // lit: its id; grad: which gradient (K)
+  int nargs = 0;
+  const type_desc* args[max_args] = {};    // the children's descriptors (grad: the function's)
+  exec_fn<T> fn = nullptr;                 // op: its signature's value and derivative rules
+  vjp_fn<T> vjp = nullptr;
+  bool differentiable = true;
+  std::uint64_t op_hash = 0;
+  sweep_fn<T> sweep = nullptr;             // grad: the sweep over its variables
+};
+
+/// The descriptor of expression type E (the specialisations below: variables, literals, nodes and
+/// lazy gradients; flat_ok_v keeps every other type off this path).
+template <class T, class M, class E> inline constexpr type_desc<T> desc_v = {};
+template <class T> constexpr int lower_desc(builder<T>& b, const type_desc<T>* d);
 
 /// The reverse sweep over the program's values up to `root` (a scalar function), with respect to
 /// the variables Vs: each value's adjoint is the sum of its consumers' contributions, in the order
@@ -392,7 +422,7 @@ constexpr int sweep(builder<T>& b, int root) {
     }
   }
   cvec<int> adj(n, -1);
-  if (reach[root]) adj[root] = lower<T, M, ones_node<T, scalar_shape>>(b);
+  if (reach[root]) adj[root] = lower_desc(b, &desc_v<T, M, ones_node<T, scalar_shape>>);
   using add_sig = node<ops::add_op, ref<T, 0>, ref<T, 1>>;
   for (int i = root; i >= 0; --i) {
     if (adj[i] < 0 || !reach[i] || b.code[i].k != kind::op) continue;
@@ -422,84 +452,147 @@ constexpr int sweep(builder<T>& b, int root) {
   for (int v = 0; v < nv; ++v) b.sweep_results.push(-1);
   for (int v = 0; v < nv; ++v)
     b.sweep_results[first + v] =
-        var_at[v] >= 0 && adj[var_at[v]] >= 0 ? adj[var_at[v]] : lower<T, M, zeros_node<T, scalar_shape>>(b);
+        var_at[v] >= 0 && adj[var_at[v]] >= 0 ? adj[var_at[v]] : lower_desc(b, &desc_v<T, M, zeros_node<T, scalar_shape>>);
   b.sweeps.push({root, vars_tag, first});
   return first;
 }
 
-template <class T, class M, class E> struct lower_node;
-template <class T, class M, fixed_string Name, class S> struct lower_node<T, M, var<Name, T, S>> {
-  static constexpr int run(builder<T>& b) {
-    instr<T> in;
-    in.k = kind::var;
-    in.var = &type_tag<var<Name, T, S>>;
-    in.hash = type_hash<var<Name, T, S>>;
-    return b.add(in);
-  }
-};
-template <class T, class M, int Id> struct lower_node<T, M, lit<T, Id>> {
-  static constexpr int run(builder<T>& b) {
-    instr<T> in;
-    in.k = kind::lit;
-    in.lit = Id;
-    return b.add(in);
-  }
-};
-template <class T, class M, std::size_t K, class... Vs, class F>
-struct lower_node<T, M, node<ops::grad_op<K, type_list<Vs...>>, F>> {
-  static constexpr int run(builder<T>& b) {
-    const int root = lower<T, M, F>(b);
-    const int first = sweep<T, M, Vs...>(b, root);
-    return b.sweep_results[first + int(K)];
-  }
-};
-template <class T, class M, class Op, class... Cs> struct lower_node<T, M, node<Op, Cs...>> {
-  static constexpr int run(builder<T>& b) {
-    int args[max_args + 1] = {lower<T, M, Cs>(b)..., 0};
-    return add_op_instr<T, M, typename sig_of<T, node<Op, Cs...>>::type>(b, args);
-  }
-};
+template <class T>
+constexpr std::uint64_t hash_children(std::uint64_t h, std::initializer_list<const type_desc<T>*> args) {
+  for (const type_desc<T>* a : args) h = mix(h, a->hash);
+  return h;
+}
 
-/// The instruction of expression type E, lowered once per type (a value shared by several
-/// consumers, e.g. a function under each of its gradients, is walked once).
-template <class T, class M, class E>
-constexpr int lower(builder<T>& b) {
-  const void* tag = &type_tag<E>;
-  const std::uint64_t h = type_hash<E>;
-  if (const int i = b.memo_find(tag, h); i >= 0) return i;
-  const int i = lower_node<T, M, E>::run(b);
-  b.memo_put(tag, h, i);
+template <class T, class M, fixed_string Name, class S>
+inline constexpr type_desc<T> desc_v<T, M, var<Name, T, S>> = {
+    .k = dkind::var, .hash = mix(hash_text(Name.view()), sizeof(T)), .var = &type_tag<var<Name, T, S>>};
+template <class T, class M, int Id>
+inline constexpr type_desc<T> desc_v<T, M, lit<T, Id>> = {.k = dkind::lit, .hash = mix(0x11ull, std::uint64_t(Id)),
+                                                          .lit = Id};
+template <class T, class M, class Op, class... Cs>
+inline constexpr type_desc<T> desc_v<T, M, node<Op, Cs...>> = {
+    .k = dkind::op,
+    .hash = hash_children<T>(mix(op_hash_v<Op>, sizeof...(Cs)), {&desc_v<T, M, Cs>...}),
+    .nargs = int(sizeof...(Cs)),
+    .args = {&desc_v<T, M, Cs>...},
+    .fn = &exec<typename sig_of<T, node<Op, Cs...>>::type, M, T>,
+    .vjp = &vjp_all<T, M, typename sig_of<T, node<Op, Cs...>>::type>,
+    .differentiable = differentiable_op<Op>(),
+    .op_hash = op_hash_v<Op>};
+template <class T, class M, std::size_t K, class... Vs, class F>
+inline constexpr type_desc<T> desc_v<T, M, node<ops::grad_op<K, type_list<Vs...>>, F>> = {
+    .k = dkind::grad,
+    .hash = mix(mix(mix(0x6772616428ull, std::uint64_t(K)), sizeof...(Vs)), desc_v<T, M, F>.hash),
+    .lit = int(K),
+    .nargs = 1,
+    .args = {&desc_v<T, M, F>},
+    .sweep = &sweep<T, M, Vs...>};
+
+/// The instruction of the expression described by d, lowered once per type (a value shared by
+/// several consumers, e.g. a function under each of its gradients, is walked once).
+template <class T>
+constexpr int lower_desc(builder<T>& b, const type_desc<T>* d) {
+  if (const int i = b.memo_find(d, d->hash); i >= 0) return i;
+  int i = -1;
+  if (d->k == dkind::grad) {
+    const int root = lower_desc(b, d->args[0]);
+    const int first = d->sweep(b, root);
+    i = b.sweep_results[first + d->lit];
+  } else {
+    instr<T> in;
+    if (d->k == dkind::var) {
+      in.k = kind::var;
+      in.var = d->var;
+      in.hash = d->hash;
+    } else if (d->k == dkind::lit) {
+      in.k = kind::lit;
+      in.lit = d->lit;
+    } else {
+      in.k = kind::op;
+      in.nargs = d->nargs;
+      for (int j = 0; j < d->nargs; ++j) in.a[j] = lower_desc(b, d->args[j]);
+      in.fn = d->fn;
+      in.vjp = d->vjp;
+      in.differentiable = d->differentiable;
+      in.hash = d->op_hash;
+    }
+    i = b.add(in);
+  }
+  b.memo_put(d, d->hash, i);
   return i;
 }
 
 // ---- which graphs take this path ------------------------------------------------------------------
 /// True when every node of E is a rank-0 value of element type T computed by an elementwise op (or
 /// a lazy gradient of such a graph): the graphs value_at evaluates and grad() derives flat.
-template <class E, class T> inline constexpr bool flat_ok_v = false;
-template <fixed_string Name, class T> inline constexpr bool flat_ok_v<var<Name, T, scalar_shape>, T> = true;
-template <class T, int Id> inline constexpr bool flat_ok_v<lit<T, Id>, T> = true;
+template <class E, class T> struct flat_ok : std::false_type {};
+template <fixed_string Name, class T> struct flat_ok<var<Name, T, scalar_shape>, T> : std::true_type {};
+template <class T, int Id> struct flat_ok<lit<T, Id>, T> : std::true_type {};
 template <class Op, class... Cs, class T>
-inline constexpr bool flat_ok_v<node<Op, Cs...>, T> =
-    shape_t<node<Op, Cs...>>::rank == 0 && std::is_same_v<value_t<node<Op, Cs...>>, T> &&
-    (is_grad_op_v<Op> || Op::elementwise) && sizeof...(Cs) <= std::size_t(max_args) && (flat_ok_v<Cs, T> && ...);
+struct flat_ok<node<Op, Cs...>, T>
+    : std::bool_constant<shape_t<node<Op, Cs...>>::rank == 0 && std::is_same<value_t<node<Op, Cs...>>, T>::value &&
+                         (is_grad_op_v<Op> || Op::elementwise) && sizeof...(Cs) <= std::size_t(max_args) &&
+                         (flat_ok<Cs, T>::value && ...)> {};
+/// A concept, not a variable template (asked of every subexpression; see core/node.hpp, node_literals).
+template <class E, class T> concept flat_ok_v = flat_ok<E, T>::value;
 
 /// V as a constant variable: `constant_v<expr>` makes the compiler evaluate expr where it is written.
 template <auto V> inline constexpr auto constant_v = V;
 
 // ---- the finished program -----------------------------------------------------------------------------
-template <class T, std::size_t N, std::size_t R>
+/// The program value_at runs, all that is left of the builder: the live values only (those the roots
+/// need), leaves first (variables, literals, numbers), then the ops in program order, each value in a
+/// slot of its own numbered in that order (so the ops' slots follow the leaves'). Arrays sized
+/// exactly; built straight from the builder (a copy of every instruction as a constant, then read
+/// again, cost as much constant evaluation as the lowering).
+template <class T, std::size_t NV, std::size_t NL, std::size_t NI, std::size_t NO, std::size_t R>
 struct program {
-  instr<T> code[N];
-  int roots[R];
-  bool live[N];
-  bool third_derivative;
+  static constexpr std::size_t vars = NV, lits = NL, imms = NI, ops = NO;  // slots in this order
+  static constexpr std::size_t values = NV + NL + NI + NO;                 // all live values
+  const void* var_tag[NV + 1];     // each variable's type_tag (value_at finds its binding by it)
+  int lit_id[NL + 1];
+  T imm[NI + 1];
+  exec_fn<T> op_fn[NO + 1];        // each op's function
+  int op_args[NO + 1][max_args];   // its operands' slots
+  int op_nargs[NO + 1];            // and how many it has
+  int root_slot[R];
 };
 
+/// The size of the whole program and how many live values of each kind it has.
+struct program_shape {
+  int size = 0, vars = 0, lits = 0, imms = 0, ops = 0;
+};
+
+/// Lowers Roots into b, writes their instructions to roots and marks what they need in live.
 template <class T, class M, class... Roots>
-constexpr int program_size() {
+constexpr void lower_live(builder<T>& b, int* roots, cvec<bool>& live) {
+  int r = 0;
+  ((roots[r++] = lower_desc(b, &desc_v<T, M, Roots>)), ...);
+  live.resize(b.code.n, false);
+  for (int k = 0; k < r; ++k) live[roots[k]] = true;
+  for (int i = b.code.n - 1; i >= 0; --i)
+    if (live[i] && b.code[i].k == kind::op)
+      for (int j = 0; j < b.code[i].nargs; ++j) live[b.code[i].a[j]] = true;
+}
+
+template <class T, class M, class... Roots>
+constexpr program_shape shape_of_program() {
   builder<T> b;
-  (lower<T, M, Roots>(b), ...);
-  return b.code.n;
+  int roots[sizeof...(Roots)] = {};
+  cvec<bool> live;
+  lower_live<T, M, Roots...>(b, roots, live);
+  program_shape s;
+  s.size = b.code.n;
+  for (int i = 0; i < b.code.n; ++i) {
+    if (!live[i]) continue;
+    switch (b.code[i].k) {
+      case kind::var: ++s.vars; break;
+      case kind::lit: ++s.lits; break;
+      case kind::imm: ++s.imms; break;
+      case kind::op: ++s.ops; break;
+    }
+  }
+  return s;
 }
 
 template <int Instructions, int Budget> struct instructions_within_budget {
@@ -508,7 +601,8 @@ template <int Instructions, int Budget> struct instructions_within_budget {
 
 template <class T, class M, class... Roots>
 constexpr auto make_program() {
-  constexpr int size = program_size<T, M, Roots...>();
+  constexpr program_shape shape = shape_of_program<T, M, Roots...>();
+  constexpr int size = shape.size;
   // The node budget, written so that both compilers print the two numbers (g++ the comparison,
   // clang the template arguments of the requirement).
 #if defined(__clang__)
@@ -519,21 +613,32 @@ constexpr auto make_program() {
                 "value_at: the function and its derivatives need more instructions than the node budget "
                 "CTGRAD_MAX_NODES (the comparison below shows both); split the function, or raise the budget "
                 "with -DCTGRAD_MAX_NODES=<n>");
-  program<T, std::size_t(size), sizeof...(Roots)> p{};
+  constexpr std::size_t nv = std::size_t(shape.vars), nl = std::size_t(shape.lits), ni = std::size_t(shape.imms),
+                        no = std::size_t(shape.ops);
+  program<T, nv, nl, ni, no, sizeof...(Roots)> p{};
   builder<T> b;
-  const int roots[] = {lower<T, M, Roots>(b)...};
-  for (int i = 0; i < size; ++i) {
-    p.code[i] = b.code[i];
-    p.live[i] = false;
+  int roots[sizeof...(Roots)] = {};
+  cvec<bool> live;
+  lower_live<T, M, Roots...>(b, roots, live);
+  cvec<int> slot_of(b.code.n, -1);
+  std::size_t v = 0, l = 0, m = 0, o = 0;
+  for (int i = 0; i < b.code.n; ++i) {
+    if (!live[i]) continue;
+    const instr<T>& in = b.code[i];
+    switch (in.k) {
+      case kind::var: slot_of[i] = int(v); p.var_tag[v++] = in.var; break;
+      case kind::lit: slot_of[i] = int(nv + l); p.lit_id[l++] = in.lit; break;
+      case kind::imm: slot_of[i] = int(nv + nl + m); p.imm[m++] = in.imm; break;
+      case kind::op:
+        slot_of[i] = int(nv + nl + ni + o);
+        p.op_fn[o] = in.fn;
+        p.op_nargs[o] = in.nargs;
+        for (int j = 0; j < in.nargs; ++j) p.op_args[o][j] = slot_of[in.a[j]];  // operands come first
+        ++o;
+        break;
+    }
   }
-  for (std::size_t r = 0; r < sizeof...(Roots); ++r) {
-    p.roots[r] = roots[r];
-    p.live[roots[r]] = true;
-  }
-  for (int i = size - 1; i >= 0; --i)
-    if (p.live[i] && p.code[i].k == kind::op)
-      for (int j = 0; j < p.code[i].nargs; ++j) p.live[p.code[i].a[j]] = true;
-  p.third_derivative = b.third_derivative;
+  for (std::size_t r = 0; r < sizeof...(Roots); ++r) p.root_slot[r] = slot_of[roots[r]];
   return p;
 }
 
@@ -546,7 +651,7 @@ inline constexpr auto program_v = make_program<T, M, Roots...>();
 template <class T, class... Roots>
 inline constexpr std::string_view third_derivative_op_v = [] {
   builder<T> b;
-  (lower<T, ::ctgrad::math::scalar_math, Roots>(b), ...);
+  (lower_desc(b, &desc_v<T, ::ctgrad::math::scalar_math, Roots>), ...);
   return b.third_derivative_op;
 }();
 /// That name as a template argument, so that the note below the error names the op.
@@ -556,6 +661,12 @@ template <class T, class... Roots> consteval auto third_derivative_op_name() {
   for (std::size_t i = 0; i < s.size(); ++i) text[i] = s[i];
   return fixed_string<s.size() + 1>(text);
 }
+/// third_derivative_op_v<T, Root> for Root a gradient of F, not computed (empty) when F has rules
+/// for every op and no lazy gradient (may_lack_rules_v): a lowering less for every first-order grad().
+template <class T, class Root, class F, bool = may_lack_rules_v<F>>
+inline constexpr std::string_view missing_rule_op_v = {};
+template <class T, class Root, class F>
+inline constexpr std::string_view missing_rule_op_v<T, Root, F, true> = third_derivative_op_v<T, Root>;
 template <fixed_string OpName> struct next_derivative_rule_for { static constexpr bool defined = false; };
 
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <concepts>
 #include <cstdint>
 #include <iterator>
@@ -160,26 +161,39 @@ template <class T, class... Ts> struct common_literal_of<T, Ts...> {
   using type = typename common_literal<T, typename common_literal_of<Ts...>::type>::type;
 };
 template <class... Cs> struct literals_of {
-  static constexpr int count = std::max({0, Cs::literal_count...});
   using type = typename common_literal_of<typename literal_type_of<Cs>::type...>::type;
 };
 
-template <class P, int N> struct node_literals { literal_pool<P, N> literals; };
-template <class P> struct node_literals<P, 0> {};
-template <> struct node_literals<void, 0> {};
+// A node's base: its literal values, and the two constants every node has. They are members of this
+// base, shared by all nodes with as many literals, not of each node type: g++ keeps a symbol, named
+// after the class, for every static constant that is used, and node types grow with the expression
+// (docs/design.md, "Compile time"). For the same reason the traits below are classes and concepts,
+// not variable templates, wherever they are asked of expression types.
+template <class P, int N> struct node_literals {
+  static constexpr bool is_leaf = false;
+  static constexpr int literal_count = N;
+  literal_pool<P, N> literals;
+};
+template <class P> struct node_literals<P, 0> {
+  static constexpr bool is_leaf = false;
+  static constexpr int literal_count = 0;
+};
+template <> struct node_literals<void, 0> {
+  static constexpr bool is_leaf = false;
+  static constexpr int literal_count = 0;
+};
 }  // namespace detail
 
 /// An inner node: the operation Op applied to children Cs. Op is a small struct that says what the
 /// node computes (see ops/). Nodes are values: they hold the values of the literals below them (one
 /// array by literal id); a node without literals below it is an empty class.
 template <class Op, class... Cs>
-struct node : detail::node_literals<typename detail::literals_of<Cs...>::type, detail::literals_of<Cs...>::count> {
+struct node : detail::node_literals<typename detail::literals_of<Cs...>::type, std::max({0, Cs::literal_count...})> {
   using op = Op;
   using children_types = type_list<Cs...>;
   using value_type = typename Op::template value_type<Cs...>;
   using shape_type = typename Op::template shape_type<Cs...>;
-  static constexpr bool is_leaf = false;
-  static constexpr int literal_count = detail::literals_of<Cs...>::count;
+  // is_leaf (false) and literal_count (the largest literal id below, plus one) come from the base.
 
   /// Child I, rebuilt from this node's literal values (a child without literals is an empty value).
   template <std::size_t I> constexpr auto child() const;
@@ -210,17 +224,24 @@ constexpr X instance_from(const Src& src) {
   }
 }
 
-/// Copies the literal values of c (an expression) into pool.
-template <class Pool, class C>
-constexpr void merge_literals(Pool& pool, const C& c) {
-  if constexpr (C::literal_count == 0) {
-    return;
-  } else if constexpr (C::is_leaf) {
-    pool.value[C::literal_count - 1] = c.value;
-    pool.has[C::literal_count - 1] = true;
-  } else {
-    for (int i = 0; i < C::literal_count; ++i)
-      if (c.literals.has[i]) pool.value[i] = c.literals.value[i], pool.has[i] = true;
+/// Copies the literal values of operand c into the pool arrays dv/dh, its ids raised by off. One
+/// overload for leaves (small types) and one for nodes by their literal base (node_literals<Q, N>),
+/// so nothing here is instantiated per expression type: every user operation used to instantiate a
+/// copy function named after its operands' types, which grow with the expression (docs/design.md,
+/// "Compile time").
+template <class P, class L>
+  requires(L::is_leaf)
+constexpr void put_literals(P* dv, bool* dh, int off, const L& c) {
+  if constexpr (L::literal_count > 0) {
+    dv[off + L::literal_count - 1] = static_cast<P>(c.value);
+    dh[off + L::literal_count - 1] = true;
+  }
+}
+template <class P, class Q, int N>
+constexpr void put_literals(P* dv, bool* dh, int off, const node_literals<Q, N>& c) {
+  if constexpr (N > 0) {
+    for (int i = 0; i < N; ++i)
+      if (c.literals.has[i]) dv[off + i] = static_cast<P>(c.literals.value[i]), dh[off + i] = true;
   }
 }
 }  // namespace detail
@@ -252,8 +273,9 @@ struct invalid_expression {
 };
 
 /// True when one of Es is the placeholder of an already-reported misuse (see invalid_expression).
+// A concept, not a variable template: a variable per set of operand types is a symbol g++ keeps.
 template <class... Es>
-inline constexpr bool any_invalid_v = (std::is_same_v<std::remove_cvref_t<Es>, invalid_expression> || ...);
+concept any_invalid_v = (std::is_same<std::remove_cvref_t<Es>, invalid_expression>::value || ...);
 
 // ---------------------------------------------------------------------------------------------
 // Concepts
@@ -268,12 +290,18 @@ template <class E> concept expression = requires {
 /// An expression with a single value (rank 0).
 template <class E> concept scalar_expression = expression<E> && std::remove_cvref_t<E>::shape_type::rank == 0;
 
-template <class E> inline constexpr bool is_var_v = false;
-template <fixed_string N, class T, class S> inline constexpr bool is_var_v<var<N, T, S>> = true;
-template <class E> inline constexpr bool is_lit_v = false;
-template <class T, int I> inline constexpr bool is_lit_v<lit<T, I>> = true;
-template <class E> inline constexpr bool is_node_v = false;
-template <class Op, class... Cs> inline constexpr bool is_node_v<node<Op, Cs...>> = true;
+namespace detail {
+template <class E> struct is_var : std::false_type {};
+template <fixed_string N, class T, class S> struct is_var<var<N, T, S>> : std::true_type {};
+template <class E> struct is_lit : std::false_type {};
+template <class T, int I> struct is_lit<lit<T, I>> : std::true_type {};
+template <class E> struct is_node : std::false_type {};
+template <class Op, class... Cs> struct is_node<node<Op, Cs...>> : std::true_type {};
+}  // namespace detail
+// Concepts, usable as the bool constants their names say (not variables: see node_literals).
+template <class E> concept is_var_v = detail::is_var<E>::value;
+template <class E> concept is_lit_v = detail::is_lit<E>::value;
+template <class E> concept is_node_v = detail::is_node<E>::value;
 
 template <class E> using value_t = typename std::remove_cvref_t<E>::value_type;
 template <class E> using shape_t = typename std::remove_cvref_t<E>::shape_type;
@@ -282,7 +310,8 @@ template <class E> using shape_t = typename std::remove_cvref_t<E>::shape_type;
 template <class Op, class... Cs>
 constexpr node<Op, std::remove_cvref_t<Cs>...> make_node(const Cs&... cs) {
   node<Op, std::remove_cvref_t<Cs>...> n{};
-  if constexpr (node<Op, std::remove_cvref_t<Cs>...>::literal_count > 0) (detail::merge_literals(n.literals, cs), ...);
+  if constexpr (node<Op, std::remove_cvref_t<Cs>...>::literal_count > 0)
+    (detail::put_literals(n.literals.value, n.literals.has, 0, cs), ...);
   return n;
 }
 
@@ -308,10 +337,7 @@ constexpr auto shift_literals(const E& e) {
     return lit<typename E::value_type, E::literal_count - 1 + Off>{e.value};
   } else if constexpr (is_node_v<E>) {
     typename detail::shifted<Off, E>::type r{};
-    for (int i = 0; i < E::literal_count; ++i) {
-      r.literals.value[i + Off] = e.literals.value[i];
-      r.literals.has[i + Off] = e.literals.has[i];
-    }
+    detail::put_literals(r.literals.value, r.literals.has, Off, e);
     return r;
   } else {
     return e;
@@ -336,30 +362,34 @@ constexpr int literal_offset(std::size_t i, std::initializer_list<int> counts) {
     if (j != big) offset += c[j];
   return offset;
 }
-template <std::size_t I, class... Cs>
-inline constexpr int literal_offset_v = literal_offset(I, {Cs::literal_count...});
+/// All operands' offsets at once (make_user_node reads them by position; a local constant there, not
+/// a variable per operand types, which g++ would emit).
+template <std::size_t N> constexpr std::array<int, N> literal_offsets(std::initializer_list<int> counts) {
+  std::array<int, N> a{};
+  for (std::size_t i = 0; i < N; ++i) a[i] = literal_offset(i, counts);
+  return a;
+}
+/// The node type make_user_node builds: the operands' types with their literal ids moved apart.
+template <class Op, class Seq, class... Cs> struct user_node;
+template <class Op, std::size_t... I, class... Cs> struct user_node<Op, std::index_sequence<I...>, Cs...> {
+  using type = node<Op, typename shifted<literal_offset(I, {Cs::literal_count...}), Cs>::type...>;
+};
 }  // namespace detail
 
-/// Makes a node from user operands: literal ids made disjoint first (literal_offset_v).
+/// Makes a node from user operands: literal ids made disjoint first (literal_offset). One function
+/// per operation, which copies the operands' literal values with put_literals (instantiated per
+/// element type and size, not per expression type); every function that is named after the operand
+/// types costs compile time that grows with the expression (docs/design.md, "Compile time").
 template <class Op, class... Cs>
 constexpr auto make_user_node(const Cs&... cs) {
-  return [&]<std::size_t... I>(std::index_sequence<I...>) {
-    return make_node<Op>(shift_literals<detail::literal_offset_v<I, Cs...>>(cs)...);
-  }(std::index_sequence_for<Cs...>{});
-}
-// One and two operands, the common cases, without the lambda and without shift_literals for an
-// operand that keeps its ids: each is a function instantiated per operand type, named after it.
-template <class Op, class A>
-constexpr auto make_user_node(const A& a) {
-  return make_node<Op>(a);
-}
-template <class Op, class A, class B>
-constexpr auto make_user_node(const A& a, const B& b) {
-  constexpr int oa = detail::literal_offset_v<0, A, B>, ob = detail::literal_offset_v<1, A, B>;
-  if constexpr (oa == 0 && ob == 0) return make_node<Op>(a, b);
-  else if constexpr (oa == 0) return make_node<Op>(a, shift_literals<ob>(b));
-  else if constexpr (ob == 0) return make_node<Op>(shift_literals<oa>(a), b);
-  else return make_node<Op>(shift_literals<oa>(a), shift_literals<ob>(b));
+  using R = typename detail::user_node<Op, std::index_sequence_for<Cs...>, Cs...>::type;
+  R r{};
+  if constexpr (R::literal_count > 0) {
+    constexpr std::array<int, sizeof...(Cs)> off = detail::literal_offsets<sizeof...(Cs)>({Cs::literal_count...});
+    std::size_t i = 0;
+    (detail::put_literals(r.literals.value, r.literals.has, off[i++], cs), ...);
+  }
+  return r;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -393,15 +423,17 @@ template <class... Es> using topo_order_t = typename topo_order<Es...>::type;
 template <class E, class X> inline constexpr bool contains_v = meta::contains_v<X, topo_order_t<E>>;
 
 namespace detail {
-/// Writes the values of the literals below e into out, by literal id.
-template <class T, class E>
-constexpr void collect_literal_values(const E& e, T* out) {
-  if constexpr (E::literal_count == 0) {
-    return;
-  } else if constexpr (E::is_leaf) {
-    out[E::literal_count - 1] = static_cast<T>(e.value);
-  } else {
-    for (int i = 0; i < E::literal_count; ++i)
+/// Writes the values of the literals below e into out, by literal id (one overload for leaves, one
+/// for nodes by their literal base: nothing instantiated per expression type).
+template <class T, class L>
+  requires(L::is_leaf)
+constexpr void collect_literal_values(const L& e, T* out) {
+  if constexpr (L::literal_count > 0) out[L::literal_count - 1] = static_cast<T>(e.value);
+}
+template <class T, class Q, int N>
+constexpr void collect_literal_values(const node_literals<Q, N>& e, T* out) {
+  if constexpr (N > 0) {
+    for (int i = 0; i < N; ++i)
       if (e.literals.has[i]) out[i] = static_cast<T>(e.literals.value[i]);
   }
 }

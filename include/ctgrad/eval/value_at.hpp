@@ -74,100 +74,51 @@ inline constexpr bool all_bound_v<type_list<Ns...>, Bound> = ((!is_var_v<Ns> || 
 // ---- the flat path: scalar graphs of one element type (autodiff/lower.hpp) ----------------------
 // Root K need not be walked for literals when it is a lazy gradient of a function that root 0 is,
 // or that root 0 is a gradient of: the same literals (a gradient set's roots).
-template <class R0, class R> inline constexpr bool same_function_v = false;
+template <class R0, class R> struct same_function : std::false_type {};
 template <class R0, std::size_t K, class V, class F>
-inline constexpr bool same_function_v<R0, node<ops::grad_op<K, V>, F>> =
-    std::is_same_v<R0, F> || (is_node_v<R0> && meta::contains_v<F, typename R0::children_types> &&
-                              is_grad_op_v<typename R0::op>);
+struct same_function<R0, node<ops::grad_op<K, V>, F>>
+    : std::bool_constant<std::is_same<R0, F>::value ||
+                         (is_node_v<R0> && meta::contains_v<F, typename R0::children_types> &&
+                          is_grad_op_v<typename R0::op>)> {};
+// One loop over the roots (no function or variable per root type: see core/node.hpp, node_literals).
 template <class T, class... Es>
 constexpr void collect_root_literals(const detail::tuple<const Es&...>& roots, T* lits) {
   using first = meta::at_t<0, type_list<Es...>>;
-  [&]<std::size_t... K>(std::index_sequence<K...>) {
-    ([&] {
-      using R = meta::at_t<K, type_list<Es...>>;
-      if constexpr (K == 0 || !same_function_v<first, R>) collect_literal_values(detail::get<K>(roots), lits);
-    }(), ...);
-  }(std::index_sequence_for<Es...>{});
+  constexpr bool walk[] = {!same_function<first, Es>::value...};
+  detail::apply([&](const Es&... r) {
+    std::size_t k = 0;
+    (((k == 0 || walk[k] ? collect_literal_values(r, lits) : void()), ++k), ...);
+  }, roots);
 }
 
 template <class... Es> inline constexpr bool flat_roots_v = false;
 template <class E0, class... Es>
 inline constexpr bool flat_roots_v<E0, Es...> = flat::flat_ok_v<E0, value_t<E0>> && (flat::flat_ok_v<Es, value_t<E0>> && ...);
 
-// The order value_at runs a flat program in: the live leaves first (variables, literals, numbers),
-// then the live ops in program order, each value in a slot of its own (slots numbered in that
-// order, so the ops' slots follow the leaves'). Arrays sized exactly, computed once per program.
-template <class T, std::size_t NV, std::size_t NL, std::size_t NI, std::size_t NO, std::size_t R>
-struct flat_schedule {
-  static constexpr std::size_t vars = NV, lits = NL, imms = NI, ops = NO;  // slots in this order
-  int var_index[NV + 1];                     // the instruction (its binding found later)
-  int lit_id[NL + 1];
-  T imm[NI + 1];
-  int op_index[NO + 1];                      // the instruction (its function)
-  int op_args[NO + 1][flat::max_args];       // operands' slots
-  int root_slot[R];
-};
-template <auto& P>
-constexpr auto make_flat_schedule() {
-  constexpr std::size_t n = sizeof(P.live) / sizeof(P.live[0]);
-  constexpr auto count = [](flat::kind k) {
-    std::size_t c = 0;
-    for (std::size_t i = 0; i < n; ++i) c += P.live[i] && P.code[i].k == k;
-    return c;
-  };
-  constexpr std::size_t nv = count(flat::kind::var), nl = count(flat::kind::lit), ni = count(flat::kind::imm),
-                        no = count(flat::kind::op);
-  constexpr std::size_t r = sizeof(P.roots) / sizeof(P.roots[0]);
-  using T = std::remove_cvref_t<decltype(P.code[0].imm)>;
-  flat_schedule<T, nv, nl, ni, no, r> sc{};
-  int slot_of[n] = {};
-  std::size_t v = 0, l = 0, m = 0, o = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (!P.live[i]) continue;
-    switch (P.code[i].k) {
-      case flat::kind::var: slot_of[i] = int(v); sc.var_index[v++] = int(i); break;
-      case flat::kind::lit: slot_of[i] = int(nv + l); sc.lit_id[l++] = P.code[i].lit; break;
-      case flat::kind::imm: slot_of[i] = int(nv + nl + m); sc.imm[m++] = P.code[i].imm; break;
-      case flat::kind::op: slot_of[i] = int(nv + nl + ni + o); ++o; break;
-    }
-  }
-  o = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (!P.live[i] || P.code[i].k != flat::kind::op) continue;
-    sc.op_index[o] = int(i);
-    for (int j = 0; j < P.code[i].nargs; ++j) sc.op_args[o][j] = slot_of[P.code[i].a[j]];
-    ++o;
-  }
-  for (std::size_t k = 0; k < r; ++k) sc.root_slot[k] = slot_of[P.roots[k]];
-  return sc;
-}
-template <auto& P> inline constexpr auto flat_schedule_v = make_flat_schedule<P>();
-
 inline constexpr std::size_t flat_chunk = 256;
-// Ops First .. First + Count - 1 of a schedule (value_at_flat).
-template <std::size_t First, std::size_t Count, std::size_t Base, auto& P, auto& Sc, class T>
+// Ops First .. First + Count - 1 of a program (value_at_flat).
+template <std::size_t First, std::size_t Count, std::size_t Base, auto& P, class T>
 constexpr void flat_run_chunk(T* s) {
   using flat::constant_v;
   [&]<std::size_t... I>(std::index_sequence<I...>) {
     [[maybe_unused]] const int order[] = {
-        (s[Base + First + I] = constant_v<P.code[Sc.op_index[First + I]].fn>(
-             s, constant_v<Sc.op_args[First + I][0]>, constant_v<Sc.op_args[First + I][1]>,
-             constant_v<Sc.op_args[First + I][2]>, constant_v<Sc.op_args[First + I][3]>,
-             constant_v<Sc.op_args[First + I][4]>, constant_v<Sc.op_args[First + I][5]>),
+        (s[Base + First + I] = constant_v<P.op_fn[First + I]>(
+             s, constant_v<P.op_args[First + I][0]>, constant_v<P.op_args[First + I][1]>,
+             constant_v<P.op_args[First + I][2]>, constant_v<P.op_args[First + I][3]>,
+             constant_v<P.op_args[First + I][4]>, constant_v<P.op_args[First + I][5]>),
          0)...};
   }(std::make_index_sequence<Count>{});
 }
 
-// Evaluates the roots' flat program: one statement per live instruction (flat_schedule), on a
+// Evaluates the roots' flat program: one statement per live instruction (flat::program), on a
 // local array of slots. Works in constant evaluation too.
 template <class... Es, class... Vs>
 constexpr auto value_at_flat(const detail::tuple<const Es&...>& roots, const binding<Vs>&... bs) {
   using T = value_t<meta::at_t<0, type_list<Es...>>>;
   using M = ::ctgrad::math::scalar_math;
   constexpr auto& p = flat::program_v<T, M, Es...>;
-  constexpr auto& sc = flat_schedule_v<p>;
-  using sched = std::remove_cvref_t<decltype(sc)>;
-  constexpr std::size_t nv = sched::vars, nl = sched::lits, ni = sched::imms, no = sched::ops;
+  using prog = std::remove_cvref_t<decltype(p)>;
+  constexpr std::size_t nv = prog::vars, nl = prog::lits, ni = prog::imms, no = prog::ops;
   // Which binding each variable reads (-1: not bound).
   constexpr auto bound_at = [] {
     std::array<int, nv + 1> at{};
@@ -175,7 +126,7 @@ constexpr auto value_at_flat(const detail::tuple<const Es&...>& roots, const bin
     for (std::size_t j = 0; j < nv; ++j) {
       at[j] = -1;
       for (std::size_t v = 0; v < sizeof...(Vs); ++v)
-        if (tags[v] == p.code[sc.var_index[j]].var) at[j] = int(v);
+        if (tags[v] == p.var_tag[j]) at[j] = int(v);
     }
     return at;
   }();
@@ -201,19 +152,21 @@ constexpr auto value_at_flat(const detail::tuple<const Es&...>& roots, const bin
       ((s[J] = vars[constant_v<bound_at[J]>]), ...);
     }(std::make_index_sequence<nv>{});
     [&]<std::size_t... J>(std::index_sequence<J...>) {
-      ((s[nv + J] = lits[constant_v<sc.lit_id[J]>]), ...);
+      ((s[nv + J] = lits[constant_v<p.lit_id[J]>]), ...);
     }(std::make_index_sequence<nl>{});
     [&]<std::size_t... J>(std::index_sequence<J...>) {
-      ((s[nv + nl + J] = constant_v<sc.imm[J]>), ...);
+      ((s[nv + nl + J] = constant_v<p.imm[J]>), ...);
     }(std::make_index_sequence<ni>{});
     // The ops in chunks of flat_chunk, each its own function: g++'s passes over one function grow
     // faster than its length, and a gradient can be thousands of statements.
     [&]<std::size_t... C>(std::index_sequence<C...>) {
-      (flat_run_chunk<C * flat_chunk, std::min(flat_chunk, no - C * flat_chunk), nv + nl + ni, p, sc>(s), ...);
+      (flat_run_chunk<C * flat_chunk, std::min(flat_chunk, no - C * flat_chunk), nv + nl + ni, p>(s), ...);
     }(std::make_index_sequence<(no + flat_chunk - 1) / flat_chunk>{});
-    return [&]<std::size_t... R>(std::index_sequence<R...>) {
-      return std::tuple<value_t<Es>...>{s[sc.root_slot[R]]...};
-    }(std::index_sequence_for<Es...>{});
+    // Every root has element type T here: an array, not a std::tuple of as many elements (whose
+    // recursive implementation costs compile time per root); std::get and std::apply take both.
+    std::array<T, sizeof...(Es)> out{};
+    for (std::size_t r = 0; r < sizeof...(Es); ++r) out[r] = s[p.root_slot[r]];
+    return out;
   }
 }
 

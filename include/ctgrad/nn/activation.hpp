@@ -37,6 +37,8 @@ constexpr auto activate(const X& x, P... params) {
   } else if constexpr (!params_fit) {
     static_assert(params_fit, "activation: too many parameters (see the activation's parameter list)");
     return invalid_expression{};
+  } else if constexpr (F::params.size() == 0) {
+    return make_user_node<ops::fn_op<F>>(x);  // no lambda per expression type (compile time)
   } else {
     std::tuple<P...> given{params...};
     return [&]<std::size_t... Is>(std::index_sequence<Is...>) {

@@ -16,7 +16,11 @@ namespace ctgrad {
   template <expression X, class... P>                                                \
     requires(std::is_arithmetic_v<P> && ...)                                         \
   constexpr auto fname(const X& x, P... params) {                                    \
-    return activate<fn::fname>(x, params...);                                        \
+    if constexpr (sizeof...(P) == 0 && fn::fname::params.size() == 0 && !any_invalid_v<X> && \
+                  element_type<value_t<X>>)                                          \
+      return make_user_node<ops::fn_op<fn::fname>>(x); /* activate's result, one call less */ \
+    else                                                                             \
+      return activate<fn::fname>(x, params...);                                      \
   }
 CTGRAD_ACTIVATION_FUNCTION(relu)
 CTGRAD_ACTIVATION_FUNCTION(leaky_relu)

@@ -185,46 +185,60 @@ template <class T, class X> constexpr auto as_expr(const X& x) {
   if constexpr (expression<X>) return x;
   else return lit<T, 0>{static_cast<T>(x)};
 }
+/// The expression type of a user operand (a number becomes literal 0 of element type T).
+template <class T, class X> using expr_t = std::conditional_t<expression<X>, X, lit<T, 0>>;
 template <class A, class B> struct operand_type {
   using type = std::conditional_t<expression<A>, value_t<std::conditional_t<expression<A>, A, B>>,
                                   value_t<std::conditional_t<expression<B>, B, A>>>;
 };
 }  // namespace detail
 
-/// Builds `a op b` for user operands: checks element types and broadcasting, numbers literals.
-template <class Op, class A, class B>
-constexpr auto make_binary(std::string_view, const A& a, const B& b) {
-  if constexpr (any_invalid_v<A, B>) {
-    return invalid_expression{};  // a misuse already reported
-  } else {
-    using T = typename detail::operand_type<A, B>::type;
-    auto ea = detail::as_expr<T>(a);
-    auto eb = detail::as_expr<T>(b);
-    using EA = decltype(ea);
-    using EB = decltype(eb);
-    constexpr bool same_type = detail::same_element_type_v<EA, EB>;
-    constexpr bool broadcasts = shapes::broadcast<shape_t<EA>, shape_t<EB>>::ok;
-    constexpr bool floating = element_type<value_t<EA>>;
-    // One message per misuse: the first failed check is reported, the others wait for its fix.
-    static_assert(same_type,
-                  "elementwise op: operands have different element types (e.g. float and double); "
-                  "convert one of them");
-    static_assert(!same_type || broadcasts,
-                  "elementwise op: shapes do not broadcast (trailing extents must be equal or 1)");
-    static_assert(!same_type || !broadcasts || floating,
-                  "elementwise op: arithmetic needs float or double operands (integer label "
-                  "variables are only for losses)");
-    if constexpr (!(same_type && broadcasts && floating)) return invalid_expression{};
-    else return make_user_node<Op>(ea, eb);
-  }
-}
+namespace detail {
+/// The checks of a user's `a op b`, as a class (instantiated once per pair of operand types, no code):
+/// `ok` when the node can be built; otherwise one static_assert below has reported the first misuse
+/// (the others wait for its fix). The operators call make_user_node themselves: every function
+/// between the operator and the node is named after the operand types, whose size grows with the
+/// expression, and was a large part of the compile time of a big scalar function (docs/design.md,
+/// "Compile time").
+template <class A, class B, bool Invalid = any_invalid_v<A, B>>
+struct binary_operands {
+  using ok = std::false_type;  // a misuse already reported
+  using T = float;
+};
+// Type aliases only: a static constexpr member per pair of operand types is a symbol g++ names and
+// keeps (docs/design.md, "Compile time"); std::bool_constant's value is one shared member.
+template <class A, class B>
+struct binary_operands<A, B, false> {
+  using T = typename operand_type<A, B>::type;
+  using EA = expr_t<T, A>;
+  using EB = expr_t<T, B>;
+  using same_type = std::is_same<value_t<EA>, value_t<EB>>;
+  using broadcasts = std::bool_constant<shapes::broadcast<shape_t<EA>, shape_t<EB>>::ok>;
+  using floating = std::bool_constant<element_type<value_t<EA>>>;
+  static_assert(same_type::value,
+                "elementwise op: operands have different element types (e.g. float and double); "
+                "convert one of them");
+  static_assert(!same_type::value || broadcasts::value,
+                "elementwise op: shapes do not broadcast (trailing extents must be equal or 1)");
+  static_assert(!same_type::value || !broadcasts::value || floating::value,
+                "elementwise op: arithmetic needs float or double operands (integer label "
+                "variables are only for losses)");
+  using ok = std::bool_constant<same_type::value && broadcasts::value && floating::value>;
+};
+}  // namespace detail
 
-// Operators: expression (op) expression / number.
-#define CTGRAD_BINARY_OPERATOR(sym, op_type)                                          \
-  template <detail::operand A, detail::operand B>                                    \
-    requires(expression<A> || expression<B>)                                         \
-  constexpr auto operator sym(const A& a, const B& b) {                              \
-    return make_binary<ops::op_type>(#sym, a, b);                                    \
+// Operators: expression (op) expression / number. Numbers become literals of the expression's
+// element type; expressions are passed on as they are.
+#define CTGRAD_BINARY_OPERATOR(sym, op_type)                                                        \
+  template <detail::operand A, detail::operand B>                                                  \
+    requires(expression<A> || expression<B>)                                                       \
+  constexpr auto operator sym(const A& a, const B& b) {                                            \
+    using checks = detail::binary_operands<A, B>;                                                  \
+    using T = typename checks::T;                                                                  \
+    if constexpr (!checks::ok::value) return invalid_expression{};                                 \
+    else if constexpr (expression<A> && expression<B>) return make_user_node<ops::op_type>(a, b);  \
+    else if constexpr (expression<A>) return make_user_node<ops::op_type>(a, lit<T, 0>{static_cast<T>(b)}); \
+    else return make_user_node<ops::op_type>(lit<T, 0>{static_cast<T>(a)}, b);                     \
   }
 CTGRAD_BINARY_OPERATOR(+, add_op)
 CTGRAD_BINARY_OPERATOR(-, sub_op)
