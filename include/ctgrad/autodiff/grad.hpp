@@ -39,7 +39,7 @@ struct gradient_set {
                     "gradient_set: no gradient was requested for this variable; name it in grad(f, ...)");
       return detail::invalid_placeholder;
     } else {
-      return detail::get<meta::index_of_v<V, Vars>>(grads);
+      return detail::get<meta::index_of<V, Vars>::value>(grads);
     }
   }
 };

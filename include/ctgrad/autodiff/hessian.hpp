@@ -116,7 +116,7 @@ struct hessian_set<F, type_list<Vs...>, type_list<Gs...>, type_list<Hs...>> {
       static_assert(known, "hessian_set: no second derivative was requested for this variable; name it in hessian(f, ...)");
       return detail::invalid_placeholder;
     } else {
-      constexpr std::size_t k = detail::upper_index(meta::index_of_v<A, variables>, meta::index_of_v<B, variables>, size);
+      constexpr std::size_t k = detail::upper_index(meta::index_of<A, variables>::value, meta::index_of<B, variables>::value, size);
       return detail::get<k>(upper);
     }
   }
@@ -127,7 +127,7 @@ struct hessian_set<F, type_list<Vs...>, type_list<Gs...>, type_list<Hs...>> {
       static_assert(known, "hessian_set: no derivative was requested for this variable; name it in hessian(f, ...)");
       return detail::invalid_placeholder;
     } else {
-      return detail::get<meta::index_of_v<A, variables>>(gradients);
+      return detail::get<meta::index_of<A, variables>::value>(gradients);
     }
   }
 };

@@ -112,7 +112,7 @@ template <class... Ns, class... Rs> struct describer<type_list<Ns...>, type_list
   using topo = type_list<Ns...>;
   template <class N> static constexpr void line(writer& w) {
     w.put('%');
-    w.num(meta::index_of_v<N, topo>);
+    w.num(meta::index_of<N, topo>::value);
     w.put(" = ");
     if constexpr (is_var_v<N>) w.put("var ");
     put_name<N>(w);
@@ -120,7 +120,7 @@ template <class... Ns, class... Rs> struct describer<type_list<Ns...>, type_list
       w.put('(');
       [&]<class... Cs>(type_list<Cs...>*) {
         std::size_t k = 0;
-        ((w.put(k++ ? ", %" : "%"), w.num(meta::index_of_v<Cs, topo>)), ...);
+        ((w.put(k++ ? ", %" : "%"), w.num(meta::index_of<Cs, topo>::value)), ...);
       }(static_cast<typename N::children_types*>(nullptr));
       w.put(')');
     }
@@ -131,14 +131,14 @@ template <class... Ns, class... Rs> struct describer<type_list<Ns...>, type_list
   static constexpr void write(writer& w) {
     (line<Ns>(w), ...);
     w.put("out");
-    ((w.put(" %"), w.num(meta::index_of_v<Rs, topo>)), ...);
+    ((w.put(" %"), w.num(meta::index_of<Rs, topo>::value)), ...);
     w.put('\n');
   }
   // DOT: boxes for variables, ellipses for operations, plain text for literals; an edge per use
   // (child -> parent, labelled with the argument position when the op has several).
   template <class N> static constexpr void dot_node(writer& w) {
     w.put("  n");
-    w.num(meta::index_of_v<N, topo>);
+    w.num(meta::index_of<N, topo>::value);
     w.put(" [label=\"");
     put_name<N>(w);
     w.put("\\n");
@@ -151,7 +151,7 @@ template <class... Ns, class... Rs> struct describer<type_list<Ns...>, type_list
     if constexpr (is_node_v<N>) {
       [&]<class... Cs>(type_list<Cs...>*) {
         std::size_t k = 0;
-        ((w.put("  n"), w.num(meta::index_of_v<Cs, topo>), w.put(" -> n"), w.num(meta::index_of_v<N, topo>),
+        ((w.put("  n"), w.num(meta::index_of<Cs, topo>::value), w.put(" -> n"), w.num(meta::index_of<N, topo>::value),
           sizeof...(Cs) > 1 ? (w.put(" [label=\""), w.num(k), w.put("\"]")) : void(), ++k, w.put(";\n")),
          ...);
       }(static_cast<typename N::children_types*>(nullptr));
@@ -243,7 +243,7 @@ template <class N, class Vars, std::size_t... I> constexpr auto merge_deps(std::
 template <class N, class Vars> constexpr typename vars_info<Vars>::set deps_of() {
   typename vars_info<Vars>::set d{};
   if constexpr (is_var_v<N>) {
-    if constexpr (meta::contains_v<N, Vars>) d.add(meta::index_of_v<N, Vars>);
+    if constexpr (meta::contains_v<N, Vars>) d.add(meta::index_of<N, Vars>::value);
   } else if constexpr (is_node_v<N>) {
     d = merge_deps<N, Vars>(std::make_index_sequence<type_list_size_v<typename N::children_types>>{});
   }

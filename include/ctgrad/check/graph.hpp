@@ -178,7 +178,7 @@ struct double_binding {
 };
 
 template <class V, class... Bs> constexpr std::size_t binding_index() {
-  constexpr std::size_t i = meta::index_of_v<V, type_list<Bs...>>;
+  constexpr std::size_t i = meta::index_of<V, type_list<Bs...>>::value;
   static_assert(i < sizeof...(Bs), "check_gradients: every variable in wrt(...) needs a binding (v = value)");
   return i;
 }
@@ -375,7 +375,7 @@ absl::StatusOr<report> check_gradients(const F& f, wrt_list<Vs...>, const option
     if (absl::Status st = gc.run_user(prog); !st.ok()) return detail::annotate(st);
     std::size_t k = 0;
     ((analytic[k] = [&] {
-       auto view = prog.template get<(nv == 1 ? 0 : 1 + meta::index_of_v<Vs, type_list<Vs...>>)>();
+       auto view = prog.template get<(nv == 1 ? 0 : 1 + meta::index_of<Vs, type_list<Vs...>>::value)>();
        return std::vector<double>(view.begin(), view.end());
      }(), ++k), ...);
     auto dprog = compile(fd);

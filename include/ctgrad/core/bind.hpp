@@ -21,7 +21,7 @@ namespace detail {
 template <class... Vs> inline constexpr bool all_distinct = [] {
   bool ok = true;
   [&]<std::size_t... I>(std::index_sequence<I...>) {
-    ((ok = ok && meta::index_of_v<meta::at_t<I, type_list<Vs...>>, type_list<Vs...>> == I), ...);
+    ((ok = ok && meta::index_of<meta::at_t<I, type_list<Vs...>>, type_list<Vs...>>::value == I), ...);
   }(std::index_sequence_for<Vs...>{});
   return ok;
 }();

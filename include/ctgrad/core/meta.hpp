@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <initializer_list>
 #include <type_traits>
 #include <utility>
 
@@ -18,22 +19,29 @@
 
 namespace ctgrad::meta {
 
-/// True when T is one of the types of List.
+/// True when T is one of the types of List. contains_v is a concept, index_of a class deriving from
+/// std::integral_constant: neither leaves a symbol named after T and List in the object file, which
+/// g++ would otherwise carry through code generation for every lookup (docs/design.md, "Scalar
+/// graphs: symbols, not templates"). Library code reads index_of<T, List>::value for that reason.
 template <class T, class List> struct contains;
 template <class T, class... Ts>
 struct contains<T, type_list<Ts...>> : std::bool_constant<(CTGRAD_IS_SAME(T, Ts) || ...)> {};
-template <class T, class List> inline constexpr bool contains_v = contains<T, List>::value;
+template <class T, class List> concept contains_v = contains<T, List>::value;
 
+namespace detail {
+constexpr std::size_t first_true(std::initializer_list<bool> match) {
+  std::size_t i = 0;
+  for (bool m : match) {
+    if (m) return i;
+    ++i;
+  }
+  return i;
+}
+}  // namespace detail
 /// Position of T in List (the first one); List::size when absent.
 template <class T, class List> struct index_of;
-template <class T, class... Ts> struct index_of<T, type_list<Ts...>> {
-  static constexpr std::size_t value = [] {
-    constexpr bool match[] = {CTGRAD_IS_SAME(T, Ts)..., true};
-    std::size_t i = 0;
-    while (!match[i]) ++i;
-    return i;
-  }();
-};
+template <class T, class... Ts> struct index_of<T, type_list<Ts...>>
+    : std::integral_constant<std::size_t, detail::first_true({CTGRAD_IS_SAME(T, Ts)..., true})> {};
 template <class T, class List> inline constexpr std::size_t index_of_v = index_of<T, List>::value;
 
 /// List with T appended unless it is already there.

@@ -23,6 +23,13 @@
 #include "ctgrad/eval/gemm.hpp"
 #include "ctgrad/eval/plan.hpp"
 
+// The loop below it has no dependence between iterations (GCC's `ivdep`; nothing elsewhere).
+#if defined(__GNUC__) && !defined(__clang__)
+#define CTGRAD_IVDEP _Pragma("GCC ivdep")
+#else
+#define CTGRAD_IVDEP
+#endif
+
 namespace ctgrad {
 
 template <class Outputs, class Origins> class program;
@@ -126,8 +133,8 @@ template <class V> std::string var_name() { return std::string(V::name); }
 template <class Pair, class Plan, class Kernels, bool = Pair::found> struct pair_fusion {
   static constexpr bool active = false;
   using checked = type_list<>;
-  template <class N> static constexpr bool runs_pass = false;
-  template <class N> static constexpr bool computed_early = false;
+  template <class N> struct runs_pass : std::false_type {};
+  template <class N> struct computed_early : std::false_type {};
   static constexpr std::size_t saved_loops = 0;
 };
 template <class Pair, class Plan, class Kernels> struct pair_fusion<Pair, Plan, Kernels, true> {
@@ -137,23 +144,24 @@ template <class Pair, class Plan, class Kernels> struct pair_fusion<Pair, Plan, 
                                                           depends_on<K, product> && depends_on<adjoint, K>> {};
   using chain = meta::filter_t<in_chain, Kernels>;
   template <class K> struct read_early : std::bool_constant<depends_on<adjoint, K> && !depends_on<K, product>> {};
-  template <class K> static constexpr bool done_before =
-      Plan::template root_index<K> == Plan::root_count ||
-      Plan::group_last[Plan::leader[Plan::template root_index<K>]] < Plan::template root_index<product>;
-  template <class... Ks> static constexpr bool all_done_before(type_list<Ks...>*) { return (done_before<Ks> && ...); }
+  template <class K> struct done_before
+      : std::bool_constant<(Plan::template root_index<K>::value == Plan::root_count ||
+                            Plan::group_last[Plan::leader[Plan::template root_index<K>::value]] <
+                                Plan::template root_index<product>::value)> {};
+  template <class... Ks> static constexpr bool all_done_before(type_list<Ks...>*) { return (done_before<Ks>::value && ...); }
   static constexpr bool active = all_done_before(static_cast<meta::filter_t<read_early, Kernels>*>(nullptr));
   /// The kernels the pass computes, in the order run_check_finite checks them.
   using checked = meta::concat_t<type_list<product>, chain, type_list<typename Pair::transposed>>;
   /// The pass runs at the product's place.
-  template <class N> static constexpr bool runs_pass = active && CTGRAD_IS_SAME(N, product);
+  template <class N> struct runs_pass : std::bool_constant<active && CTGRAD_IS_SAME(N, product)> {};
   /// Computed in the pass, not at its own place: the transposed product, and the chain's kernels
   /// that run alone (a kernel in a loop group is computed again by its group: the same values).
-  template <class N> static constexpr bool computed_early =
-      active && (CTGRAD_IS_SAME(N, typename Pair::transposed) ||
-                 (meta::contains_v<N, chain> && Plan::template group_size<N> == 1));
+  template <class N> struct computed_early
+      : std::bool_constant<active && (CTGRAD_IS_SAME(N, typename Pair::transposed) ||
+                                      (meta::contains_v<N, chain> && Plan::template group_size<N>::value == 1))> {};
   /// The loops the pass saves: one per kernel computed early (the product's own loop is the pass).
   static constexpr std::size_t saved_loops = []<class... Ks>(type_list<Ks...>*) {
-    return (std::size_t{0} + ... + std::size_t(computed_early<Ks>));
+    return (std::size_t{0} + ... + std::size_t(computed_early<Ks>::value));
   }(static_cast<Kernels*>(nullptr));
 };
 
@@ -296,7 +304,7 @@ class program<type_list<Outs...>, type_list<Origs...>> {
       static_assert(unambiguous<E>(),
                     "program: two different outputs have this expression's type (e.g. sum(v * 2.0) and "
                     "sum(v * 3.0)); read them by position with get<I>()");
-      return get<meta::index_of_v<E, type_list<Origs...>>>();
+      return get<meta::index_of<E, type_list<Origs...>>::value>();
     }
   }
 
@@ -338,7 +346,7 @@ class program<type_list<Outs...>, type_list<Origs...>> {
   // the loop scalar (GCC: "latch block not empty", or "control flow in loop" once the reloaded
   // value is multiplied in one arm of a derivative's condition).
   template <class C> static constexpr bool is_constant_node() {
-    if constexpr (detail::is_elementwise_node<C>())
+    if constexpr (detail::is_elementwise_node<C>)
       return type_list_size_v<typename C::children_types> == 0 && !C::op::uses_index;
     else return false;
   }
@@ -367,15 +375,15 @@ class program<type_list<Outs...>, type_list<Origs...>> {
  private:
   // Every output given as E was renumbered to the same type (E names one output).
   template <class E> static constexpr bool unambiguous() {
-    using first = meta::at_t<meta::index_of_v<E, type_list<Origs...>>, outputs>;
+    using first = meta::at_t<meta::index_of<E, type_list<Origs...>>::value, outputs>;
     return ((!std::is_same_v<Origs, E> || std::is_same_v<Outs, first>) && ...);
   }
 
   template <class N> const value_t<N>* ptr_of() const {
-    if constexpr (is_var_v<N>) return static_cast<const value_t<N>*>(var_ptrs_[meta::index_of_v<N, vars>]);
-    else return arena_.get() + offsets_[meta::index_of_v<N, kernels>];
+    if constexpr (is_var_v<N>) return static_cast<const value_t<N>*>(var_ptrs_[meta::index_of<N, vars>::value]);
+    else return arena_.get() + offsets_[meta::index_of<N, kernels>::value];
   }
-  template <class N> T* out_of() { return arena_.get() + offsets_[meta::index_of_v<N, kernels>]; }
+  template <class N> T* out_of() { return arena_.get() + offsets_[meta::index_of<N, kernels>::value]; }
 
   // Bindings of variables the graph does not use are accepted and ignored.
   template <class V> void bind_one(const binding<V>& b, std::size_t& batch, std::string& from, absl::Status& st) {
@@ -384,7 +392,7 @@ class program<type_list<Outs...>, type_list<Origs...>> {
     using S = shape_t<V>;
     const void* p = b.is_number ? static_cast<const void*>(&b.scalar) : static_cast<const void*>(b.data);
     std::size_t size = b.is_number ? 1 : b.size;
-    var_ptrs_[meta::index_of_v<V, vars>] = p;
+    var_ptrs_[meta::index_of<V, vars>::value] = p;
     if constexpr (S::is_static) {
       constexpr std::size_t want = shapes::size<S>(1);
       if (size != want)
@@ -410,13 +418,24 @@ class program<type_list<Outs...>, type_list<Origs...>> {
     }
   }
 
+  // Each kernel's elements per batch row (dynamic shapes) or in all (static ones): values, so that
+  // planning the buffers is one loop, not code per kernel.
+  template <class List> struct kernel_sizes;
+  template <class... Ks> struct kernel_sizes<type_list<Ks...>> {
+    static constexpr std::array<std::size_t, sizeof...(Ks) + 1> per_row{shapes::size<shape_t<Ks>>(1)..., 0};
+    static constexpr std::array<bool, sizeof...(Ks) + 1> dynamic{!shape_t<Ks>::is_static..., false};
+  };
+
   void prepare(std::size_t batch) {
     if (batch == batch_ && arena_) return;
+    using sizes = kernel_sizes<kernels>;
+    constexpr std::size_t nk = type_list_size_v<kernels>;
     std::size_t total = 0;
-    meta::for_each_indexed<kernels>([&]<std::size_t K, class N>() {
-      offsets_[K] = total;
-      total += (shapes::size<shape_t<N>>(batch) + 15) / 16 * 16;  // 64-byte aligned for float
-    });
+    for (std::size_t k = 0; k < nk; ++k) {
+      offsets_[k] = total;
+      const std::size_t n = sizes::dynamic[k] ? sizes::per_row[k] * batch : sizes::per_row[k];
+      total += (n + 15) / 16 * 16;  // 64-byte aligned for float
+    }
     if (total > capacity_) {
       arena_ = detail::aligned_alloc_array<T>(total);
       capacity_ = total;
@@ -428,34 +447,34 @@ class program<type_list<Outs...>, type_list<Origs...>> {
   // `check<N>(program)` (the label range of cross_entropy/nll and of its gradient) is checked
   // once for every node of the graph that uses it, fused or not, so that no program, not even
   // one that computes only a gradient, runs on data its ops cannot take.
+  // Only the nodes whose op has a check are visited (a class filter: no code per node).
+  template <class N> struct has_check : std::bool_constant<requires(program& p) { N::op::template check<N>(p); }> {};
   absl::Status run_checks() {
     absl::Status st = absl::OkStatus();
-    meta::for_each_indexed<nodes>([&]<std::size_t K, class N>() {
-      if constexpr (requires { N::op::template check<N>(*this); }) {
-        if (st.ok()) st = N::op::template check<N>(*this);
-      }
-    });
+    [&]<class... Ns>(type_list<Ns...>*) {
+      ((st = st.ok() ? Ns::op::template check<Ns>(*this) : st), ...);
+    }(static_cast<meta::filter_t<has_check, nodes>*>(nullptr));
     return st;
   }
 
   template <bool CheckFinite = false> absl::Status run_kernels() {
     absl::Status st = absl::OkStatus();
     meta::for_each_indexed<kernels>([&]<std::size_t K, class N>() {
-      if constexpr (fusion::template computed_early<N>) {
+      if constexpr (fusion::template computed_early<N>::value) {
         // computed (and checked) by the matrix-vector pair's pass, at the product's place
-      } else if constexpr (fusion::template runs_pass<N>) {
+      } else if constexpr (fusion::template runs_pass<N>::value) {
         if (st.ok()) run_pair();
         if constexpr (CheckFinite) {
           [&]<class... Cs>(type_list<Cs...>*) {
             ((st = st.ok() ? check_finite_kernel<Cs>() : st), ...);
           }(static_cast<typename fusion::checked*>(nullptr));
         }
-      } else if constexpr (plan_type::template group_size<N> == 1) {
+      } else if constexpr (plan_type::template group_size<N>::value == 1) {
         if (st.ok()) st = run_kernel<N>();
         if constexpr (CheckFinite) {
           if (st.ok()) st = check_finite_kernel<N>();
         }
-      } else if constexpr (plan_type::template runs_group_here<N>) {
+      } else if constexpr (plan_type::template runs_group_here<N>::value) {
         // N is the last kernel of its group: the group's kernels run in one loop (plan.hpp).
         using group = typename plan_type::template group_t<N>;
         if (st.ok()) run_group(static_cast<group*>(nullptr));
@@ -496,7 +515,7 @@ class program<type_list<Outs...>, type_list<Origs...>> {
   template <class N, class V> static absl::Status report_non_finite(V v, std::size_t r, std::size_t c) {
     return absl::FailedPreconditionError(absl::StrFormat(
         "check_finite: %s (node %d of %d, shape %s) produced %s at %s", node_form<N>(),
-        meta::index_of_v<N, nodes> + 1, type_list_size_v<nodes>, shapes::to_string<shape_t<N>>(),
+        meta::index_of<N, nodes>::value + 1, type_list_size_v<nodes>, shapes::to_string<shape_t<N>>(),
         non_finite_name(v), position<shape_t<N>>(r, c)));
   }
 
@@ -545,7 +564,7 @@ class program<type_list<Outs...>, type_list<Origs...>> {
   }
   // X's value at (r, c) is not finite; every materialised value computed before X was checked.
   template <class X> absl::Status locate_non_finite(std::size_t r, std::size_t c) const {
-    if constexpr (detail::is_elementwise_node<X>()) {
+    if constexpr (detail::is_elementwise_node<X>) {
       // Evaluate X's fused nodes at (r, c) again, children first: the first that is not finite
       // had finite inputs (its materialised inputs were checked, its inline ones come earlier).
       using list = detail::element_list<X, plan_type>;
@@ -555,7 +574,7 @@ class program<type_list<Outs...>, type_list<Origs...>> {
         ([&] {
           if (!st.ok()) return;
           detail::compute_into<Ns, list, plan_type>(*this, slots, r, c);
-          const auto v = std::get<meta::index_of_v<Ns, list>>(slots);
+          const auto v = std::get<meta::index_of<Ns, list>::value>(slots);
           if constexpr (std::is_floating_point_v<decltype(v)>) {
             if (!std::isfinite(v)) st = report_non_finite<Ns>(v, r, c);
           }
@@ -566,7 +585,7 @@ class program<type_list<Outs...>, type_list<Origs...>> {
       // matmul, reductions, pick: first the inline children they read element by element.
       absl::Status st = absl::OkStatus();
       [&]<class... Cs>(type_list<Cs...>*) {
-        ((st = st.ok() && detail::is_elementwise_node<Cs>() && !plan_type::template materialized<Cs>
+        ((st = st.ok() && detail::is_elementwise_node<Cs> && !plan_type::template is_materialized<Cs>::value
                    ? check_finite_values<Cs>() : st), ...);
       }(static_cast<typename X::children_types*>(nullptr));
       if (!st.ok()) return st;
@@ -576,19 +595,74 @@ class program<type_list<Outs...>, type_list<Origs...>> {
 
   template <class X> value_t<X> value(std::size_t r, std::size_t c) const {
     if constexpr (is_lit_v<X>) return literal<X>();
-    else if constexpr (detail::is_elementwise_node<X>() && !plan_type::template materialized<X>)
-      return detail::eval_element<X, plan_type>(*this, r, c);
+    else if constexpr (detail::is_elementwise_node<X> && !plan_type::template is_materialized<X>::value)
+      return element_at<X>(step_context(), r, c);
     else return load_leaf<X>(r, c);
+  }
+
+  // ---- steps: the per-element evaluation of the loops (eval/element.hpp) -----------------
+  using step_ctx = detail::step_ctx<T>;
+  // Where a step reads child C of an inline node with op Op, in the element list L: a literal, a
+  // slot of L, a constant op recomputed, or a buffer (variables first, then kernels) indexed by C's
+  // shape as load() does.
+  template <class C> struct constant_node : std::false_type {};
+  template <class C> requires detail::is_elementwise_node<C>
+  struct constant_node<C>
+      : std::bool_constant<type_list_size_v<typename C::children_types> == 0 && !C::op::uses_index> {};
+  template <class C> struct source_index
+      : std::integral_constant<std::size_t, is_var_v<C> ? meta::index_of<C, vars>::value
+                                                        : meta::index_of<C, kernels>::value> {};
+  template <class Op, class C, class L,
+            int K = is_lit_v<C> ? 0 : meta::contains_v<C, L> ? 1 : constant_node<C>::value ? 2 : 3>
+  struct source_of {
+    using S = shape_t<C>;
+    static constexpr bool row_mapped = S::rank == 1 && Op::elementwise && Op::row_mapped_child;
+    using type = detail::from_buffer<is_var_v<C>, source_index<C>::value,
+                                     S::rank == 2 ? S::extents[0] != 1 : row_mapped,
+                                     S::rank == 2 ? S::extents[1] != 1 : (S::rank == 1 && !row_mapped && S::extents[0] != 1),
+                                     S::rank == 2 ? S::extents[1] : 1, value_t<C>>;
+  };
+  template <class Op, class C, class L> struct source_of<Op, C, L, 0> {
+    using type = detail::from_literal<std::size_t(C::literal_count - 1), value_t<C>>;
+  };
+  template <class Op, class C, class L> struct source_of<Op, C, L, 1> {
+    using type = detail::from_slot<meta::index_of<C, L>::value>;
+  };
+  template <class Op, class C, class L> struct source_of<Op, C, L, 2> {
+    using type = detail::from_constant<typename C::op, value_t<C>>;
+  };
+  template <class N, class L, class Cs = typename N::children_types> struct step_of;
+  template <class N, class L, class... Cs> struct step_of<N, L, type_list<Cs...>> {
+    using type = detail::step<meta::index_of<N, L>::value, typename N::op, value_t<N>,
+                              typename source_of<typename N::op, Cs, L>::type...>;
+  };
+  // The steps of element list L, in order: one function per list (a loop group or a kernel).
+  template <class L> struct steps;
+  template <class... Ns> struct steps<type_list<Ns...>> {
+    template <class Slots>
+    static void run([[maybe_unused]] const step_ctx& x, [[maybe_unused]] Slots& slots,
+                    [[maybe_unused]] std::size_t r, [[maybe_unused]] std::size_t c) {
+      (step_of<Ns, type_list<Ns...>>::type::run(x, slots, r, c), ...);
+    }
+  };
+  step_ctx step_context() const { return {var_ptrs_.data(), arena_.get(), offsets_.data(), literals_.data(), {batch_}}; }
+  // Root (an elementwise node) at element (r, c), with its fused nodes.
+  template <class Root> static value_t<Root> element_at(const step_ctx& x, std::size_t r, std::size_t c) {
+    using list = detail::element_list<Root, plan_type>;
+    typename detail::slot_tuple<list>::type slots{};
+    steps<list>::run(x, slots, r, c);
+    return std::get<meta::index_of<Root, list>::value>(slots);
   }
 
   template <class N> absl::Status run_kernel() {
     using S = shape_t<N>;
     const std::size_t R = shapes::rows<S>(batch_), C = shapes::cols<S>(batch_);
     T* out = out_of<N>();
-    if constexpr (detail::is_elementwise_node<N>()) {
+    if constexpr (detail::is_elementwise_node<N>) {
+      const step_ctx x = step_context();
       for (std::size_t r = 0; r < R; ++r) {
         T* row = out + r * C;
-        for (std::size_t c = 0; c < C; ++c) row[c] = detail::eval_element<N, plan_type>(*this, r, c);
+        for (std::size_t c = 0; c < C; ++c) row[c] = element_at<N>(x, r, c);
       }
     } else if constexpr (detail::is_reduce_v<N>) {
       run_reduce<N>(out);
@@ -686,11 +760,10 @@ class program<type_list<Outs...>, type_list<Origs...>> {
     std::tuple<std::array<T, (detail::is_reduce_v<meta::at_t<Is, Group>> ? W : 1)>...> lanes;
     T totals[sizeof...(Is)] = {group_init<meta::at_t<Is, Group>>()...};
     T* const outs[sizeof...(Is)] = {out_of<meta::at_t<Is, Group>>()...};
+    const step_ctx x = step_context();
     auto element = [&](std::size_t r, std::size_t c, std::size_t k) {
       typename detail::slot_tuple<list>::type slots{};
-      [&]<class... Ns>(type_list<Ns...>*) {
-        (detail::compute_into<Ns, list, plan_type>(*this, slots, r, c), ...);
-      }(static_cast<list*>(nullptr));
+      steps<list>::run(x, slots, r, c);
       ([&] {
         using M = meta::at_t<Is, Group>;
         if constexpr (detail::is_reduce_v<M>) {
@@ -698,7 +771,7 @@ class program<type_list<Outs...>, type_list<Origs...>> {
           auto& l = std::get<Is>(lanes);
           l[k] = reduction<M>::combine(l[k], detail::read_element<X, list>(*this, slots, r, c));
         } else {
-          outs[Is][r * XC + c] = std::get<meta::index_of_v<M, list>>(slots);
+          outs[Is][r * XC + c] = std::get<meta::index_of<M, list>::value>(slots);
         }
       }(), ...);
     };
@@ -708,9 +781,13 @@ class program<type_list<Outs...>, type_list<Origs...>> {
         if constexpr (detail::is_reduce_v<M>) std::get<Is>(lanes).fill(reduction<M>::init);
       }(), ...);
       std::size_t c = 0;
+      // Iterations are independent: a group's kernels read none of each other's outputs (plan.hpp),
+      // and each writes its own buffer at (r, c) only. Said to g++, which otherwise versions the
+      // loop with a run-time alias check per pair of a variable read and an output written, and
+      // gives up past ten (a user's function of three variables and its three gradients).
       for (; c + W <= XC; c += W)  // chunk loop: not vectorised itself (vectorise_test.sh)
-        for (std::size_t k = 0; k < W; ++k) element(r, c + k, k);
-      for (std::size_t k = 0; c + k < XC; ++k) element(r, c + k, k);
+        CTGRAD_IVDEP for (std::size_t k = 0; k < W; ++k) element(r, c + k, k);
+      CTGRAD_IVDEP for (std::size_t k = 0; c + k < XC; ++k) element(r, c + k, k);
       ([&] {
         using M = meta::at_t<Is, Group>;
         if constexpr (detail::is_reduce_v<M>) {
@@ -731,7 +808,7 @@ class program<type_list<Outs...>, type_list<Origs...>> {
 
   // A matmul operand: its buffer, and whether it is read transposed (a folded transpose).
   template <class X> std::pair<const T*, bool> operand() const {
-    if constexpr (detail::is_transpose_v<X> && !plan_type::template materialized<X>)
+    if constexpr (detail::is_transpose_v<X> && !plan_type::template is_materialized<X>::value)
       return {ptr_of<meta::at_t<0, typename X::children_types>>(), true};
     else
       return {ptr_of<X>(), false};
@@ -742,13 +819,14 @@ class program<type_list<Outs...>, type_list<Origs...>> {
   void run_pair() {
     using A = typename pair_type::matrix;
     const std::size_t M = shapes::rows<shape_t<A>>(batch_), K = shapes::cols<shape_t<A>>(batch_);
+    const step_ctx x = step_context();
     kernel::gemv_pair<T>(M, K, ptr_of<A>(), K, ptr_of<typename pair_type::vector>(),
                          out_of<typename pair_type::product>(), ptr_of<typename pair_type::adjoint>(),
                          out_of<typename pair_type::transposed>(), [&](std::size_t i0, std::size_t i1) {
       [&]<class... Cs>(type_list<Cs...>*) {
         ([&] {
           T* out = out_of<Cs>();
-          for (std::size_t i = i0; i < i1; ++i) out[i] = detail::eval_element<Cs, plan_type>(*this, 0, i);
+          for (std::size_t i = i0; i < i1; ++i) out[i] = element_at<Cs>(x, 0, i);
         }(), ...);
       }(static_cast<typename fusion::chain*>(nullptr));
     });

@@ -20,14 +20,12 @@ struct loop_info {
 };
 
 // ---- which nodes are evaluated inline from a root ---------------------------------------
-// Mat is a class with `template <class N> static constexpr bool materialized`.
-template <class E> constexpr bool is_elementwise_node() {
-  if constexpr (is_node_v<E>) return E::op::elementwise; else return false;
-}
+// Mat is a class with `template <class N> struct is_materialized` (a std::bool_constant).
+template <class E> concept is_elementwise_node = is_node_v<E> && E::op::elementwise;
 template <class Acc, class E, class Mat> struct closure_children;
 // Inline = an elementwise node that the plan does not materialise.
 template <class Acc, class E, class Mat,
-          bool Skip = meta::contains_v<E, Acc> || !is_elementwise_node<E>() || Mat::template materialized<E>>
+          bool Skip = meta::contains_v<E, Acc> || !is_elementwise_node<E> || Mat::template is_materialized<E>::value>
 struct closure { using type = typename closure_children<Acc, E, Mat>::type; };
 template <class Acc, class E, class Mat> struct closure<Acc, E, Mat, true> { using type = Acc; };
 
@@ -59,7 +57,7 @@ template <class N, std::size_t I, class List, class Mat, class Ctx, class Slots>
 constexpr auto fetch(const Ctx& ctx, const Slots& slots, std::size_t r, std::size_t c) {
   using C = meta::at_t<I, typename N::children_types>;
   if constexpr (is_lit_v<C>) return ctx.template literal<C>();
-  else if constexpr (meta::contains_v<C, List>) return std::get<meta::index_of_v<C, List>>(slots);
+  else if constexpr (meta::contains_v<C, List>) return std::get<meta::index_of<C, List>::value>(slots);
   else return ctx.template load<N, I, C>(r, c);
 }
 
@@ -74,7 +72,7 @@ template <class Op> requires(Op::uses_math) inline constexpr bool uses_math_v<Op
 
 template <class N, class List, class Mat, class Ctx, class Slots>
 constexpr void compute_into(const Ctx& ctx, Slots& slots, std::size_t r, std::size_t c) {
-  auto& out = std::get<meta::index_of_v<N, List>>(slots);
+  auto& out = std::get<meta::index_of<N, List>::value>(slots);
   [&]<std::size_t... Is>(std::index_sequence<Is...>) {
     if constexpr (N::op::uses_index)
       out = N::op::template apply_at<value_t<N>>(ctx.info(), r, c, fetch<N, Is, List, Mat>(ctx, slots, r, c)...);
@@ -84,6 +82,63 @@ constexpr void compute_into(const Ctx& ctx, Slots& slots, std::size_t r, std::si
       out = N::op::apply(fetch<N, Is, List, Mat>(ctx, slots, r, c)...);
   }(std::make_index_sequence<type_list_size_v<typename N::children_types>>{});
 }
+
+// ---- steps: compile()'s per-element evaluation, keyed by positions ---------------------------
+// compute_into above is named after the node, its element list and the context (the program), so
+// each of its instantiations costs in proportion to the graph: quadratic over a deep graph. The
+// compiled loops instead run one `step` per inline node, whose type names only the node's op, its
+// value type, its slot and, per child, where the value comes from (a slot, a literal, a buffer and
+// how it is indexed, or a constant op): short names, one per node (docs/design.md, "Tensor
+// programs: steps keyed by positions"). The context is the program's buffers by position.
+// Variables and kernels' buffers are reached as the program holds them (the variables' table, the
+// arena and the kernels' offsets in it), not through one table of pointers to both: g++'s
+// points-to analysis then knows that a variable's loads never alias the arena's stores, and a
+// loop group's loop needs no run-time alias check per pair of them (with three variables and three
+// outputs, twelve checks exceeded g++'s ten and the loop stayed scalar: vectorise_test).
+template <class T> struct step_ctx {
+  const void* const* vars;      // by the variable's position among the program's variables
+  const T* arena;               // the kernels' buffers, at
+  const std::size_t* offsets;   //   offsets by kernel position
+  const T* literals;            // by literal id
+  loop_info info;
+};
+template <std::size_t I> struct from_slot {
+  template <class T, class Slots>
+  static constexpr auto read(const step_ctx<T>&, const Slots& s, std::size_t, std::size_t) { return std::get<I>(s); }
+};
+template <std::size_t I, class V> struct from_literal {
+  template <class T, class Slots>
+  static constexpr V read(const step_ctx<T>& x, const Slots&, std::size_t, std::size_t) { return static_cast<V>(x.literals[I]); }
+};
+// A materialised value: element (UseRow ? r * Stride : 0) + (UseCol ? c : 0) of variable B
+// (IsVar) or of kernel B's buffer.
+template <bool IsVar, std::size_t B, bool UseRow, bool UseCol, std::size_t Stride, class V> struct from_buffer {
+  template <class T, class Slots>
+  static constexpr V read(const step_ctx<T>& x, const Slots&, std::size_t r, std::size_t c) {
+    const V* p = nullptr;
+    if constexpr (IsVar) p = static_cast<const V*>(x.vars[B]);
+    else p = static_cast<const V*>(static_cast<const void*>(x.arena + x.offsets[B]));
+    return p[(UseRow ? r * Stride : 0) + (UseCol ? c : 0)];
+  }
+};
+// A constant op (no children, e.g. grad()'s seed of ones) is recomputed rather than read back from
+// its buffer: see program::is_constant_node.
+template <class Op, class V> struct from_constant {
+  template <class T, class Slots>
+  static constexpr V read(const step_ctx<T>&, const Slots&, std::size_t, std::size_t) { return static_cast<V>(Op::apply()); }
+};
+template <std::size_t Out, class Op, class V, class... Cs> struct step {
+  template <class T, class Slots>
+  static constexpr void run([[maybe_unused]] const step_ctx<T>& x, Slots& s, [[maybe_unused]] std::size_t r,
+                            [[maybe_unused]] std::size_t c) {
+    if constexpr (Op::uses_index)
+      std::get<Out>(s) = Op::template apply_at<V>(x.info, r, c, Cs::read(x, s, r, c)...);
+    else if constexpr (uses_math_v<Op>)
+      std::get<Out>(s) = Op::template apply<::ctgrad::math::loop_math>(Cs::read(x, s, r, c)...);
+    else
+      std::get<Out>(s) = Op::apply(Cs::read(x, s, r, c)...);
+  }
+};
 
 /// Evaluates Root at element (r, c). Ctx provides:
 ///   template <class L> value_t<L> literal() const;                // a literal's value
@@ -100,7 +155,7 @@ constexpr value_t<Root> eval_element(const Ctx& ctx, std::size_t r, std::size_t 
     [&]<class... Ns>(type_list<Ns...>*) {
       (compute_into<Ns, list, Mat>(ctx, slots, r, c), ...);
     }(static_cast<list*>(nullptr));
-    return std::get<meta::index_of_v<Root, list>>(slots);
+    return std::get<meta::index_of<Root, list>::value>(slots);
   }
 }
 
@@ -116,7 +171,7 @@ using elements_list = typename closure_fold<type_list<>, type_list<Roots...>, Ma
 template <class R, class List, class Ctx, class Slots>
 constexpr value_t<R> read_element(const Ctx& ctx, const Slots& slots, std::size_t r, std::size_t c) {
   if constexpr (is_lit_v<R>) return ctx.template literal<R>();
-  else if constexpr (meta::contains_v<R, List>) return std::get<meta::index_of_v<R, List>>(slots);
+  else if constexpr (meta::contains_v<R, List>) return std::get<meta::index_of<R, List>::value>(slots);
   else return ctx.template load_leaf<R>(r, c);
 }
 

@@ -17,14 +17,21 @@
 
 namespace ctgrad::detail {
 
-template <class N> inline constexpr bool is_elementwise_v = is_elementwise_node<N>();
-template <class N> inline constexpr bool is_reduce_v = false;
+// Per-node answers of the plan are classes deriving from std::bool_constant / integral_constant,
+// or concepts: a static constant, function or lambda per node type would be a symbol named after
+// the plan's node list and the node, which g++ carries to code generation; over a deep graph that is
+// quadratic (docs/design.md, "Tensor programs: steps keyed by positions").
+template <class N> concept is_elementwise_v = is_elementwise_node<N>;
+template <class N> struct is_reduce_s : std::false_type {};
 template <ops::reduce_kind K, int A, bool D, class... Cs>
-inline constexpr bool is_reduce_v<node<ops::reduce_op<K, A, D>, Cs...>> = true;
-template <class N> inline constexpr bool is_transpose_v = false;
-template <class... Cs> inline constexpr bool is_transpose_v<node<ops::transpose_op, Cs...>> = true;
-template <class N> inline constexpr bool is_matmul_v = false;
-template <class... Cs> inline constexpr bool is_matmul_v<node<ops::matmul_op, Cs...>> = true;
+struct is_reduce_s<node<ops::reduce_op<K, A, D>, Cs...>> : std::true_type {};
+template <class N> concept is_reduce_v = is_reduce_s<N>::value;
+template <class N> struct is_transpose_s : std::false_type {};
+template <class... Cs> struct is_transpose_s<node<ops::transpose_op, Cs...>> : std::true_type {};
+template <class N> concept is_transpose_v = is_transpose_s<N>::value;
+template <class N> struct is_matmul_s : std::false_type {};
+template <class... Cs> struct is_matmul_s<node<ops::matmul_op, Cs...>> : std::true_type {};
+template <class N> concept is_matmul_v = is_matmul_s<N>::value;
 
 /// Does some node P of Nodes have N as child I with Pred<P, I>? Answered by one class per
 /// (Nodes, Pred) deriving from tag<C> for every such child C (repeated bases are fine for
@@ -68,45 +75,53 @@ template <std::size_t N> struct root_set {
   }
 };
 
+/// A root_set as a constant named by its words (not by the plan or a node). The plan's dependency
+/// sets are these rather than `std::integral_constant<root_set<N>, value>`: g++ 12 takes two such
+/// class-type template arguments for equal when their only non-zero words are equal at different
+/// positions (`{4, 0}` and `{0, 4}`), which swapped the dependency sets of graphs with more than
+/// 64 roots.
+template <std::size_t N, std::uint64_t... Ws> struct root_set_constant {
+  static constexpr root_set<N> value{{Ws...}};
+};
+
 /// The plan of a program whose distinct nodes are Nodes (children first) and outputs Outputs;
 /// Grouped: kernels over the same elements may share a loop (see `plan` below). Barrier: a node
 /// that no loop group spans (the product of a matrix-vector pair, `schedule_t`: what its pass reads
 /// must be complete at its place), or void.
 template <class Nodes, class Outputs, bool Grouped, class Barrier = void>
 struct plan_impl {
-  template <class N> static constexpr bool is_output = meta::contains_v<N, Outputs>;
-
   // A transpose read only by matmuls is folded into the matmul kernel's call (no buffer).
-  template <class N> static constexpr bool folded_transpose =
-      is_transpose_v<N> && !is_output<N> && !any_consumer<N, Nodes, non_matmul_edge>::value;
+  template <class N> struct folded_transpose
+      : std::bool_constant<is_transpose_v<N> && !meta::contains_v<N, Outputs> &&
+                           !any_consumer<N, Nodes, non_matmul_edge>::value> {};
 
-  template <class P, std::size_t I> struct needs_buffer_edge {
-    using C = meta::at_t<I, typename P::children_types>;
-    static constexpr bool value = [] {
-      if constexpr (P::op::elementwise) return !std::is_same_v<shape_t<P>, shape_t<C>>;  // broadcast read
-      else if constexpr (is_reduce_v<P>) return false;                                 // fused
-      else return true;                                                                 // matmul, transpose
-    }();
-  };
+  // An edge that needs its child in a buffer: a broadcast read by an elementwise op, or any child of
+  // a matmul or transpose (a reduction's input is fused into its loop).
+  template <class P, std::size_t I> struct needs_buffer_edge
+      : std::bool_constant<P::op::elementwise
+                               ? !std::is_same<shape_t<P>, shape_t<meta::at_t<I, typename P::children_types>>>::value
+                               : !is_reduce_v<P>> {};
 
-  template <class N> static constexpr bool structural = [] {
-    if constexpr (is_var_v<N>) return true;
-    else if constexpr (is_lit_v<N>) return false;
-    else if constexpr (!N::op::elementwise) return !folded_transpose<N>;
-    else return is_output<N> || any_consumer<N, Nodes, needs_buffer_edge>::value;
-  }();
+  // Materialised whatever the grouping: variables, outputs, what a buffer edge reads, and every
+  // non-elementwise node but a folded transpose.
+  template <class N> struct structural
+      : std::bool_constant<meta::contains_v<N, Outputs> || any_consumer<N, Nodes, needs_buffer_edge>::value> {};
+  template <class N> requires is_var_v<N> struct structural<N> : std::true_type {};
+  template <class N> requires is_lit_v<N> struct structural<N> : std::false_type {};
+  template <class N> requires(is_node_v<N> && !is_elementwise_v<N>)
+  struct structural<N> : std::bool_constant<!folded_transpose<N>::value> {};
 
-  struct structural_plan { template <class N> static constexpr bool materialized = structural<N>; };
+  struct structural_plan { template <class N> struct is_materialized : structural<N> {}; };
 
   // What a kernel rooted at R evaluates per element.
   template <class R> using kernel_list0 = std::conditional_t<is_elementwise_v<R>,
       element_list<R, structural_plan>, typename closure_fold<type_list<>, typename R::children_types, structural_plan>::type>;
 
-  template <class N> struct is_root0 : std::bool_constant<!N::is_leaf && structural<N>> {};
+  template <class N> struct is_root0 : std::bool_constant<!N::is_leaf && structural<N>::value> {};
   using roots0 = meta::filter_t<is_root0, Nodes>;
 
   static constexpr std::size_t root_count = type_list_size_v<roots0>;
-  template <class N> static constexpr std::size_t root_index = meta::index_of_v<N, roots0>;  // root_count if none
+  template <class N> struct root_index : meta::index_of<N, roots0> {};  // root_count if none
 
   // ---- loop groups (multi-output fusion) ---------------------------------------------------
   // Kernels that loop over the same elements and do not depend on each other share one loop, so
@@ -136,21 +151,22 @@ struct plan_impl {
     for (const row& x : rs) r |= x;
     return r;
   }
-  template <class Children> struct child_roots;
-  template <class... Cs> struct child_roots<type_list<Cs...>> {
-    static constexpr row value = mark({root_index<Cs>...});
-  };
-  template <class List> struct list_child_roots;
-  template <class... Ps> struct list_child_roots<type_list<Ps...>> {
-    static constexpr row value = unite({child_roots<typename Ps::children_types>::value...});
-  };
+  using words = std::make_index_sequence<(root_count + 1) / 64 + 1>;
+  template <class Children, class Ws = words> struct child_roots;
+  template <class... Cs, std::size_t... Ws> struct child_roots<type_list<Cs...>, std::index_sequence<Ws...>>
+      : root_set_constant<root_count + 1, mark({root_index<Cs>::value...}).words[Ws]...> {};
+  template <class List, class Ws = words> struct list_child_roots;
+  template <class... Ps, std::size_t... Ws> struct list_child_roots<type_list<Ps...>, std::index_sequence<Ws...>>
+      : root_set_constant<root_count + 1, unite({child_roots<typename Ps::children_types>::value...}).words[Ws]...> {};
   /// The roots that the kernel rooted at N reads directly, under the structural plan.
-  template <class N> static constexpr row direct_inputs =
-      unite({list_child_roots<kernel_list0<N>>::value, child_roots<typename N::children_types>::value});
+  template <class N, class Ws = words> struct direct_inputs;
+  template <class N, std::size_t... Ws> struct direct_inputs<N, std::index_sequence<Ws...>>
+      : root_set_constant<root_count + 1, unite({list_child_roots<kernel_list0<N>>::value,
+                                                 child_roots<typename N::children_types>::value}).words[Ws]...> {};
 
   template <class List> struct all_direct_inputs;
   template <class... Rs> struct all_direct_inputs<type_list<Rs...>> {
-    static constexpr std::array<row, root_count + 1> value{direct_inputs<Rs>..., row{}};
+    static constexpr std::array<row, root_count + 1> value{direct_inputs<Rs>::value..., row{}};
   };
   static constexpr std::array<row, root_count + 1> close(const std::array<row, root_count + 1>& in) {
     std::array<row, root_count + 1> d{};
@@ -164,12 +180,15 @@ struct plan_impl {
   /// deps[i]: the roots whose values root i reads, directly or through other roots.
   static constexpr std::array<row, root_count + 1> deps = close(all_direct_inputs<roots0>::value);
   /// The roots that the kernel rooted at N (a root or a shared node) reads, directly or not.
-  template <class N> static constexpr row reads = [] {
-    row r = direct_inputs<N>;
+  static constexpr row reads_from(const row& direct) {
+    row r = direct;
     for (std::size_t k = 0; k < root_count; ++k)
-      if (direct_inputs<N>.test(k)) r |= deps[k];
+      if (direct.test(k)) r |= deps[k];
     return r;
-  }();
+  }
+  template <class N, class Ws = words> struct reads;
+  template <class N, std::size_t... Ws> struct reads<N, std::index_sequence<Ws...>>
+      : root_set_constant<root_count + 1, reads_from(direct_inputs<N>::value).words[Ws]...> {};
 
   // leader[i]: the first root of root i's group; members[l]: the roots of the group led by l.
   // With Grouped false, every root is alone.
@@ -185,9 +204,9 @@ struct plan_impl {
     [&]<class... Rs>(type_list<Rs...>*) {
       using shapes = type_list<typename loop_shape<Rs>::type...>;
       std::size_t i = 0;
-      ((can[i] = Grouped && loopable<Rs>::value, shape_key[i] = meta::index_of_v<typename loop_shape<Rs>::type, shapes>, ++i), ...);
+      ((can[i] = Grouped && loopable<Rs>::value, shape_key[i] = meta::index_of<typename loop_shape<Rs>::type, shapes>::value, ++i), ...);
     }(static_cast<roots0*>(nullptr));
-    constexpr std::size_t barrier = root_index<Barrier>;  // root_count without one
+    constexpr std::size_t barrier = root_index<Barrier>::value;  // root_count without one
     for (std::size_t i = 0; i < root_count; ++i) {
       g.leader[i] = i;
       if (can[i]) {
@@ -210,26 +229,28 @@ struct plan_impl {
 
   // An elementwise value fused into the kernels of two or more groups is materialised instead,
   // so that every value is computed once per program run.
-  template <class N, class... Rs> static constexpr int count_in(type_list<Rs...>*) {
-    return (0 + ... + int(meta::contains_v<N, kernel_list0<Rs>>));
-  }
-  template <class N, class... Rs> static constexpr int groups_reading(type_list<Rs...>*) {
+  // The number of groups whose kernels read a value, from which roots' kernels read it.
+  static constexpr int groups_of(std::initializer_list<bool> read_by_root) {
     std::array<bool, root_count + 1> used{};
     std::size_t i = 0;
-    ((used[leader[i]] = used[leader[i]] || meta::contains_v<N, kernel_list0<Rs>>, ++i), ...);
+    for (bool r : read_by_root) {
+      used[leader[i]] = used[leader[i]] || r;
+      ++i;
+    }
     int n = 0;
     for (bool u : used) n += u;
     return n;
   }
-  template <class N> static constexpr bool shared = [] {
-    if constexpr (!is_elementwise_v<N> || structural<N>) return false;
-    else if constexpr (count_in<N>(static_cast<roots0*>(nullptr)) < 2) return false;
-    else return groups_reading<N>(static_cast<roots0*>(nullptr)) >= 2;
-  }();
+  template <class N, class Rs = roots0> struct groups_reading;
+  template <class N, class... Rs> struct groups_reading<N, type_list<Rs...>>
+      : std::integral_constant<int, groups_of({meta::contains_v<N, kernel_list0<Rs>>...})> {};
+  template <class N> struct shared : std::false_type {};
+  template <class N> requires(is_elementwise_v<N> && !structural<N>::value)
+  struct shared<N> : std::bool_constant<(groups_reading<N>::value >= 2)> {};
 
-  template <class N> static constexpr bool materialized = structural<N> || shared<N>;
+  template <class N> struct is_materialized : std::bool_constant<structural<N>::value || shared<N>::value> {};
 
-  template <class N> struct is_kernel : std::bool_constant<!N::is_leaf && materialized<N>> {};
+  template <class N> struct is_kernel : std::bool_constant<!N::is_leaf && is_materialized<N>::value> {};
   /// The materialised non-leaf nodes, in evaluation order: one kernel each.
   using kernels = meta::filter_t<is_kernel, Nodes>;
 
@@ -245,16 +266,19 @@ struct plan_impl {
     return last;
   }();
   /// The number of kernels in N's group (1: N runs alone).
-  template <class N> static constexpr std::size_t group_size =
-      root_index<N> < root_count ? group_sizes[leader[root_index<N>]] : 1;
+  template <class N> struct group_size
+      : std::integral_constant<std::size_t, (root_index<N>::value < root_count
+                                                 ? group_sizes[leader[root_index<N>::value]] : 1)> {};
   /// A group runs in one loop at the place of its last kernel; the others wait for it.
-  template <class N> static constexpr bool runs_group_here =
-      root_index<N> == root_count || group_last[leader[root_index<N>]] == root_index<N>;
+  template <class N> struct runs_group_here
+      : std::bool_constant<(root_index<N>::value == root_count ||
+                            group_last[leader[root_index<N>::value]] == root_index<N>::value)> {};
   // The kernels of N's group, in evaluation order (a type_list; used for groups of two or more).
   template <std::size_t L> struct led_by {
-    template <class N> struct pred : std::bool_constant<root_index<N> < root_count && leader[root_index<N>] == L> {};
+    template <class N> struct pred
+        : std::bool_constant<(root_index<N>::value < root_count && leader[root_index<N>::value] == L)> {};
   };
-  template <class N> using group_t = meta::filter_t<led_by<leader[root_index<N>]>::template pred, roots0>;
+  template <class N> using group_t = meta::filter_t<led_by<leader[root_index<N>::value]>::template pred, roots0>;
 
   /// Loops a run makes: one per kernel, but one per group of kernels.
   static constexpr std::size_t loop_count = [] {
@@ -267,8 +291,8 @@ struct plan_impl {
   // kernels reads one of the group's kernels. (Otherwise plan<> takes the ungrouped plan.)
   template <class List> struct kernel_rows;
   template <class... Ks> struct kernel_rows<type_list<Ks...>> {
-    static constexpr std::array<std::size_t, sizeof...(Ks) + 1> root{root_index<Ks>..., root_count};
-    static constexpr std::array<row, sizeof...(Ks) + 1> read{reads<Ks>..., row{}};
+    static constexpr std::array<std::size_t, sizeof...(Ks) + 1> root{root_index<Ks>::value..., root_count};
+    static constexpr std::array<row, sizeof...(Ks) + 1> read{reads<Ks>::value..., row{}};
   };
   template <class Rows> static constexpr bool check_order() {
     std::array<std::size_t, root_count + 1> seen{};  // for each group: its kernels run so far
@@ -302,32 +326,28 @@ struct plan_impl {
 // order is changed so that everything e reads apart from t is computed before t (`schedule_t`).
 
 /// Does N's value depend on node X (N is X, or X is below it)?
-template <class N, class X> struct depends_on_s;
-template <class N, class X> inline constexpr bool depends_on = depends_on_s<N, X>::value;
-template <class N, class X> struct depends_on_s {
-  static constexpr bool value = [] {
-    if constexpr (CTGRAD_IS_SAME(N, X)) return true;
-    else if constexpr (N::is_leaf) return false;
-    else return []<class... Cs>(type_list<Cs...>*) {
-      return (depends_on<Cs, X> || ...);
-    }(static_cast<typename N::children_types*>(nullptr));
-  }();
-};
+template <class N, class X> struct depends_on_s : std::bool_constant<CTGRAD_IS_SAME(N, X)> {};
+template <class Children, class X> struct any_depends_on;
+template <class... Cs, class X>
+struct any_depends_on<type_list<Cs...>, X> : std::bool_constant<(depends_on_s<Cs, X>::value || ...)> {};
+template <class N, class X> requires(!N::is_leaf && !CTGRAD_IS_SAME(N, X))
+struct depends_on_s<N, X> : any_depends_on<typename N::children_types, X> {};
+template <class N, class X> concept depends_on = depends_on_s<N, X>::value;
 
 /// Is N, at element i, a function of element i of T (T's shape, rank 1) and of values that do not
 /// depend on T? Only elementwise nodes of T's shape may lie between N and T.
-template <class N, class T> struct row_local_s;
-template <class N, class T> inline constexpr bool row_local = row_local_s<N, T>::value;
-template <class N, class T> struct row_local_s {
-  static constexpr bool value = [] {
-    if constexpr (CTGRAD_IS_SAME(N, T) || !depends_on<N, T>) return true;
-    else if constexpr (!is_elementwise_v<N>) return false;
-    else if constexpr (!CTGRAD_IS_SAME(shape_t<N>, shape_t<T>) || N::op::row_mapped_child) return false;
-    else return []<class... Cs>(type_list<Cs...>*) {
-      return (row_local<Cs, T> && ...);
-    }(static_cast<typename N::children_types*>(nullptr));
-  }();
-};
+template <class N, class T> struct row_local_s : std::bool_constant<CTGRAD_IS_SAME(N, T) || !depends_on<N, T>> {};
+template <class Children, class T> struct all_row_local;
+template <class... Cs, class T>
+struct all_row_local<type_list<Cs...>, T> : std::bool_constant<(row_local_s<Cs, T>::value && ...)> {};
+template <class N, class T> concept reads_other = !CTGRAD_IS_SAME(N, T) && depends_on<N, T>;
+template <class N, class T> requires reads_other<N, T>
+struct row_local_s<N, T> : std::false_type {};  // not elementwise, or another shape, or row-mapped
+template <class N, class T>
+  requires(reads_other<N, T> && is_elementwise_v<N> && CTGRAD_IS_SAME(shape_t<N>, shape_t<T>) &&
+           !N::op::row_mapped_child)
+struct row_local_s<N, T> : all_row_local<typename N::children_types, T> {};
+template <class N, class T> concept row_local = row_local_s<N, T>::value;
 
 /// Whether compile() may fuse the matrix-vector pairs of matrix A. For ctgrad's own tests and
 /// benchmarks, which specialise it to false for a variable of their own to get the unfused program

@@ -17,7 +17,7 @@ namespace ctgrad {
 namespace detail {
 
 struct scalar_plan {
-  template <class N> static constexpr bool materialized = is_var_v<N>;
+  template <class N> struct is_materialized : std::bool_constant<is_var_v<N>> {};
 };
 
 template <class Roots, class... Vs>
@@ -45,7 +45,7 @@ struct scalar_ctx {
   template <class V> constexpr value_t<V> load_leaf(std::size_t, std::size_t) const {
     static_assert((std::is_same_v<V, Vs> || ...),
                   "value_at: the expression uses a variable that has no value bound (write v = value)");
-    return detail::get<meta::index_of_v<V, type_list<Vs...>>>(bound)->scalar;
+    return detail::get<meta::index_of<V, type_list<Vs...>>::value>(bound)->scalar;
   }
   template <class N, std::size_t I, class C> constexpr value_t<C> load(std::size_t r, std::size_t c) const {
     return load_leaf<C>(r, c);
