@@ -340,32 +340,11 @@ class program<type_list<Outs...>, type_list<Origs...>> {
     using S = shape_t<X>;
     return ptr_of<X>()[r * shapes::cols<S>(batch_) + c];
   }
-  // A materialised constant such as grad()'s seed of ones (broadcast, so it has a buffer) is
-  // recomputed rather than read back: its buffer shares the arena with the loop's output, so the
-  // compiler must assume that every store may change it and reloads it each iteration, which keeps
-  // the loop scalar (GCC: "latch block not empty", or "control flow in loop" once the reloaded
-  // value is multiplied in one arm of a derivative's condition).
-  template <class C> static constexpr bool is_constant_node() {
-    if constexpr (detail::is_elementwise_node<C>)
-      return type_list_size_v<typename C::children_types> == 0 && !C::op::uses_index;
-    else return false;
-  }
+  // A materialised child C of P at (r, c) (fetch reads literals and inline children itself),
+  // indexed as the compiled loops' steps index it: one definition, source_of below.
   template <class P, std::size_t I, class C> value_t<C> load(std::size_t r, std::size_t c) const {
-    using CS = shape_t<C>;
-    const value_t<C>* p = ptr_of<C>();
-    if constexpr (is_constant_node<C>()) {
-      return C::op::apply();
-    } else if constexpr (CS::rank == 0) {
-      return p[0];
-    } else if constexpr (CS::rank == 1) {
-      if constexpr (P::op::elementwise && P::op::row_mapped_child) return p[r];
-      else if constexpr (CS::extents[0] == 1) return p[0];
-      else return p[c];
-    } else {
-      std::size_t rr = CS::extents[0] == 1 ? 0 : r;
-      std::size_t cc = CS::extents[1] == 1 ? 0 : c;
-      return p[rr * CS::extents[1] + cc];
-    }
+    const std::array<T, 0> no_slots{};
+    return source_of<typename P::op, C, type_list<>>::type::read(step_context(), no_slots, r, c);
   }
   detail::loop_info info() const { return {batch_}; }
   /// The values of X, a variable or a node the plan materialises (every child of an op with its own
@@ -605,6 +584,11 @@ class program<type_list<Outs...>, type_list<Origs...>> {
   // Where a step reads child C of an inline node with op Op, in the element list L: a literal, a
   // slot of L, a constant op recomputed, or a buffer (variables first, then kernels) indexed by C's
   // shape as load() does.
+  // A materialised constant such as grad()'s seed of ones (broadcast, so it has a buffer) is
+  // recomputed rather than read back: its buffer shares the arena with the loop's output, so the
+  // compiler must assume that every store may change it and reloads it each iteration, which keeps
+  // the loop scalar (GCC: "latch block not empty", or "control flow in loop" once the reloaded
+  // value is multiplied in one arm of a derivative's condition).
   template <class C> struct constant_node : std::false_type {};
   template <class C> requires detail::is_elementwise_node<C>
   struct constant_node<C>

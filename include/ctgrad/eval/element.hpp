@@ -122,7 +122,7 @@ template <bool IsVar, std::size_t B, bool UseRow, bool UseCol, std::size_t Strid
   }
 };
 // A constant op (no children, e.g. grad()'s seed of ones) is recomputed rather than read back from
-// its buffer: see program::is_constant_node.
+// its buffer: see program::constant_node.
 template <class Op, class V> struct from_constant {
   template <class T, class Slots>
   static constexpr V read(const step_ctx<T>&, const Slots&, std::size_t, std::size_t) { return static_cast<V>(Op::apply()); }
