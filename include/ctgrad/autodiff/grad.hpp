@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <cstddef>
+#include <initializer_list>
 #include <utility>
 #include <type_traits>
 
@@ -54,7 +55,7 @@ namespace detail {
 template <std::size_t I, class Expr> struct adj_slot { [[no_unique_address]] Expr expr; };
 template <std::size_t I, class Expr> constexpr const Expr& slot_expr(const adj_slot<I, Expr>& s) { return s.expr; }
 
-template <class Keys, class Exprs, class Idx = std::make_index_sequence<type_list_size_v<Keys>>>
+template <class Keys, class Exprs, class Idx = std::make_index_sequence<type_list_size<Keys>::value>>
 struct adj_map;
 template <class... Keys, class... Exprs, std::size_t... Is>
 struct adj_map<type_list<Keys...>, type_list<Exprs...>, std::index_sequence<Is...>> : adj_slot<Is, Exprs>... {
@@ -112,87 +113,173 @@ constexpr auto adjoint_in(const Map& adj) {
 }
 
 // True when the gradient must flow into E: E is a float expression containing one of the Vars.
-template <class E, class Vars> struct reaches;
-template <class E, class... Vs> struct reaches<E, type_list<Vs...>>
-    : std::bool_constant<element_type<value_t<E>> && (contains_v<E, Vs> || ...)> {};
+// One class per sub-expression, each asking its children (not a list of all nodes below every
+// node, which would be quadratic in the depth of the graph).
+template <class E, class Vars> struct depends_on_any : std::bool_constant<meta::contains_v<E, Vars>> {};
+template <class Op, class... Cs, class Vars>
+struct depends_on_any<node<Op, Cs...>, Vars> : std::bool_constant<(depends_on_any<Cs, Vars>::value || ...)> {};
+template <class E, class Vars>
+struct reaches : std::bool_constant<element_type<value_t<E>> && depends_on_any<E, Vars>::value> {};
 
 using flat::differentiable_op;
 
-template <class Vars, class N, class G, class Adj>
-constexpr auto propagate(const N&, const G&, const Adj& adj) { return adj; }
+// ---- reverse accumulation on types -------------------------------------------------------------
+// A node holds only its literal values, and every derivative rule builds its result from the node,
+// its children and the adjoint with make_node, which keeps literal ids (ops/elementwise.hpp): a
+// gradient's literals are f's literals, with f's ids. So the sweep runs on types alone, with
+// classes (no function per node or per contribution, whose symbols g++ names after the growing
+// adjoint map and mangles, before anything is inlined; docs/design.md, "Gradients on types"), and
+// the gradient's value is f's literal values under the gradient's type (gradient_value).
 
-template <class Vars, class N, std::size_t I, std::size_t... Is, class G, class Adj>
-constexpr auto propagate(const N& n, const G& g, const Adj& adj) {
-  using C = meta::at_t<I, typename N::children_types>;
-  if constexpr (!reaches<C, Vars>::value) {
-    return propagate<Vars, N, Is...>(n, g, adj);
-  } else {
-    auto contribution = N::op::template vjp<I>(n, g);
-    if constexpr (std::is_same_v<decltype(contribution), no_grad>) {
-      return propagate<Vars, N, Is...>(n, g, adj);
-    } else {
-      auto reduced = reduce_to<shape_t<C>>(contribution);
-      return propagate<Vars, N, Is...>(n, g, accumulate<C>(adj, reduced));
-    }
+// One contribution to Key's adjoint (its expression type).
+template <class Key, class Expr> struct adj_entry {};
+
+// The K-th true entry of match (counting from 0): a plain function, no code per type.
+constexpr std::size_t nth_true(std::size_t k, std::initializer_list<bool> match) {
+  std::size_t i = 0;
+  for (bool m : match) {
+    if (m && k-- == 0) return i;
+    ++i;
   }
+  return i;
 }
 
+// The contributions added left to right: ((e0 + e1) + e2) ..., as sum_left builds them.
+template <class Acc, class... Es> struct sum_types { using type = Acc; };
+template <class Acc, class E, class... Es> struct sum_types<Acc, E, Es...> {
+  using type = typename sum_types<node<ops::add_op, Acc, E>, Es...>::type;
+};
+template <class Missing, class... Es> struct adjoint_sum { using type = Missing; };
+template <class Missing, class E, class... Es> struct adjoint_sum<Missing, E, Es...> {
+  using type = typename sum_types<E, Es...>::type;
+};
 
-// Processes the nodes of Order (parents before children) from position K on, propagating adjoints
-// to children. The order is one type argument and the position a number: passing the remaining
-// nodes as a pack would make every step's instantiation as long as the graph.
-template <class Vars, class Order, std::size_t K, class F, class Adj>
-constexpr auto backprop(const F& f, const Adj& adj) {
-  if constexpr (K == type_list_size_v<Order>) {
-    return adj;
-  } else {
-    using N = meta::at_t<K, Order>;
-    constexpr bool has_adjoint = Adj::template positions<N>().size() > 0;
-    if constexpr (!has_adjoint || N::is_leaf) {
-      return backprop<Vars, Order, K + 1>(f, adj);
-    } else if constexpr (!differentiable_op<typename N::op>() && reaches<N, Vars>::value) {
-      static_assert(flat::next_derivative_rule_for<op_name_string<typename N::op>()>::defined,
-                    "grad: this function needs the derivative of a derivative that has no rule of its own "
-                    "(a third derivative of an activation, a second derivative of binary_cross_entropy or of a "
-                    "function without d2; the op is named in the note below)");
-      return adj;  // stop here: one message for the whole function
-    } else {
-      const N n = instance_of<N>(f);
-      const auto g = adjoint_in<N, invalid_expression>(adj);
-      auto next = [&]<std::size_t... Is>(std::index_sequence<Is...>) {
-        return propagate<Vars, N, Is...>(n, g, adj);
-      }(std::make_index_sequence<type_list_size_v<typename N::children_types>>{});
-      return backprop<Vars, Order, K + 1>(f, next);
-    }
-  }
+// Key's adjoint in the contributions Entries: their sum in order of contribution; Missing when none.
+template <class Key, class Missing, class Entries> struct adjoint_type;
+template <class Key, class Missing, class... Ks, class... Es>
+struct adjoint_type<Key, Missing, type_list<adj_entry<Ks, Es>...>> {
+  static constexpr std::size_t count = (std::size_t{0} + ... + std::size_t(CTGRAD_IS_SAME(Key, Ks)));
+  template <class J> struct pick;
+  template <std::size_t... J> struct pick<std::index_sequence<J...>> {
+    using type = typename adjoint_sum<Missing,
+        meta::at_t<nth_true(J, {CTGRAD_IS_SAME(Key, Ks)...}), type_list<Es...>>...>::type;
+  };
+  using type = typename pick<std::make_index_sequence<count>>::type;
+};
+template <class Key, class Entries> struct has_adjoint;
+template <class Key, class... Ks, class... Es>
+struct has_adjoint<Key, type_list<adj_entry<Ks, Es>...>> : std::bool_constant<(CTGRAD_IS_SAME(Key, Ks) || ...)> {};
+
+template <class Entries, class E> struct append_entry;
+template <class... Es, class E> struct append_entry<type_list<Es...>, E> { using type = type_list<Es..., E>; };
+
+// Child I's contribution from node N with adjoint G (vjp, then reduced to the child's shape), added
+// to Entries unless the child gets no gradient.
+template <class C, class Raw, class Entries, class N, class G, std::size_t I> struct add_contribution {
+  using type = typename append_entry<Entries,
+      adj_entry<C, decltype(reduce_to<shape_t<C>>(std::declval<const Raw&>()))>>::type;
+};
+template <class C, class Entries, class N, class G, std::size_t I>
+struct add_contribution<C, no_grad, Entries, N, G, I> {
+  // A rule that gives no gradient may stop the compilation when it is made (the derivative node of
+  // an opaque op, which cannot be differentiated again, names the op): make it, at compile time.
+  static_assert((N::op::template vjp<I>(N{}, G{}), true));
+  using type = Entries;
+};
+template <class Vars, class N, class G, std::size_t I, class Entries,
+          bool Reaches = reaches<meta::at_t<I, typename N::children_types>, Vars>::value>
+struct contribute { using type = Entries; };
+template <class Vars, class N, class G, std::size_t I, class Entries>
+struct contribute<Vars, N, G, I, Entries, true> {
+  using raw = decltype(N::op::template vjp<I>(std::declval<const N&>(), std::declval<const G&>()));
+  using type = typename add_contribution<meta::at_t<I, typename N::children_types>, raw, Entries, N, G, I>::type;
+};
+template <class Vars, class N, class G, class Entries, class Is> struct propagate_types { using type = Entries; };
+template <class Vars, class N, class G, class Entries, std::size_t I, std::size_t... Is>
+struct propagate_types<Vars, N, G, Entries, std::index_sequence<I, Is...>> {
+  using type = typename propagate_types<Vars, N, G, typename contribute<Vars, N, G, I, Entries>::type,
+                                        std::index_sequence<Is...>>::type;
+};
+
+// Processes the nodes of Order (parents before children) from position K on. The order is one type
+// argument and the position a number: passing the remaining nodes as a pack would make every
+// step's instantiation as long as the graph.
+template <class M> struct leaf_or_end : std::bool_constant<M::is_leaf> {};
+template <> struct leaf_or_end<void> : std::true_type {};
+template <class Vars, class Order, std::size_t K, class Entries, class N = void, int Case = 0>
+struct backprop_types;
+template <class Vars, class Order, std::size_t K, class Entries>
+struct backprop_types<Vars, Order, K, Entries, void, 0> {
+  // 1: past the end; 2: no adjoint, or a leaf; 3: an op without derivative rules; 4: propagate.
+  template <class L, bool In = (K < type_list_size<L>::value)> struct at_k { using type = void; };
+  template <class L> struct at_k<L, true> { using type = meta::at_t<K, L>; };
+  using N = typename at_k<Order>::type;
+  template <class M, int C = std::is_void_v<M> ? 1 : (!has_adjoint<M, Entries>::value || leaf_or_end<M>::value) ? 2 : 0>
+  struct kind : std::integral_constant<int, C> {};
+  template <class M> struct kind<M, 0>
+      : std::integral_constant<int, !differentiable_op<typename M::op>() && reaches<M, Vars>::value ? 3 : 4> {};
+  using type = typename backprop_types<Vars, Order, K, Entries, N, kind<N>::value>::type;
+};
+template <class Vars, class Order, std::size_t K, class Entries, class N>
+struct backprop_types<Vars, Order, K, Entries, N, 1> { using type = Entries; };
+template <class Vars, class Order, std::size_t K, class Entries, class N>
+struct backprop_types<Vars, Order, K, Entries, N, 2> {
+  using type = typename backprop_types<Vars, Order, K + 1, Entries>::type;
+};
+template <class Vars, class Order, std::size_t K, class Entries, class N>
+struct backprop_types<Vars, Order, K, Entries, N, 3> {
+  static_assert(flat::next_derivative_rule_for<op_name_string<typename N::op>()>::defined,
+                "grad: this function needs the derivative of a derivative that has no rule of its own "
+                "(a third derivative of an activation, a second derivative of binary_cross_entropy or of a "
+                "function without d2; the op is named in the note below)");
+  using type = Entries;  // stop here: one message for the whole function
+};
+template <class Vars, class Order, std::size_t K, class Entries, class N>
+struct backprop_types<Vars, Order, K, Entries, N, 4> {
+  using G = typename adjoint_type<N, invalid_expression, Entries>::type;
+  using next = typename propagate_types<Vars, N, G, Entries,
+                                        std::make_index_sequence<type_list_size<typename N::children_types>::value>>::type;
+  using type = typename backprop_types<Vars, Order, K + 1, next>::type;
+};
+
+// Every contribution made by the sweep over F for the variables Vs (the seed: df/df = 1).
+template <class F, class... Vs> struct gradient_entries {
+  using type = typename backprop_types<type_list<Vs...>, meta::reverse_t<topo_order_t<F>>, 0,
+                                       type_list<adj_entry<F, ones_node<value_t<F>, scalar_shape>>>>::type;
+};
+// df/dV as a type: V's adjoint; a variable without contributions gets a zero gradient.
+template <class F, class V, class... Vs> struct gradient_type {
+  using type = typename adjoint_type<V, zeros_node<value_t<V>, shape_t<V>>,
+                                     typename gradient_entries<F, Vs...>::type>::type;
+};
+// The gradient G of f as a value: f's literal values under G's type (see above).
+template <class G, class F> constexpr G gradient_value(const F& f) {
+  static_assert(G::literal_count <= F::literal_count,
+                "grad: a derivative rule made a literal of its own; rules must build on the node's literals");
+  return instance_from<G>(f);
 }
 
 template <class F, class... Vs>
 constexpr auto adjoints(const F& f) {
-  using order = meta::reverse_t<topo_order_t<F>>;
-  using seed_type = ones_node<value_t<F>, scalar_shape>;
-  auto seed = accumulate<F>(empty_adj_map{}, seed_type{});
-  auto adj = backprop<type_list<Vs...>, order, 0>(f, seed);
-  // f does not depend on a variable without contributions: its gradient is zero.
-  return detail::make_tuple(adjoint_in<Vs, zeros_node<value_t<Vs>, shape_t<Vs>>>(adj)...);
+  return detail::make_tuple(gradient_value<typename gradient_type<F, Vs, Vs...>::type>(f)...);
 }
 
 // ---- lazy gradients (grad_op nodes) as nested adjoint expressions --------------------------------
 /// True when E holds a lazy gradient (a grad_op node) somewhere.
-template <class E> inline constexpr bool has_lazy_v = false;
+template <class E> struct has_lazy : std::false_type {};
 template <class Op, class... Cs>
-inline constexpr bool has_lazy_v<node<Op, Cs...>> = is_grad_op_v<Op> || (has_lazy_v<Cs> || ...);
+struct has_lazy<node<Op, Cs...>> : std::bool_constant<is_grad_op_v<Op> || (has_lazy<Cs>::value || ...)> {};
 
 template <std::size_t K, class F, class... Vs>
 constexpr auto nested_gradient(const F& f, type_list<Vs...>*) {
-  return detail::get<K>(adjoints<F, Vs...>(f));
+  return gradient_value<typename gradient_type<F, meta::at_t<K, type_list<Vs...>>, Vs...>::type>(f);
 }
 
 /// E with every lazy gradient replaced by its nested adjoint expression (autodiff as above): what
 /// compile() plans, and what grad() derives through when the graph is not a scalar one.
 template <class E>
 constexpr auto expand_lazy(const E& e) {
-  if constexpr (!has_lazy_v<E>) {
+  if constexpr (!has_lazy<E>::value) {
     return e;
   } else if constexpr (is_grad_op_v<typename E::op>) {
     using op = typename E::op;

@@ -245,7 +245,7 @@ template <class N, class Vars> constexpr typename vars_info<Vars>::set deps_of()
   if constexpr (is_var_v<N>) {
     if constexpr (meta::contains_v<N, Vars>) d.add(meta::index_of<N, Vars>::value);
   } else if constexpr (is_node_v<N>) {
-    d = merge_deps<N, Vars>(std::make_index_sequence<type_list_size_v<typename N::children_types>>{});
+    d = merge_deps<N, Vars>(std::make_index_sequence<type_list_size<typename N::children_types>::value>{});
   }
   return d;
 }
@@ -279,7 +279,7 @@ template <class N, class Vars, std::size_t... I> constexpr auto node_hessian(std
   return h;
 }
 template <class N, class Vars> constexpr typename vars_info<Vars>::matrix hess_of() {
-  if constexpr (is_node_v<N>) return node_hessian<N, Vars>(std::make_index_sequence<type_list_size_v<typename N::children_types>>{});
+  if constexpr (is_node_v<N>) return node_hessian<N, Vars>(std::make_index_sequence<type_list_size<typename N::children_types>::value>{});
   else return {};
 }
 

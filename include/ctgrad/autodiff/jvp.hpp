@@ -68,7 +68,7 @@ inline constexpr bool any_keyed_v<Map, type_list<Cs...>> = ((Map::template posit
 // have no tangent gets none (it does not depend on the variable).
 template <class Order, std::size_t K, class F, class Map>
 constexpr auto forward_sweep(const F& f, const Map& tan) {
-  if constexpr (K == type_list_size_v<Order>) {
+  if constexpr (K == type_list_size<Order>::value) {
     return tan;
   } else {
     using N = meta::at_t<K, Order>;
@@ -86,7 +86,7 @@ constexpr auto forward_sweep(const F& f, const Map& tan) {
       } else {
         const N n = instance_of<N>(f);
         auto t = tangent_terms(n, tan, no_grad{},
-                               std::make_index_sequence<type_list_size_v<typename N::children_types>>{});
+                               std::make_index_sequence<type_list_size<typename N::children_types>::value>{});
         if constexpr (std::is_same_v<decltype(t), no_grad>) {
           return forward_sweep<Order, K + 1>(f, tan);
         } else if constexpr (std::is_same_v<decltype(t), invalid_expression>) {

@@ -280,7 +280,7 @@ CTGRAD_DETAIL_MATH_INLINE constexpr T apply_op(X... x) {
 template <class Sig, class M, class T>
 constexpr T exec(const T* s, int a0, int a1, int a2, int a3, int a4, int a5) {
   using Op = typename Sig::op;
-  constexpr std::size_t n = type_list_size_v<typename Sig::children_types>;
+  constexpr std::size_t n = type_list_size<typename Sig::children_types>::value;
   // One function per op (no lambda per call): value_at inlines thousands of these.
   if constexpr (n == 0) return apply_op<Op, M, T>();
   else if constexpr (n == 1) return apply_op<Op, M, T>(s[a0]);
@@ -305,7 +305,7 @@ template <class T, class M, class E> constexpr int emit_type(builder<T>& b, cons
 // Nothing of the rule runs in the constant evaluation (a step limit counts every statement).
 template <class T, class M, class Sig>
 constexpr void vjp_all(builder<T>& b, int self, int adjoint, unsigned need, int* out) {
-  constexpr std::size_t n = type_list_size_v<typename Sig::children_types>;
+  constexpr std::size_t n = type_list_size<typename Sig::children_types>::value;
   using op = typename Sig::op;
   if constexpr (!differentiable_op<op>()) {
     // No rule: the sweep reports the op (called only for this, with need = 0).
@@ -338,7 +338,7 @@ template <class T, class M, class Sig>
 constexpr int add_op_instr(builder<T>& b, const int* args) {
   instr<T> in;
   in.k = kind::op;
-  in.nargs = int(type_list_size_v<typename Sig::children_types>);
+  in.nargs = int(type_list_size<typename Sig::children_types>::value);
   static_assert(max_args == 6);
   in.a[0] = args[0], in.a[1] = args[1], in.a[2] = args[2], in.a[3] = args[3], in.a[4] = args[4], in.a[5] = args[5];
   in.fn = &exec<Sig, M, T>;

@@ -419,8 +419,9 @@ template <class... Es> struct topo_order {
 };
 template <class... Es> using topo_order_t = typename topo_order<Es...>::type;
 
-/// True when expression E contains the sub-expression X.
-template <class E, class X> inline constexpr bool contains_v = meta::contains_v<X, topo_order_t<E>>;
+/// True when expression E contains the sub-expression X. A concept, usable as a bool constant (not a
+/// variable template: g++ keeps a symbol named after E and X for each one).
+template <class E, class X> concept contains_v = meta::contains_v<X, topo_order_t<E>>;
 
 namespace detail {
 /// Writes the values of the literals below e into out, by literal id (one overload for leaves, one

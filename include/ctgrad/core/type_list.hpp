@@ -10,9 +10,12 @@ namespace ctgrad {
 /// An empty tag listing types, e.g. `type_list<fn::relu, fn::sigmoid>`. Holds no values.
 template <class... Ts> struct type_list {};
 
-/// The number of types in a type_list (`type_list_size_v<type_list<A, B>> == 2`).
-template <class List> inline constexpr std::size_t type_list_size_v = 0;
-template <class... Ts> inline constexpr std::size_t type_list_size_v<type_list<Ts...>> = sizeof...(Ts);
+/// The number of types in a type_list (`type_list_size_v<type_list<A, B>> == 2`). The library reads
+/// `type_list_size<List>::value`: a class leaves no symbol named after the list in the object file,
+/// a variable template does (docs/design.md, "Scalar graphs: symbols, not templates").
+template <class List> struct type_list_size { static constexpr std::size_t value = 0; };
+template <class... Ts> struct type_list_size<type_list<Ts...>> { static constexpr std::size_t value = sizeof...(Ts); };
+template <class List> inline constexpr std::size_t type_list_size_v = type_list_size<List>::value;
 
 /// Calls `f.template operator()<T>()` for each T of `List` (a type_list), in order. Usable in constant
 /// expressions when f's call operator is constexpr. Example: `for_each_type<L>([]<class T>() { ... });`

@@ -43,9 +43,9 @@ absl::Status allreduce_outputs(Program& p, reducer& r, reduction how = reduction
     return absl::InternalError("allreduce_outputs: invalid program");  // compile() reported the misuse
   } else {
   using outputs = typename Program::outputs;
-  static_assert(((I < type_list_size_v<outputs>) && ...),
+  static_assert(((I < type_list_size<outputs>::value) && ...),
                 "allreduce_outputs: an index is past the last output (gradient sets count as f, then each gradient)");
-  if constexpr (((I < type_list_size_v<outputs>) && ...)) {
+  if constexpr (((I < type_list_size<outputs>::value) && ...)) {
     static_assert((!is_var_v<meta::at_t<I, outputs>> && ...),
                   "allreduce_outputs: an output is a variable of the graph, whose value is the caller's own "
                   "buffer; reduce that buffer with reducer::sum");

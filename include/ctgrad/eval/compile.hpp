@@ -310,8 +310,8 @@ class program<type_list<Outs...>, type_list<Origs...>> {
 
   /// The value of the I-th output (outputs of gradient sets counted as f, then each gradient).
   template <std::size_t I> tensor_view<const T> get() const {
-    if constexpr (I >= type_list_size_v<outputs>) {
-      static_assert(I < type_list_size_v<outputs>,
+    if constexpr (I >= type_list_size<outputs>::value) {
+      static_assert(I < type_list_size<outputs>::value,
                     "program: get<I>() past the last output (gradient sets count as f, then each gradient)");
       return {};
     } else {
@@ -323,7 +323,7 @@ class program<type_list<Outs...>, type_list<Origs...>> {
   std::size_t batch() const noexcept { return batch_; }
   /// Bytes of intermediate buffers currently held.
   std::size_t buffer_bytes() const noexcept { return capacity_ * sizeof(T); }
-  static constexpr std::size_t kernel_count = type_list_size_v<kernels>;
+  static constexpr std::size_t kernel_count = type_list_size<kernels>::value;
   /// Loops a run makes: kernels over the same elements that do not depend on each other share one
   /// (`compile(loss, grad(loss, x))` for an elementwise loss: one pass over x), and a matrix-vector
   /// pair is one pass over its matrix (`matmul(X, w)`, `transpose(X)·e` and what lies between), so
@@ -408,7 +408,7 @@ class program<type_list<Outs...>, type_list<Origs...>> {
   void prepare(std::size_t batch) {
     if (batch == batch_ && arena_) return;
     using sizes = kernel_sizes<kernels>;
-    constexpr std::size_t nk = type_list_size_v<kernels>;
+    constexpr std::size_t nk = type_list_size<kernels>::value;
     std::size_t total = 0;
     for (std::size_t k = 0; k < nk; ++k) {
       offsets_[k] = total;
@@ -494,7 +494,7 @@ class program<type_list<Outs...>, type_list<Origs...>> {
   template <class N, class V> static absl::Status report_non_finite(V v, std::size_t r, std::size_t c) {
     return absl::FailedPreconditionError(absl::StrFormat(
         "check_finite: %s (node %d of %d, shape %s) produced %s at %s", node_form<N>(),
-        meta::index_of<N, nodes>::value + 1, type_list_size_v<nodes>, shapes::to_string<shape_t<N>>(),
+        meta::index_of<N, nodes>::value + 1, type_list_size<nodes>::value, shapes::to_string<shape_t<N>>(),
         non_finite_name(v), position<shape_t<N>>(r, c)));
   }
 
@@ -592,7 +592,7 @@ class program<type_list<Outs...>, type_list<Origs...>> {
   template <class C> struct constant_node : std::false_type {};
   template <class C> requires detail::is_elementwise_node<C>
   struct constant_node<C>
-      : std::bool_constant<type_list_size_v<typename C::children_types> == 0 && !C::op::uses_index> {};
+      : std::bool_constant<type_list_size<typename C::children_types>::value == 0 && !C::op::uses_index> {};
   template <class C> struct source_index
       : std::integral_constant<std::size_t, is_var_v<C> ? meta::index_of<C, vars>::value
                                                         : meta::index_of<C, kernels>::value> {};
@@ -833,8 +833,8 @@ class program<type_list<Outs...>, type_list<Origs...>> {
   std::unique_ptr<T[], detail::aligned_delete> arena_;
   std::size_t capacity_ = 0;
   std::size_t batch_ = 0;
-  std::array<std::size_t, type_list_size_v<kernels> + 1> offsets_{};
-  std::array<const void*, type_list_size_v<vars> + 1> var_ptrs_{};
+  std::array<std::size_t, type_list_size<kernels>::value + 1> offsets_{};
+  std::array<const void*, type_list_size<vars>::value + 1> var_ptrs_{};
 };
 
 namespace detail {

@@ -80,7 +80,7 @@ constexpr void compute_into(const Ctx& ctx, Slots& slots, std::size_t r, std::si
       out = N::op::template apply<typename math_policy_of<Ctx>::type>(fetch<N, Is, List, Mat>(ctx, slots, r, c)...);
     else
       out = N::op::apply(fetch<N, Is, List, Mat>(ctx, slots, r, c)...);
-  }(std::make_index_sequence<type_list_size_v<typename N::children_types>>{});
+  }(std::make_index_sequence<type_list_size<typename N::children_types>::value>{});
 }
 
 // ---- steps: compile()'s per-element evaluation, keyed by positions ---------------------------

@@ -43,7 +43,7 @@ template <class P, template <class, std::size_t> class Pred, class Is = void> st
 template <class P, template <class, std::size_t> class Pred>
   requires(!P::is_leaf)
 struct consumer_edges<P, Pred, void>
-    : consumer_edges<P, Pred, std::make_index_sequence<type_list_size_v<typename P::children_types>>> {};
+    : consumer_edges<P, Pred, std::make_index_sequence<type_list_size<typename P::children_types>::value>> {};
 template <class P, template <class, std::size_t> class Pred, std::size_t... Is>
 struct consumer_edges<P, Pred, std::index_sequence<Is...>>
     : edge_base<meta::at_t<Is, typename P::children_types>, Pred<P, Is>::value, Is>... {};
@@ -120,7 +120,7 @@ struct plan_impl {
   template <class N> struct is_root0 : std::bool_constant<!N::is_leaf && structural<N>::value> {};
   using roots0 = meta::filter_t<is_root0, Nodes>;
 
-  static constexpr std::size_t root_count = type_list_size_v<roots0>;
+  static constexpr std::size_t root_count = type_list_size<roots0>::value;
   template <class N> struct root_index : meta::index_of<N, roots0> {};  // root_count if none
 
   // ---- loop groups (multi-output fusion) ---------------------------------------------------
@@ -284,7 +284,7 @@ struct plan_impl {
   static constexpr std::size_t loop_count = [] {
     std::size_t groups = 0;
     for (std::size_t i = 0; i < root_count; ++i) groups += leader[i] == i;
-    return type_list_size_v<kernels> - root_count + groups;
+    return type_list_size<kernels>::value - root_count + groups;
   }();
 
   // The group runs late: valid only when no kernel placed between a group's first and last
@@ -297,7 +297,7 @@ struct plan_impl {
   template <class Rows> static constexpr bool check_order() {
     std::array<std::size_t, root_count + 1> seen{};  // for each group: its kernels run so far
     row open{};                                      // the kernels of groups begun, not finished
-    for (std::size_t k = 0; k < type_list_size_v<kernels>; ++k) {
+    for (std::size_t k = 0; k < type_list_size<kernels>::value; ++k) {
       const std::size_t r = Rows::root[k];
       row others = open;
       if (r < root_count) others.remove(groups.members[leader[r]]);
@@ -311,7 +311,7 @@ struct plan_impl {
     return true;
   }
   static constexpr bool valid = [] {
-    if constexpr (!Grouped || loop_count == type_list_size_v<kernels>) return true;  // no groups
+    if constexpr (!Grouped || loop_count == type_list_size<kernels>::value) return true;  // no groups
     else return check_order<kernel_rows<kernels>>();
   }();
 };
@@ -357,7 +357,7 @@ template <class A> inline constexpr bool fuse_matvec_pairs = true;
 /// Does no node of Nodes but N itself depend on N?
 template <class N, class Nodes> struct read_by_none_s {
   template <class M> struct reads : std::bool_constant<!CTGRAD_IS_SAME(M, N) && depends_on<M, N>> {};
-  static constexpr bool value = type_list_size_v<meta::filter_t<reads, Nodes>> == 0;
+  static constexpr bool value = type_list_size<meta::filter_t<reads, Nodes>>::value == 0;
 };
 
 // N2 = matmul(transpose(A), E) with a vector E, looking for its partner N1 = matmul(A, V); only
@@ -377,7 +377,7 @@ struct pair_candidate<node<ops::matmul_op, node<ops::transpose_op, A>, E>, Nodes
                            (depends_on<E, node<ops::matmul_op, A, V>> ||
                             read_by_none_s<node<ops::matmul_op, node<ops::transpose_op, A>, E>, Nodes>::value)> {};
   using partners = meta::filter_t<partner, Nodes>;
-  static constexpr bool value = type_list_size_v<partners> > 0;
+  static constexpr bool value = type_list_size<partners>::value > 0;
 };
 
 /// The first matrix-vector pair of Nodes (found: one exists): `product` t = matmul(A, v),

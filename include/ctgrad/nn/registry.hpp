@@ -46,7 +46,7 @@ using activation_list =
 template <class List> constexpr bool is_valid_activation_registry() noexcept;
 
 /// The PyTorch names of activation_list, in order (for docs tables and look-up by name).
-inline constexpr std::size_t activation_count = type_list_size_v<activation_list>;
+inline constexpr std::size_t activation_count = type_list_size<activation_list>::value;
 constexpr std::array<std::string_view, activation_count> activation_names() noexcept;
 
 // ---- implementation details ---------------------------------------------------------------------------

@@ -141,7 +141,7 @@ template <std::size_t I, class Self, class G>
 constexpr auto fn_op<F>::vjp(const Self& s, const G& g) {
   if constexpr (I < fn_arity<F>()) {
     // d/dx_I: g * dF/dx_I(x..., y); the node's children after the arguments are its parameters.
-    constexpr std::size_t k = fn_arity<F>(), n = type_list_size_v<typename Self::children_types>;
+    constexpr std::size_t k = fn_arity<F>(), n = type_list_size<typename Self::children_types>::value;
     return [&]<std::size_t... A, std::size_t... P>(std::index_sequence<A...>, std::index_sequence<P...>) {
       return make_node<mul_op>(g, make_node<fn_d1_op<F, I>>(s.template child<A>()..., s, s.template child<k + P>()...));
     }(std::make_index_sequence<k>{}, std::make_index_sequence<n - k>{});

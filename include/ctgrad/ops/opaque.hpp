@@ -138,7 +138,7 @@ template <class N, class Prog, class Fn> absl::Status with_children(const Prog& 
     T scratch[sizeof...(I)] = {};
     const std::array<std::span<const T>, sizeof...(I)> in{opaque_child<meta::at_t<I, Cs>>(p, scratch[I])...};
     return fn(in);
-  }(std::make_index_sequence<type_list_size_v<Cs>>{});
+  }(std::make_index_sequence<type_list_size<Cs>::value>{});
 }
 // The user's routine's result as a status (void is success), named after the op.
 template <class F, class Call> absl::Status opaque_call(Call&& call) {
@@ -181,7 +181,7 @@ struct opaque_op {
     return ctgrad::detail::with_children<N>(p, [&](const auto& in) {
       return [&]<std::size_t... I>(std::index_sequence<I...>) {
         return ctgrad::detail::opaque_call<F>([&] { return F::value(in[I]..., std::span<T>(out, shapes::size<shape_t<N>>(1))); });
-      }(std::make_index_sequence<type_list_size_v<typename F::inputs>>{});
+      }(std::make_index_sequence<type_list_size<typename F::inputs>::value>{});
     });
   }
   // Every input's part of one packed node that calls F::vjp once (CSE: the node is one type).
@@ -308,7 +308,7 @@ template <class F, class... X> constexpr bool opaque_checks() {
   } else {
     using inputs = typename F::inputs;
     constexpr auto name = op_name_string<F>();
-    constexpr bool count = type_list_size_v<inputs> == sizeof...(X);
+    constexpr bool count = type_list_size<inputs>::value == sizeof...(X);
     static_assert(count || opaque_op_named<name>::argument_count_matches,
                   "opaque: the number of arguments differs from the op's declared inputs (F::inputs; "
                   "the op is named in the note below)");
