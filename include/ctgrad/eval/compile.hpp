@@ -217,6 +217,110 @@ class results {
 /// A compiled program: evaluates its outputs for given bindings. Buffers are planned at compile
 /// and allocated on the first run (again only when a larger batch arrives): later runs make no
 /// heap allocation. A program is not shared between threads; compile one per thread.
+// Code that must be inlined into a compiled loop for it to vectorise (GCC and clang).
+#if defined(__GNUC__) || defined(__clang__)
+#define CTGRAD_ALWAYS_INLINE __attribute__((always_inline))
+#else
+#define CTGRAD_ALWAYS_INLINE
+#endif
+
+namespace detail {
+// A reduction's start value, its step and its result from an accumulated value over `count`
+// elements (mean divides): one definition for run_reduce and loop groups, by kind and value type.
+template <ops::reduce_kind Kind, class T> struct reduce_rule {
+  static constexpr bool is_max = Kind == ops::reduce_kind::max;
+  static constexpr T init = is_max ? -std::numeric_limits<T>::infinity() : T(0);
+  static constexpr T combine(T a, T b) noexcept {
+    if constexpr (is_max) return a > b ? a : b;
+    else return a + b;
+  }
+  static constexpr T finish(T acc, std::size_t count) noexcept {
+    return Kind == ops::reduce_kind::mean ? acc / static_cast<T>(count) : acc;
+  }
+};
+
+// The value a loop group's kernel M takes per element: M itself (elementwise), or the input of a
+// reduction (with the reduction's kind and axis).
+template <class M> struct group_value {
+  using type = M;
+  static constexpr int kind = 0, axis = 0;
+};
+template <class M> requires is_reduce_v<M> struct group_value<M> {
+  using type = meta::at_t<0, typename M::children_types>;
+  static constexpr int kind = int(M::op::kind), axis = M::op::axis;
+};
+
+// 16 independent partial results per row for a reduction: vectorisable without reassociating, and
+// the same order on every run, as run_reduce sums.
+inline constexpr std::size_t group_lanes = 16;
+
+// One kernel of a loop group, by positions: Reduce (with kind Kind, axis Axis) or elementwise, its
+// value read from Source (a step source: a slot, a buffer or a literal).
+template <class T, bool Reduce, int Kind, int Axis, class Source> struct group_member {
+  using rule = reduce_rule<static_cast<ops::reduce_kind>(Kind), T>;
+  static constexpr std::size_t lanes = Reduce ? group_lanes : 1;
+  static constexpr T init = Reduce ? rule::init : T(0);
+  template <class Slots>
+  CTGRAD_ALWAYS_INLINE static void element(std::array<T, lanes>& l, T* out, const step_ctx<T>& x, const Slots& slots, std::size_t r,
+                      std::size_t c, std::size_t k, std::size_t cols) {
+    if constexpr (Reduce) l[k] = rule::combine(l[k], Source::read(x, slots, r, c));
+    else out[r * cols + c] = Source::read(x, slots, r, c);
+  }
+  static void start_row(std::array<T, lanes>& l) {
+    if constexpr (Reduce) l.fill(rule::init);
+  }
+  static void end_row(const std::array<T, lanes>& l, T* out, T& total, std::size_t r, std::size_t cols) {
+    if constexpr (Reduce) {
+      T acc = rule::init;
+      for (std::size_t k = 0; k < group_lanes; ++k) acc = rule::combine(acc, l[k]);
+      if constexpr (Axis == 1) out[r] = rule::finish(acc, cols);
+      else total = rule::combine(total, acc);
+    }
+  }
+  static void end(T* out, T total, std::size_t count) {
+    if constexpr (Reduce && Axis != 1) out[0] = rule::finish(total, count);
+  }
+};
+}  // namespace detail
+
+namespace detail {
+// One variable's binding (ignored unless `used` by the graph): its buffer into `slot`, its size checked against its shape, its batch
+// extent against the others'. A free function named after the variable only, not a member of the
+// program (whose name lists every node: docs/design.md, "Gradients on types").
+template <class V>
+void bind_variable(const binding<V>& b, const void*& slot, bool used, std::size_t& batch, std::string& from,
+                   absl::Status& st) {
+  if (!used || !st.ok()) return;
+  using S = shape_t<V>;
+  const void* p = b.is_number ? static_cast<const void*>(&b.scalar) : static_cast<const void*>(b.data);
+  std::size_t size = b.is_number ? 1 : b.size;
+  slot = p;
+  if constexpr (S::is_static) {
+    constexpr std::size_t want = shapes::size<S>(1);
+    if (size != want)
+      st = absl::InvalidArgumentError(absl::StrFormat("bind: variable '%s' has shape %s (%d elements); the bound buffer has %d",
+                                                      V::name, shapes::to_string<S>(), want, size));
+  } else {
+    static_assert(S::rank == 1 || S::extents[1] != dyn, "var: `dyn` is allowed only as the first extent");
+    constexpr std::size_t per_row = S::rank == 2 ? S::extents[1] : 1;
+    if (size % per_row != 0) {
+      st = absl::InvalidArgumentError(absl::StrFormat(
+          "bind: variable '%s' has shape %s; the bound buffer has %d elements, not a multiple of %d",
+          V::name, shapes::to_string<S>(), size, per_row));
+      return;
+    }
+    std::size_t rows = size / per_row;
+    if (from.empty()) {
+      batch = rows; from = std::string(V::name);
+      if (rows == 0) st = absl::InvalidArgumentError(absl::StrFormat("bind: empty batch (variable '%s' has no rows)", V::name));
+    } else if (rows != batch) {
+      st = absl::InvalidArgumentError(absl::StrFormat(
+          "bind: variable '%s' has batch extent %d where variable '%s' has %d", V::name, rows, from, batch));
+    }
+  }
+}
+}  // namespace detail
+
 template <class... Outs, class... Origs>
 class program<type_list<Outs...>, type_list<Origs...>> {
  public:
@@ -273,7 +377,10 @@ class program<type_list<Outs...>, type_list<Origs...>> {
     std::size_t batch = 0;
     std::string batch_from;
     absl::Status st = absl::OkStatus();
-    (bind_one(bs, batch, batch_from, st), ...);
+    // Bindings of variables the graph does not use are accepted and ignored (their index is the
+    // table's spare last entry).
+    (detail::bind_variable(bs, var_ptrs_[meta::index_of<Vs, vars>::value], meta::contains_v<Vs, vars>, batch,
+                           batch_from, st), ...);
     if (!st.ok()) return st;
     if (batch == 0) batch = batch_from.empty() ? 1 : 0;
     if (batch == 0) return absl::InvalidArgumentError(absl::StrFormat("bind: empty batch (variable '%s' has no rows)", batch_from));
@@ -362,40 +469,8 @@ class program<type_list<Outs...>, type_list<Origs...>> {
     if constexpr (is_var_v<N>) return static_cast<const value_t<N>*>(var_ptrs_[meta::index_of<N, vars>::value]);
     else return arena_.get() + offsets_[meta::index_of<N, kernels>::value];
   }
-  template <class N> T* out_of() { return arena_.get() + offsets_[meta::index_of<N, kernels>::value]; }
-
-  // Bindings of variables the graph does not use are accepted and ignored.
-  template <class V> void bind_one(const binding<V>& b, std::size_t& batch, std::string& from, absl::Status& st) {
-    if constexpr (!meta::contains_v<V, vars>) return;
-    if (!st.ok()) return;
-    using S = shape_t<V>;
-    const void* p = b.is_number ? static_cast<const void*>(&b.scalar) : static_cast<const void*>(b.data);
-    std::size_t size = b.is_number ? 1 : b.size;
-    var_ptrs_[meta::index_of<V, vars>::value] = p;
-    if constexpr (S::is_static) {
-      constexpr std::size_t want = shapes::size<S>(1);
-      if (size != want)
-        st = absl::InvalidArgumentError(absl::StrFormat("bind: variable '%s' has shape %s (%d elements); the bound buffer has %d",
-                                                        V::name, shapes::to_string<S>(), want, size));
-    } else {
-      static_assert(S::rank == 1 || S::extents[1] != dyn, "var: `dyn` is allowed only as the first extent");
-      constexpr std::size_t per_row = S::rank == 2 ? S::extents[1] : 1;
-      if (size % per_row != 0) {
-        st = absl::InvalidArgumentError(absl::StrFormat(
-            "bind: variable '%s' has shape %s; the bound buffer has %d elements, not a multiple of %d",
-            V::name, shapes::to_string<S>(), size, per_row));
-        return;
-      }
-      std::size_t rows = size / per_row;
-      if (from.empty()) {
-        batch = rows; from = std::string(V::name);
-        if (rows == 0) st = absl::InvalidArgumentError(absl::StrFormat("bind: empty batch (variable '%s' has no rows)", V::name));
-      } else if (rows != batch) {
-        st = absl::InvalidArgumentError(absl::StrFormat(
-            "bind: variable '%s' has batch extent %d where variable '%s' has %d", V::name, rows, from, batch));
-      }
-    }
-  }
+  // Kernel K's buffer (by position: a function per kernel would be named after the program).
+  T* out_at(std::size_t k) { return arena_.get() + offsets_[k]; }
 
   // Each kernel's elements per batch row (dynamic shapes) or in all (static ones): values, so that
   // planning the buffers is one loop, not code per kernel.
@@ -641,7 +716,7 @@ class program<type_list<Outs...>, type_list<Origs...>> {
   template <class N> absl::Status run_kernel() {
     using S = shape_t<N>;
     const std::size_t R = shapes::rows<S>(batch_), C = shapes::cols<S>(batch_);
-    T* out = out_of<N>();
+    T* out = out_at(meta::index_of<N, kernels>::value);
     if constexpr (detail::is_elementwise_node<N>) {
       const step_ctx x = step_context();
       for (std::size_t r = 0; r < R; ++r) {
@@ -665,17 +740,7 @@ class program<type_list<Outs...>, type_list<Origs...>> {
 
   // A reduction's start value, its step and its result from an accumulated value over `count`
   // elements (mean divides): one definition for run_reduce and run_group.
-  template <class N> struct reduction {
-    static constexpr bool is_max = N::op::kind == ops::reduce_kind::max;
-    static constexpr T init = is_max ? -std::numeric_limits<T>::infinity() : T(0);
-    static constexpr T combine(T a, T b) noexcept {
-      if constexpr (is_max) return a > b ? a : b;
-      else return a + b;
-    }
-    static constexpr T finish(T acc, std::size_t count) noexcept {
-      return N::op::kind == ops::reduce_kind::mean ? acc / static_cast<T>(count) : acc;
-    }
-  };
+  template <class N> struct reduction : detail::reduce_rule<N::op::kind, T> {};
 
   template <class N> void run_reduce(T* out) {
     using op = typename N::op;
@@ -725,45 +790,36 @@ class program<type_list<Outs...>, type_list<Origs...>> {
   template <class... Ms> void run_group(type_list<Ms...>*) {
     run_group_impl(static_cast<type_list<Ms...>*>(nullptr), std::index_sequence_for<Ms...>{});
   }
-  template <class M> static constexpr T group_init() {
-    if constexpr (detail::is_reduce_v<M>) return reduction<M>::init;
-    else return T(0);
-  }
+  // Kernel M of a loop group, by position: its reduction rule (or none: an elementwise kernel, which
+  // stores its slot), its axis, and where its value comes from in the group's element list.
+  template <class M, class L> struct group_member_of {
+    using type = detail::group_member<T, detail::is_reduce_v<M>, detail::group_value<M>::kind, detail::group_value<M>::axis,
+                                      typename source_of<ops::add_op, typename detail::group_value<M>::type, L>::type>;
+  };
   // Kernel Is of the group reads and writes only its own lane array and output, indices being
   // template constants. (A version with one T lanes[kernels][16] array indexed by a counter
   // incremented across the fold was miscompiled by g++ 12 at -O3: the two row sums of log_softmax's
   // group in an MLP's gradient program came out 0; -fno-strict-aliasing hid it. Test
-  // nn/softmax_losses_reference, "mlp_gradient_program".)
+  // nn/softmax_losses_reference, "mlp_gradient_program".) What each kernel does per element, per row
+  // and at the end is a function of detail::group_member, named by positions, not by the program.
   template <class... Ms, std::size_t... Is> void run_group_impl(type_list<Ms...>*, std::index_sequence<Is...>) {
     using Group = type_list<Ms...>;
     using S = typename plan_type::template loop_shape<meta::at_t<0, Group>>::type;
     const std::size_t XR = shapes::rows<S>(batch_), XC = shapes::cols<S>(batch_);
     // What each kernel reads per element: itself (elementwise) or its input (a reduction).
     using list = detail::group_element_list<plan_type, Ms...>;
-    constexpr std::size_t W = 16;
-    std::tuple<std::array<T, (detail::is_reduce_v<meta::at_t<Is, Group>> ? W : 1)>...> lanes;
-    T totals[sizeof...(Is)] = {group_init<meta::at_t<Is, Group>>()...};
-    T* const outs[sizeof...(Is)] = {out_of<meta::at_t<Is, Group>>()...};
+    constexpr std::size_t W = detail::group_lanes;
+    std::tuple<std::array<T, group_member_of<Ms, list>::type::lanes>...> lanes;
+    T totals[sizeof...(Is)] = {group_member_of<Ms, list>::type::init...};
+    T* const outs[sizeof...(Is)] = {out_at(meta::index_of<Ms, kernels>::value)...};
     const step_ctx x = step_context();
-    auto element = [&](std::size_t r, std::size_t c, std::size_t k) {
+    auto element = [&](std::size_t r, std::size_t c, std::size_t k) CTGRAD_ALWAYS_INLINE {
       typename detail::slot_tuple<list>::type slots{};
       steps<list>::run(x, slots, r, c);
-      ([&] {
-        using M = meta::at_t<Is, Group>;
-        if constexpr (detail::is_reduce_v<M>) {
-          using X = meta::at_t<0, typename M::children_types>;
-          auto& l = std::get<Is>(lanes);
-          l[k] = reduction<M>::combine(l[k], detail::read_element<X, list>(*this, slots, r, c));
-        } else {
-          outs[Is][r * XC + c] = std::get<meta::index_of<M, list>::value>(slots);
-        }
-      }(), ...);
+      (group_member_of<Ms, list>::type::element(std::get<Is>(lanes), outs[Is], x, slots, r, c, k, XC), ...);
     };
     for (std::size_t r = 0; r < XR; ++r) {
-      ([&] {
-        using M = meta::at_t<Is, Group>;
-        if constexpr (detail::is_reduce_v<M>) std::get<Is>(lanes).fill(reduction<M>::init);
-      }(), ...);
+      (group_member_of<Ms, list>::type::start_row(std::get<Is>(lanes)), ...);
       std::size_t c = 0;
       // Iterations are independent: a group's kernels read none of each other's outputs (plan.hpp),
       // and each writes its own buffer at (r, c) only. Said to g++, which otherwise versions the
@@ -772,22 +828,9 @@ class program<type_list<Outs...>, type_list<Origs...>> {
       for (; c + W <= XC; c += W)  // chunk loop: not vectorised itself (vectorise_test.sh)
         CTGRAD_IVDEP for (std::size_t k = 0; k < W; ++k) element(r, c + k, k);
       CTGRAD_IVDEP for (std::size_t k = 0; c + k < XC; ++k) element(r, c + k, k);
-      ([&] {
-        using M = meta::at_t<Is, Group>;
-        if constexpr (detail::is_reduce_v<M>) {
-          T acc = reduction<M>::init;
-          for (std::size_t k = 0; k < W; ++k) acc = reduction<M>::combine(acc, std::get<Is>(lanes)[k]);
-          if constexpr (M::op::axis == 1) outs[Is][r] = reduction<M>::finish(acc, XC);
-          else totals[Is] = reduction<M>::combine(totals[Is], acc);
-        }
-      }(), ...);
+      (group_member_of<Ms, list>::type::end_row(std::get<Is>(lanes), outs[Is], totals[Is], r, XC), ...);
     }
-    ([&] {
-      using M = meta::at_t<Is, Group>;
-      if constexpr (detail::is_reduce_v<M>) {
-        if constexpr (M::op::axis != 1) outs[Is][0] = reduction<M>::finish(totals[Is], XR * XC);
-      }
-    }(), ...);
+    (group_member_of<Ms, list>::type::end(outs[Is], totals[Is], XR * XC), ...);
   }
 
   // A matmul operand: its buffer, and whether it is read transposed (a folded transpose).
@@ -805,11 +848,11 @@ class program<type_list<Outs...>, type_list<Origs...>> {
     const std::size_t M = shapes::rows<shape_t<A>>(batch_), K = shapes::cols<shape_t<A>>(batch_);
     const step_ctx x = step_context();
     kernel::gemv_pair<T>(M, K, ptr_of<A>(), K, ptr_of<typename pair_type::vector>(),
-                         out_of<typename pair_type::product>(), ptr_of<typename pair_type::adjoint>(),
-                         out_of<typename pair_type::transposed>(), [&](std::size_t i0, std::size_t i1) {
+                         out_at(meta::index_of<typename pair_type::product, kernels>::value), ptr_of<typename pair_type::adjoint>(),
+                         out_at(meta::index_of<typename pair_type::transposed, kernels>::value), [&](std::size_t i0, std::size_t i1) {
       [&]<class... Cs>(type_list<Cs...>*) {
         ([&] {
-          T* out = out_of<Cs>();
+          T* out = out_at(meta::index_of<Cs, kernels>::value);
           for (std::size_t i = i0; i < i1; ++i) out[i] = element_at<Cs>(x, 0, i);
         }(), ...);
       }(static_cast<typename fusion::chain*>(nullptr));
