@@ -146,8 +146,9 @@ class parameter_store {
     }
   }
 
-  /// Bindings of every parameter, ready to pass to a compiled program with the input and labels:
-  /// `prog.run(std::tuple_cat(...))` style use goes through ctgrad::nn::run().
+  /// Bindings of every parameter, as a std::tuple, to pass to a compiled program with the input and
+  /// labels: `std::apply([&](const auto&... ps) { return prog.run(ps..., X = x, y = labels); },
+  /// params.bindings())` (as nn/data_parallel.hpp does).
   auto bindings() const {
     return [&]<std::size_t... I>(std::index_sequence<I...>) {
       return std::tuple{(std::get<I>(Model::parameters()) = (*this)[int(I)])...};
