@@ -166,9 +166,6 @@ struct adjoint_type<Key, Missing, type_list<adj_entry<Ks, Es>...>> {
   };
   using type = typename pick<std::make_index_sequence<count>>::type;
 };
-template <class Key, class Entries> struct has_adjoint;
-template <class Key, class... Ks, class... Es>
-struct has_adjoint<Key, type_list<adj_entry<Ks, Es>...>> : std::bool_constant<(CTGRAD_IS_SAME(Key, Ks) || ...)> {};
 
 template <class Entries, class E> struct append_entry;
 template <class... Es, class E> struct append_entry<type_list<Es...>, E> { using type = type_list<Es..., E>; };
@@ -214,7 +211,9 @@ struct backprop_types<Vars, Order, K, Entries, void, 0> {
   template <class L, bool In = (K < type_list_size<L>::value)> struct at_k { using type = void; };
   template <class L> struct at_k<L, true> { using type = meta::at_t<K, L>; };
   using N = typename at_k<Order>::type;
-  template <class M, int C = std::is_void_v<M> ? 1 : (!has_adjoint<M, Entries>::value || leaf_or_end<M>::value) ? 2 : 0>
+  template <class M, int C = std::is_void_v<M> ? 1
+                             : adjoint_type<M, invalid_expression, Entries>::count == 0 || leaf_or_end<M>::value ? 2
+                                                                                                               : 0>
   struct kind : std::integral_constant<int, C> {};
   template <class M> struct kind<M, 0>
       : std::integral_constant<int, !differentiable_op<typename M::op>() && reaches<M, Vars>::value ? 3 : 4> {};

@@ -214,9 +214,6 @@ class results {
   const Program* p_;
 };
 
-/// A compiled program: evaluates its outputs for given bindings. Buffers are planned at compile
-/// and allocated on the first run (again only when a larger batch arrives): later runs make no
-/// heap allocation. A program is not shared between threads; compile one per thread.
 // Code that must be inlined into a compiled loop for it to vectorise (GCC and clang).
 #if defined(__GNUC__) || defined(__clang__)
 #define CTGRAD_ALWAYS_INLINE __attribute__((always_inline))
@@ -261,8 +258,8 @@ template <class T, bool Reduce, int Kind, int Axis, class Source> struct group_m
   static constexpr std::size_t lanes = Reduce ? group_lanes : 1;
   static constexpr T init = Reduce ? rule::init : T(0);
   template <class Slots>
-  CTGRAD_ALWAYS_INLINE static void element(std::array<T, lanes>& l, T* out, const step_ctx<T>& x, const Slots& slots, std::size_t r,
-                      std::size_t c, std::size_t k, std::size_t cols) {
+  CTGRAD_ALWAYS_INLINE static void element(std::array<T, lanes>& l, T* out, const step_ctx<T>& x, const Slots& slots,
+                                           std::size_t r, std::size_t c, std::size_t k, std::size_t cols) {
     if constexpr (Reduce) l[k] = rule::combine(l[k], Source::read(x, slots, r, c));
     else out[r * cols + c] = Source::read(x, slots, r, c);
   }
@@ -284,8 +281,8 @@ template <class T, bool Reduce, int Kind, int Axis, class Source> struct group_m
 }  // namespace detail
 
 namespace detail {
-// One variable's binding (ignored unless `used` by the graph): its buffer into `slot`, its size checked against its shape, its batch
-// extent against the others'. A free function named after the variable only, not a member of the
+// One variable's binding (ignored unless `used` by the graph): its buffer into `slot`, its size
+// checked against its shape, its batch extent against the others'. A free function named after the variable only, not a member of the
 // program (whose name lists every node: docs/design.md, "Gradients on types").
 template <class V>
 void bind_variable(const binding<V>& b, const void*& slot, bool used, std::size_t& batch, std::string& from,
@@ -321,6 +318,9 @@ void bind_variable(const binding<V>& b, const void*& slot, bool used, std::size_
 }
 }  // namespace detail
 
+/// A compiled program: evaluates its outputs for given bindings. Buffers are planned at compile
+/// and allocated on the first run (again only when a larger batch arrives): later runs make no
+/// heap allocation. A program is not shared between threads; compile one per thread.
 template <class... Outs, class... Origs>
 class program<type_list<Outs...>, type_list<Origs...>> {
  public:
@@ -791,7 +791,9 @@ class program<type_list<Outs...>, type_list<Origs...>> {
     run_group_impl(static_cast<type_list<Ms...>*>(nullptr), std::index_sequence_for<Ms...>{});
   }
   // Kernel M of a loop group, by position: its reduction rule (or none: an elementwise kernel, which
-  // stores its slot), its axis, and where its value comes from in the group's element list.
+  // stores its slot), its axis, and where its value comes from in the group's element list. The
+  // value is read as an elementwise parent that maps no child by row reads it (add_op stands for
+  // that parent: source_of asks the op only whether a rank-1 child is row-mapped).
   template <class M, class L> struct group_member_of {
     using type = detail::group_member<T, detail::is_reduce_v<M>, detail::group_value<M>::kind, detail::group_value<M>::axis,
                                       typename source_of<ops::add_op, typename detail::group_value<M>::type, L>::type>;
