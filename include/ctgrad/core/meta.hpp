@@ -88,6 +88,19 @@ template <std::size_t I, class... Ts> struct at<I, type_list<Ts...>> {
 #endif
 template <std::size_t I, class List> using at_t = typename at<I, List>::type;
 
+/// Positions by type in a list of distinct types, for many lookups in one list: position_table<List>
+/// is built once (a class deriving from (index, type) pairs), then each position_in<T, Table> is
+/// one deduction against its bases, where index_of<T, List> instantiates a fold over the whole list
+/// per T. T must be in the list.
+namespace detail {
+template <class T, std::size_t I> std::integral_constant<std::size_t, I> pick_position(const indexed<I, T>*);
+}  // namespace detail
+template <class List> struct position_table;
+template <class... Ts>
+struct position_table<type_list<Ts...>> : detail::indexer<std::index_sequence_for<Ts...>, Ts...> {};
+template <class T, class Table>
+struct position_in : decltype(detail::pick_position<T>(static_cast<const Table*>(nullptr))) {};
+
 /// Reversed list.
 template <class List, class Acc = type_list<>> struct reverse { using type = Acc; };
 template <class H, class... Ts, class... As> struct reverse<type_list<H, Ts...>, type_list<As...>> {

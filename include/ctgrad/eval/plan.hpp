@@ -84,6 +84,26 @@ template <std::size_t N, std::uint64_t... Ws> struct root_set_constant {
   static constexpr root_set<N> value{{Ws...}};
 };
 
+/// The graph of a plan by positions: a node's children as their positions in the plan's node list
+/// (a type named by numbers only), so that what the plan asks of every kernel's fused sub-graph is
+/// computed on values, once per node, instead of by a type list per kernel (a deep graph's kernels
+/// fuse chains as long as the graph: quadratic lists, cubic to build and search).
+template <std::size_t... Ps> struct position_list {};
+template <class N> struct children_of { using type = type_list<>; };
+template <class N> requires(!N::is_leaf) struct children_of<N> { using type = typename N::children_types; };
+template <class Table, class Children> struct child_positions;
+template <class Table, class... Cs> struct child_positions<Table, type_list<Cs...>> {
+  using type = position_list<meta::position_in<Cs, Table>::value...>;
+};
+template <class Nodes> struct edge_count;
+template <class... Ns> struct edge_count<type_list<Ns...>>
+    : std::integral_constant<std::size_t, (type_list_size<typename children_of<Ns>::type>::value + ... + 0)> {};
+template <std::size_t... Ps>
+constexpr std::size_t put_positions(std::size_t* out, std::size_t e, position_list<Ps...>) {
+  ((out[e++] = Ps), ...);
+  return e;
+}
+
 /// The plan of a program whose distinct nodes are Nodes (children first) and outputs Outputs;
 /// Grouped: kernels over the same elements may share a loop (see `plan` below). Barrier: a node
 /// that no loop group spans (the product of a matrix-vector pair, `schedule_t`: what its pass reads
@@ -111,12 +131,6 @@ struct plan_impl {
   template <class N> requires(is_node_v<N> && !is_elementwise_v<N>)
   struct structural<N> : std::bool_constant<!folded_transpose<N>::value> {};
 
-  struct structural_plan { template <class N> struct is_materialized : structural<N> {}; };
-
-  // What a kernel rooted at R evaluates per element.
-  template <class R> using kernel_list0 = std::conditional_t<is_elementwise_v<R>,
-      element_list<R, structural_plan>, typename closure_fold<type_list<>, typename R::children_types, structural_plan>::type>;
-
   template <class N> struct is_root0 : std::bool_constant<!N::is_leaf && structural<N>::value> {};
   using roots0 = meta::filter_t<is_root0, Nodes>;
 
@@ -137,37 +151,59 @@ struct plan_impl {
     using type = shape_t<meta::at_t<0, typename R::children_types>>;
   };
 
-  // Which roots a kernel reads, as sets of positions in roots0 (values, computed by folds over the
-  // node lists: no function or lambda per node type, which g++ would carry through code generation).
+  // Which roots a kernel reads, as sets of positions in roots0. Under the structural plan (only the
+  // structural nodes materialised), a kernel rooted at N evaluates N's inline sub-graph: the
+  // elementwise nodes below N that are not structural, reached through such nodes. It reads the
+  // roots that are children of N or of a node of that sub-graph. Computed on values over the
+  // nodes' positions (graph below), children first: no type list per kernel.
   using row = root_set<root_count + 1>;
-  static constexpr row mark(std::initializer_list<std::size_t> is) {
-    row r{};
-    for (std::size_t i : is)
-      if (i < root_count) r.set(i);  // root_count: a child that is not a root
-    return r;
-  }
-  static constexpr row unite(std::initializer_list<row> rs) {
-    row r{};
-    for (const row& x : rs) r |= x;
-    return r;
-  }
   using words = std::make_index_sequence<(root_count + 1) / 64 + 1>;
-  template <class Children, class Ws = words> struct child_roots;
-  template <class... Cs, std::size_t... Ws> struct child_roots<type_list<Cs...>, std::index_sequence<Ws...>>
-      : root_set_constant<root_count + 1, mark({root_index<Cs>::value...}).words[Ws]...> {};
-  template <class List, class Ws = words> struct list_child_roots;
-  template <class... Ps, std::size_t... Ws> struct list_child_roots<type_list<Ps...>, std::index_sequence<Ws...>>
-      : root_set_constant<root_count + 1, unite({child_roots<typename Ps::children_types>::value...}).words[Ws]...> {};
+  using node_table = meta::position_table<Nodes>;
+  static constexpr std::size_t node_count = type_list_size<Nodes>::value;
+  template <class N> struct node_position : meta::position_in<N, node_table> {};
+  /// Evaluated inside its consumers' loops under the structural plan.
+  template <class N> struct inline0 : std::bool_constant<is_elementwise_v<N> && !structural<N>::value> {};
+  struct graph_values {
+    std::array<row, node_count + 1> direct{};   // by node: the roots its kernel would read directly
+    std::array<row, node_count + 1> readers{};  // by node: the roots whose kernels evaluate it inline
+    std::array<row, root_count + 1> root_direct{};  // direct, by root
+  };
+  static constexpr graph_values graph = [] {
+    graph_values g{};
+    std::array<std::size_t, node_count + 1> first{};  // node i's children: kid[first[i] .. first[i + 1])
+    std::array<std::size_t, edge_count<Nodes>::value + 1> kid{};
+    std::array<bool, node_count + 1> inl{};
+    std::array<std::size_t, node_count + 1> root{};  // root_count: not a root
+    [&]<class... Ns>(type_list<Ns...>*) {
+      std::size_t i = 0, e = 0;
+      ((first[i] = e,
+        e = put_positions(kid.data(), e, typename child_positions<node_table, typename children_of<Ns>::type>::type{}),
+        inl[i] = inline0<Ns>::value, root[i] = root_index<Ns>::value, ++i), ...);
+      first[i] = e;
+    }(static_cast<Nodes*>(nullptr));
+    for (std::size_t i = 0; i < node_count; ++i)  // children first
+      for (std::size_t k = first[i]; k < first[i + 1]; ++k) {
+        const std::size_t c = kid[k];
+        if (root[c] < root_count) g.direct[i].set(root[c]);
+        else if (inl[c]) g.direct[i] |= g.direct[c];
+      }
+    for (std::size_t i = node_count; i-- > 0;) {  // parents first: a node's readers are complete
+      row from{};
+      if (root[i] < root_count) from.set(root[i]);
+      else if (inl[i]) from = g.readers[i];
+      else continue;
+      for (std::size_t k = first[i]; k < first[i + 1]; ++k)
+        if (inl[kid[k]]) g.readers[kid[k]] |= from;
+    }
+    for (std::size_t i = 0; i < node_count; ++i)
+      if (root[i] < root_count) g.root_direct[root[i]] = g.direct[i];
+    return g;
+  }();
   /// The roots that the kernel rooted at N reads directly, under the structural plan.
   template <class N, class Ws = words> struct direct_inputs;
   template <class N, std::size_t... Ws> struct direct_inputs<N, std::index_sequence<Ws...>>
-      : root_set_constant<root_count + 1, unite({list_child_roots<kernel_list0<N>>::value,
-                                                 child_roots<typename N::children_types>::value}).words[Ws]...> {};
+      : root_set_constant<root_count + 1, graph.direct[node_position<N>::value].words[Ws]...> {};
 
-  template <class List> struct all_direct_inputs;
-  template <class... Rs> struct all_direct_inputs<type_list<Rs...>> {
-    static constexpr std::array<row, root_count + 1> value{direct_inputs<Rs>::value..., row{}};
-  };
   static constexpr std::array<row, root_count + 1> close(const std::array<row, root_count + 1>& in) {
     std::array<row, root_count + 1> d{};
     for (std::size_t i = 0; i < root_count; ++i) {  // a root reads only roots placed before it
@@ -178,7 +214,7 @@ struct plan_impl {
     return d;
   }
   /// deps[i]: the roots whose values root i reads, directly or through other roots.
-  static constexpr std::array<row, root_count + 1> deps = close(all_direct_inputs<roots0>::value);
+  static constexpr std::array<row, root_count + 1> deps = close(graph.root_direct);
   /// The roots that the kernel rooted at N (a root or a shared node) reads, directly or not.
   static constexpr row reads_from(const row& direct) {
     row r = direct;
@@ -229,24 +265,18 @@ struct plan_impl {
 
   // An elementwise value fused into the kernels of two or more groups is materialised instead,
   // so that every value is computed once per program run.
-  // The number of groups whose kernels read a value, from which roots' kernels read it.
-  static constexpr int groups_of(std::initializer_list<bool> read_by_root) {
+  // The number of groups whose kernels evaluate a value inline (under the structural plan).
+  static constexpr int groups_reading(const row& readers) {
     std::array<bool, root_count + 1> used{};
-    std::size_t i = 0;
-    for (bool r : read_by_root) {
-      used[leader[i]] = used[leader[i]] || r;
-      ++i;
-    }
+    for (std::size_t i = 0; i < root_count; ++i)
+      if (readers.test(i)) used[leader[i]] = true;
     int n = 0;
     for (bool u : used) n += u;
     return n;
   }
-  template <class N, class Rs = roots0> struct groups_reading;
-  template <class N, class... Rs> struct groups_reading<N, type_list<Rs...>>
-      : std::integral_constant<int, groups_of({meta::contains_v<N, kernel_list0<Rs>>...})> {};
   template <class N> struct shared : std::false_type {};
   template <class N> requires(is_elementwise_v<N> && !structural<N>::value)
-  struct shared<N> : std::bool_constant<(groups_reading<N>::value >= 2)> {};
+  struct shared<N> : std::bool_constant<(groups_reading(graph.readers[node_position<N>::value]) >= 2)> {};
 
   template <class N> struct is_materialized : std::bool_constant<structural<N>::value || shared<N>::value> {};
 
