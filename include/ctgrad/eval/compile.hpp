@@ -54,9 +54,12 @@ template <class F, class V, class... Gs> struct compile_arg<gradient_set<F, V, G
   using flat = type_list<F, Gs...>;
   static constexpr int literal_count = gradient_set<F, V, Gs...>::literal_count;
   static constexpr auto flatten(const gradient_set<F, V, Gs...>& g) {
-    return detail::apply(
-        [&](const Gs&... gs) { return detail::make_tuple(detail::expand_lazy(g.function), detail::expand_lazy(gs)...); },
-        g.grads);
+    if constexpr (!(has_lazy<F>::value || (has_lazy<Gs>::value || ...)))  // a tensor graph's: as they are
+      return detail::tuple_cat(detail::make_tuple(g.function), g.grads);
+    else
+      return detail::apply(
+          [&](const Gs&... gs) { return detail::make_tuple(detail::expand_lazy(g.function), detail::expand_lazy(gs)...); },
+          g.grads);
   }
 };
 
@@ -116,7 +119,10 @@ template <class... Args> bool shared_literals_agree(const Args&... args) {
 }
 
 template <int Off, class Tuple> constexpr auto shift_group(const Tuple& t) {
-  return detail::apply([](const auto&... e) { return detail::make_tuple(shift_literals<Off>(e)...); }, t);
+  // Off == 0 (the first argument, and a gradient set sharing its function): the tuple as it is, not
+  // an identity function per output, named after its type (a deep graph's gradients have long names).
+  if constexpr (Off == 0) return t;
+  else return detail::apply([](const auto&... e) { return detail::make_tuple(shift_literals<Off>(e)...); }, t);
 }
 
 template <class... Ts> struct as_list { using type = type_list<Ts...>; };
