@@ -94,7 +94,7 @@ if [ -n "$shapes" ]; then
       hessian) file=w5_hessian.cpp sizes=${CC_HESSIAN_SIZES:-8 16} label="W5 Hessian + gradient" ;;
       user_fn) file=w5_user_fn.cpp sizes=${CC_USER_FN_SIZES:-8 16 32 64} label="W5 gradient, a user's function per term" ;;
       opaque) file=opaque_chain.cpp sizes=${CC_OPAQUE_SIZES:-8 16 32} label="chain of N opaque ops, compiled with its gradient" ;;
-      tensor_chain) file=tensor_chain.cpp sizes=${CC_TENSOR_CHAIN_SIZES:-8 16 32} label="tensor chain h = tanh(h w_k), depth N, compiled with its gradient" ;;
+      tensor_chain) file=tensor_chain.cpp sizes=${CC_TENSOR_CHAIN_SIZES:-8 16 32 64} label="tensor chain h = tanh(h w_k), depth N, compiled with its gradient" ;;
       *) echo "compile_cost.sh: unknown shape '$shape'" >&2; exit 2 ;;
     esac
     pts=""
