@@ -54,12 +54,14 @@ template <class F, class V, class... Gs> struct compile_arg<gradient_set<F, V, G
   using flat = type_list<F, Gs...>;
   static constexpr int literal_count = gradient_set<F, V, Gs...>::literal_count;
   static constexpr auto flatten(const gradient_set<F, V, Gs...>& g) {
-    if constexpr (!(has_lazy<F>::value || (has_lazy<Gs>::value || ...)))  // a tensor graph's: as they are
+    // Without lazy gradients (a tensor graph's set) as they are: expand_lazy would be an identity
+    // function per gradient, named after its type.
+    if constexpr (!(has_lazy<F>::value || (has_lazy<Gs>::value || ...)))
       return detail::tuple_cat(detail::make_tuple(g.function), g.grads);
     else
-      return detail::apply(
-          [&](const Gs&... gs) { return detail::make_tuple(detail::expand_lazy(g.function), detail::expand_lazy(gs)...); },
-          g.grads);
+      return detail::apply([&](const Gs&... gs) {
+        return detail::make_tuple(detail::expand_lazy(g.function), detail::expand_lazy(gs)...);
+      }, g.grads);
   }
 };
 
@@ -288,8 +290,9 @@ template <class T, bool Reduce, int Kind, int Axis, class Source> struct group_m
 
 namespace detail {
 // One variable's binding (ignored unless `used` by the graph): its buffer into `slot`, its size
-// checked against its shape, its batch extent against the others'. A free function named after the variable only, not a member of the
-// program (whose name lists every node: docs/design.md, "Gradients on types").
+// checked against its shape, its batch extent against the others'. A free function named after the
+// variable only, not a member of the program (whose name lists every node: docs/design.md,
+// "Gradients on types").
 template <class V>
 void bind_variable(const binding<V>& b, const void*& slot, bool used, std::size_t& batch, std::string& from,
                    absl::Status& st) {
