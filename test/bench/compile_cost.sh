@@ -53,10 +53,9 @@ if [ -n "$shapes" ]; then
   src=$root/test/bench/compile_cost
   eigen_inc=$(pkg-config --cflags eigen3 2>/dev/null || echo -I/usr/include/eigen3)
   # clang counts the statements of a constant evaluation against -fconstexpr-steps (default 2^20);
-  # the flat programs of the larger sizes need more, and a fold over more than 256 nodes (the tensor
-  # chain at depth 64) needs -fbracket-depth above its default 256 (docs/errors.md).
+  # the flat programs of the larger sizes need more (docs/errors.md).
   steps=()
-  "$cxx" --version | grep -q clang && steps=(-fconstexpr-steps=100000000 -fbracket-depth=1024)
+  "$cxx" --version | grep -q clang && steps=(-fconstexpr-steps=100000000)
   measure() {  # measure FILE N [flags...]: prints "seconds MiB" (user CPU, peak RSS) of one -O2 compile
     local file=$1 n=$2
     shift 2

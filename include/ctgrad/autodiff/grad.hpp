@@ -158,7 +158,7 @@ template <class Missing, class E, class... Es> struct adjoint_sum<Missing, E, Es
 template <class Key, class Missing, class Entries> struct adjoint_type;
 template <class Key, class Missing, class... Ks, class... Es>
 struct adjoint_type<Key, Missing, type_list<adj_entry<Ks, Es>...>> {
-  static constexpr std::size_t count = (std::size_t{0} + ... + std::size_t(CTGRAD_IS_SAME(Key, Ks)));
+  static constexpr std::size_t count = meta::sum({std::size_t(CTGRAD_IS_SAME(Key, Ks))...});
   template <class J> struct pick;
   template <std::size_t... J> struct pick<std::index_sequence<J...>> {
     using type = typename adjoint_sum<Missing,
@@ -198,15 +198,16 @@ struct propagate_types<Vars, N, G, Entries, std::index_sequence<I, Is...>> {
                                         std::index_sequence<Is...>>::type;
 };
 
-// Processes the nodes of Order (parents before children) from position K on. The order is one type
-// argument and the position a number: passing the remaining nodes as a pack would make every
-// step's instantiation as long as the graph.
+// One step of the sweep over Order (parents before children): node K's contributions added to
+// Entries; `end` when the sweep stops there (past the last node, or at an op without derivative
+// rules, reported once). The order is one type argument and the position a number: passing the
+// remaining nodes as a pack would make every step's instantiation as long as the graph.
 template <class M> struct leaf_or_end : std::bool_constant<M::is_leaf> {};
 template <> struct leaf_or_end<void> : std::true_type {};
 template <class Vars, class Order, std::size_t K, class Entries, class N = void, int Case = 0>
-struct backprop_types;
+struct backprop_step;
 template <class Vars, class Order, std::size_t K, class Entries>
-struct backprop_types<Vars, Order, K, Entries, void, 0> {
+struct backprop_step<Vars, Order, K, Entries, void, 0> {
   // 1: past the end; 2: no adjoint, or a leaf; 3: an op without derivative rules; 4: propagate.
   template <class L, bool In = (K < type_list_size<L>::value)> struct at_k { using type = void; };
   template <class L> struct at_k<L, true> { using type = meta::at_t<K, L>; };
@@ -217,29 +218,71 @@ struct backprop_types<Vars, Order, K, Entries, void, 0> {
   struct kind : std::integral_constant<int, C> {};
   template <class M> struct kind<M, 0>
       : std::integral_constant<int, !differentiable_op<typename M::op>() && reaches<M, Vars>::value ? 3 : 4> {};
-  using type = typename backprop_types<Vars, Order, K, Entries, N, kind<N>::value>::type;
+  using step = backprop_step<Vars, Order, K, Entries, N, kind<N>::value>;
+  using type = typename step::type;
+  static constexpr bool end = step::end;
 };
 template <class Vars, class Order, std::size_t K, class Entries, class N>
-struct backprop_types<Vars, Order, K, Entries, N, 1> { using type = Entries; };
-template <class Vars, class Order, std::size_t K, class Entries, class N>
-struct backprop_types<Vars, Order, K, Entries, N, 2> {
-  using type = typename backprop_types<Vars, Order, K + 1, Entries>::type;
+struct backprop_step<Vars, Order, K, Entries, N, 1> {
+  using type = Entries;
+  static constexpr bool end = true;
 };
 template <class Vars, class Order, std::size_t K, class Entries, class N>
-struct backprop_types<Vars, Order, K, Entries, N, 3> {
+struct backprop_step<Vars, Order, K, Entries, N, 2> {
+  using type = Entries;
+  static constexpr bool end = false;
+};
+template <class Vars, class Order, std::size_t K, class Entries, class N>
+struct backprop_step<Vars, Order, K, Entries, N, 3> {
   static_assert(flat::next_derivative_rule_for<op_name_string<typename N::op>()>::defined,
                 "grad: this function needs the derivative of a derivative that has no rule of its own "
                 "(a third derivative of an activation, a second derivative of binary_cross_entropy or of a "
                 "function without d2; the op is named in the note below)");
   using type = Entries;  // stop here: one message for the whole function
+  static constexpr bool end = true;
 };
 template <class Vars, class Order, std::size_t K, class Entries, class N>
-struct backprop_types<Vars, Order, K, Entries, N, 4> {
+struct backprop_step<Vars, Order, K, Entries, N, 4> {
   using G = typename adjoint_type<N, invalid_expression, Entries>::type;
   using next = typename propagate_types<Vars, N, G, Entries,
                                         std::make_index_sequence<type_list_size<typename N::children_types>::value>>::type;
-  using type = typename backprop_types<Vars, Order, K + 1, next>::type;
+  using type = next;
+  static constexpr bool end = false;
 };
+
+// Up to Budget steps from K, and where the sweep is after them. The sweep runs block by block, so
+// the depth of nested instantiations is a block's length plus the number of blocks, not the number
+// of nodes (g++ stops at a depth of 900: one step after another was two levels per node, a gradient
+// of a graph of 450 nodes).
+template <class Vars, class Order, std::size_t K, class Entries, std::size_t Budget, bool End = false>
+struct backprop_block {
+  using step = backprop_step<Vars, Order, K, Entries>;
+  using rest = backprop_block<Vars, Order, K + 1, typename step::type, Budget - 1, step::end>;
+  using type = typename rest::type;
+  static constexpr std::size_t next = rest::next;
+  static constexpr bool end = rest::end;
+};
+template <class Vars, class Order, std::size_t K, class Entries, std::size_t Budget>
+struct backprop_block<Vars, Order, K, Entries, Budget, true> {
+  using type = Entries;
+  static constexpr std::size_t next = K;
+  static constexpr bool end = true;
+};
+template <class Vars, class Order, std::size_t K, class Entries>
+struct backprop_block<Vars, Order, K, Entries, 0, false> {
+  using type = Entries;
+  static constexpr std::size_t next = K;
+  static constexpr bool end = false;
+};
+inline constexpr std::size_t backprop_block_length = 64;
+// Processes the nodes of Order from position K on, a block at a time.
+template <class Vars, class Order, std::size_t K, class Entries, bool End = false>
+struct backprop_types {
+  using block = backprop_block<Vars, Order, K, Entries, backprop_block_length>;
+  using type = typename backprop_types<Vars, Order, block::next, typename block::type, block::end>::type;
+};
+template <class Vars, class Order, std::size_t K, class Entries>
+struct backprop_types<Vars, Order, K, Entries, true> { using type = Entries; };
 
 // Every contribution made by the sweep over F for the variables Vs (the seed: df/df = 1).
 template <class F, class... Vs> struct gradient_entries {

@@ -129,9 +129,9 @@ template <class... Ns, class... Rs> struct describer<type_list<Ns...>, type_list
     w.put('\n');
   }
   static constexpr void write(writer& w) {
-    (line<Ns>(w), ...);
+    meta::in_order{(line<Ns>(w), 0)...};
     w.put("out");
-    ((w.put(" %"), w.num(meta::index_of<Rs, topo>::value)), ...);
+    meta::in_order{(w.put(" %"), w.num(meta::index_of<Rs, topo>::value), 0)...};
     w.put('\n');
   }
   // DOT: boxes for variables, ellipses for operations, plain text for literals; an edge per use
@@ -159,7 +159,7 @@ template <class... Ns, class... Rs> struct describer<type_list<Ns...>, type_list
   }
   static constexpr void write_dot(writer& w) {
     w.put("digraph ctgrad {\n  rankdir=BT;\n  node [fontname=\"Helvetica\", fontsize=10];\n");
-    (dot_node<Ns>(w), ...);
+    meta::in_order{(dot_node<Ns>(w), 0)...};
     w.put("}\n");
   }
 };

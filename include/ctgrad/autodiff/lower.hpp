@@ -567,7 +567,7 @@ struct program_shape {
 template <class T, class M, class... Roots>
 constexpr void lower_live(builder<T>& b, int* roots, cvec<bool>& live) {
   int r = 0;
-  ((roots[r++] = lower_desc(b, &desc_v<T, M, Roots>)), ...);
+  meta::in_order{(roots[r++] = lower_desc(b, &desc_v<T, M, Roots>), 0)...};
   live.resize(b.code.n, false);
   for (int k = 0; k < r; ++k) live[roots[k]] = true;
   for (int i = b.code.n - 1; i >= 0; --i)
@@ -651,7 +651,7 @@ inline constexpr auto program_v = make_program<T, M, Roots...>();
 template <class T, class... Roots>
 inline constexpr std::string_view third_derivative_op_v = [] {
   builder<T> b;
-  (lower_desc(b, &desc_v<T, ::ctgrad::math::scalar_math, Roots>), ...);
+  meta::in_order{(lower_desc(b, &desc_v<T, ::ctgrad::math::scalar_math, Roots>), 0)...};
   return b.third_derivative_op;
 }();
 /// That name as a template argument, so that the note below the error names the op.

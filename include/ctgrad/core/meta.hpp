@@ -2,6 +2,7 @@
 // unique, concatenation). Not for users; kept small so that compile times stay small.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <initializer_list>
 #include <type_traits>
@@ -19,13 +20,39 @@
 
 namespace ctgrad::meta {
 
+/// Whether any / every value of a braced list is true: any_of({pred<Ts>...}). Questions over a list
+/// of nodes use these instead of fold expressions (pred<Ts> || ...), because clang stops at a fold
+/// of more than 256 arguments (its -fbracket-depth), which a compiled graph of more than 256 nodes
+/// has; a braced list has no such limit (docs/design.md, "Folds and clang's bracket depth").
+constexpr bool any_of(std::initializer_list<bool> values) noexcept {
+  for (bool v : values)
+    if (v) return true;
+  return false;
+}
+constexpr bool all_of(std::initializer_list<bool> values) noexcept {
+  for (bool v : values)
+    if (!v) return false;
+  return true;
+}
+
+constexpr std::size_t sum(std::initializer_list<std::size_t> values) noexcept {
+  std::size_t total = 0;
+  for (std::size_t v : values) total += v;
+  return total;
+}
+/// Runs a braced list's elements in order, for statements over a list of nodes:
+/// meta::in_order{(step<Ns>(), 0)...} where a comma fold (step<Ns>(), ...) would meet the same limit.
+struct in_order {
+  constexpr in_order(std::initializer_list<int>) noexcept {}
+};
+
 /// True when T is one of the types of List. contains_v is a concept, index_of a class deriving from
 /// std::integral_constant: neither leaves a symbol named after T and List in the object file, which
 /// g++ would otherwise carry through code generation for every lookup (docs/design.md, "Scalar
 /// graphs: symbols, not templates"). Library code reads index_of<T, List>::value for that reason.
 template <class T, class List> struct contains;
 template <class T, class... Ts>
-struct contains<T, type_list<Ts...>> : std::bool_constant<(CTGRAD_IS_SAME(T, Ts) || ...)> {};
+struct contains<T, type_list<Ts...>> : std::bool_constant<any_of({CTGRAD_IS_SAME(T, Ts)...})> {};
 template <class T, class List> concept contains_v = contains<T, List>::value;
 
 namespace detail {
@@ -47,7 +74,7 @@ template <class T, class List> inline constexpr std::size_t index_of_v = index_o
 /// List with T appended unless it is already there.
 template <class List, class T> struct push_back_unique;
 template <class... Ts, class T> struct push_back_unique<type_list<Ts...>, T> {
-  using type = std::conditional_t<(CTGRAD_IS_SAME(T, Ts) || ...), type_list<Ts...>, type_list<Ts..., T>>;
+  using type = std::conditional_t<any_of({CTGRAD_IS_SAME(T, Ts)...}), type_list<Ts...>, type_list<Ts..., T>>;
 };
 template <class List, class T> using push_back_unique_t = typename push_back_unique<List, T>::type;
 
@@ -101,17 +128,37 @@ struct position_table<type_list<Ts...>> : detail::indexer<std::index_sequence_fo
 template <class T, class Table>
 struct position_in : decltype(detail::pick_position<T>(static_cast<const Table*>(nullptr))) {};
 
-/// Reversed list.
-template <class List, class Acc = type_list<>> struct reverse { using type = Acc; };
-template <class H, class... Ts, class... As> struct reverse<type_list<H, Ts...>, type_list<As...>> {
-  using type = typename reverse<type_list<Ts...>, type_list<H, As...>>::type;
+/// Reversed list. By position, not by moving one type at a time (a recursion as deep as the list:
+/// g++ stops at a depth of 900).
+template <class List> struct reverse;
+template <class... Ts> struct reverse<type_list<Ts...>> {
+  template <std::size_t... I>
+  static type_list<at_t<sizeof...(Ts) - 1 - I, type_list<Ts...>>...> pick(std::index_sequence<I...>);
+  using type = decltype(pick(std::index_sequence_for<Ts...>{}));
 };
 template <class List> using reverse_t = typename reverse<List>::type;
 
 /// The types T of List for which Pred<T>::value holds, in order.
 template <template <class> class Pred, class List> struct filter;
+namespace detail {
+// The positions of the true entries of keep (a list's length + 1 entries, the last false).
+template <std::size_t N, std::size_t Count>
+constexpr std::array<std::size_t, Count + 1> true_positions(const std::array<bool, N>& keep) {
+  std::array<std::size_t, Count + 1> out{};
+  std::size_t k = 0;
+  for (std::size_t i = 0; i < N; ++i)
+    if (keep[i]) out[k++] = i;
+  return out;
+}
+}  // namespace detail
+// Not a concatenation of one-element lists: that recursion is as deep as the list, and a fold.
 template <template <class> class Pred, class... Ts> struct filter<Pred, type_list<Ts...>> {
-  using type = concat_t<std::conditional_t<Pred<Ts>::value, type_list<Ts>, type_list<>>...>;
+  static constexpr std::array<bool, sizeof...(Ts) + 1> keep{Pred<Ts>::value..., false};
+  static constexpr std::size_t count = sum({std::size_t(Pred<Ts>::value)...});
+  static constexpr auto positions = detail::true_positions<sizeof...(Ts) + 1, count>(keep);
+  template <std::size_t... J>
+  static type_list<at_t<positions[J], type_list<Ts...>>...> pick(std::index_sequence<J...>);
+  using type = decltype(pick(std::make_index_sequence<count>{}));
 };
 template <template <class> class Pred, class List> using filter_t = typename filter<Pred, List>::type;
 
@@ -120,7 +167,7 @@ template <class List, class F> constexpr void for_each_indexed(F&& f);
 namespace detail {
 template <class... Ts, std::size_t... Is, class F>
 constexpr void for_each_indexed_impl(type_list<Ts...>*, std::index_sequence<Is...>, F& f) {
-  (f.template operator()<Is, Ts>(), ...);
+  in_order{(f.template operator()<Is, Ts>(), 0)...};
 }
 }  // namespace detail
 template <class List, class F> constexpr void for_each_indexed(F&& f) {

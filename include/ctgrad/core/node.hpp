@@ -275,7 +275,7 @@ struct invalid_expression {
 /// True when one of Es is the placeholder of an already-reported misuse (see invalid_expression).
 // A concept, not a variable template: a variable per set of operand types is a symbol g++ keeps.
 template <class... Es>
-concept any_invalid_v = (std::is_same<std::remove_cvref_t<Es>, invalid_expression>::value || ...);
+concept any_invalid_v = meta::any_of({CTGRAD_IS_SAME(std::remove_cvref_t<Es>, invalid_expression)...});
 
 // ---------------------------------------------------------------------------------------------
 // Concepts

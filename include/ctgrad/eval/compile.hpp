@@ -156,7 +156,7 @@ template <class Pair, class Plan, class Kernels> struct pair_fusion<Pair, Plan, 
       : std::bool_constant<(Plan::template root_index<K>::value == Plan::root_count ||
                             Plan::group_last[Plan::leader[Plan::template root_index<K>::value]] <
                                 Plan::template root_index<product>::value)> {};
-  template <class... Ks> static constexpr bool all_done_before(type_list<Ks...>*) { return (done_before<Ks>::value && ...); }
+  template <class... Ks> static constexpr bool all_done_before(type_list<Ks...>*) { return meta::all_of({done_before<Ks>::value...}); }
   static constexpr bool active = all_done_before(static_cast<meta::filter_t<read_early, Kernels>*>(nullptr));
   /// The kernels the pass computes, in the order run_check_finite checks them.
   using checked = meta::concat_t<type_list<product>, chain, type_list<typename Pair::transposed>>;
@@ -515,7 +515,7 @@ class program<type_list<Outs...>, type_list<Origs...>> {
   absl::Status run_checks() {
     absl::Status st = absl::OkStatus();
     [&]<class... Ns>(type_list<Ns...>*) {
-      ((st = st.ok() ? Ns::op::template check<Ns>(*this) : st), ...);
+      meta::in_order{(st = st.ok() ? Ns::op::template check<Ns>(*this) : st, 0)...};
     }(static_cast<meta::filter_t<has_check, nodes>*>(nullptr));
     return st;
   }
@@ -529,7 +529,7 @@ class program<type_list<Outs...>, type_list<Origs...>> {
         if (st.ok()) run_pair();
         if constexpr (CheckFinite) {
           [&]<class... Cs>(type_list<Cs...>*) {
-            ((st = st.ok() ? check_finite_kernel<Cs>() : st), ...);
+            meta::in_order{(st = st.ok() ? check_finite_kernel<Cs>() : st, 0)...};
           }(static_cast<typename fusion::checked*>(nullptr));
         }
       } else if constexpr (plan_type::template group_size<N>::value == 1) {
@@ -543,7 +543,7 @@ class program<type_list<Outs...>, type_list<Origs...>> {
         if (st.ok()) run_group(static_cast<group*>(nullptr));
         if constexpr (CheckFinite) {
           [&]<class... Ms>(type_list<Ms...>*) {
-            ((st = st.ok() ? check_finite_kernel<Ms>() : st), ...);
+            meta::in_order{(st = st.ok() ? check_finite_kernel<Ms>() : st, 0)...};
           }(static_cast<group*>(nullptr));
         }
       }
@@ -634,14 +634,14 @@ class program<type_list<Outs...>, type_list<Origs...>> {
       typename detail::slot_tuple<list>::type slots{};
       absl::Status st = absl::OkStatus();
       [&]<class... Ns>(type_list<Ns...>*) {
-        ([&] {
+        meta::in_order{([&] {
           if (!st.ok()) return;
           detail::compute_into<Ns, list, plan_type>(*this, slots, r, c);
           const auto v = std::get<meta::index_of<Ns, list>::value>(slots);
           if constexpr (std::is_floating_point_v<decltype(v)>) {
             if (!std::isfinite(v)) st = report_non_finite<Ns>(v, r, c);
           }
-        }(), ...);
+        }(), 0)...};
       }(static_cast<list*>(nullptr));
       return st.ok() ? report_non_finite<X>(value<X>(r, c), r, c) : st;
     } else {
@@ -710,7 +710,7 @@ class program<type_list<Outs...>, type_list<Origs...>> {
     template <class Slots>
     static void run([[maybe_unused]] const step_ctx& x, [[maybe_unused]] Slots& slots,
                     [[maybe_unused]] std::size_t r, [[maybe_unused]] std::size_t c) {
-      (step_of<Ns, type_list<Ns...>>::type::run(x, slots, r, c), ...);
+      meta::in_order{(step_of<Ns, type_list<Ns...>>::type::run(x, slots, r, c), 0)...};
     }
   };
   step_ctx step_context() const { return {var_ptrs_.data(), arena_.get(), offsets_.data(), literals_.data(), {batch_}}; }
@@ -827,10 +827,10 @@ class program<type_list<Outs...>, type_list<Origs...>> {
     auto element = [&](std::size_t r, std::size_t c, std::size_t k) CTGRAD_ALWAYS_INLINE {
       typename detail::slot_tuple<list>::type slots{};
       steps<list>::run(x, slots, r, c);
-      (group_member_of<Ms, list>::type::element(std::get<Is>(lanes), outs[Is], x, slots, r, c, k, XC), ...);
+      meta::in_order{(group_member_of<Ms, list>::type::element(std::get<Is>(lanes), outs[Is], x, slots, r, c, k, XC), 0)...};
     };
     for (std::size_t r = 0; r < XR; ++r) {
-      (group_member_of<Ms, list>::type::start_row(std::get<Is>(lanes)), ...);
+      meta::in_order{(group_member_of<Ms, list>::type::start_row(std::get<Is>(lanes)), 0)...};
       std::size_t c = 0;
       // Iterations are independent: a group's kernels read none of each other's outputs (plan.hpp),
       // and each writes its own buffer at (r, c) only. Said to g++, which otherwise versions the
@@ -839,9 +839,9 @@ class program<type_list<Outs...>, type_list<Origs...>> {
       for (; c + W <= XC; c += W)  // chunk loop: not vectorised itself (vectorise_test.sh)
         CTGRAD_IVDEP for (std::size_t k = 0; k < W; ++k) element(r, c + k, k);
       CTGRAD_IVDEP for (std::size_t k = 0; c + k < XC; ++k) element(r, c + k, k);
-      (group_member_of<Ms, list>::type::end_row(std::get<Is>(lanes), outs[Is], totals[Is], r, XC), ...);
+      meta::in_order{(group_member_of<Ms, list>::type::end_row(std::get<Is>(lanes), outs[Is], totals[Is], r, XC), 0)...};
     }
-    (group_member_of<Ms, list>::type::end(outs[Is], totals[Is], XR * XC), ...);
+    meta::in_order{(group_member_of<Ms, list>::type::end(outs[Is], totals[Is], XR * XC), 0)...};
   }
 
   // A matmul operand: its buffer, and whether it is read transposed (a folded transpose).
@@ -862,10 +862,10 @@ class program<type_list<Outs...>, type_list<Origs...>> {
                          out_at(meta::index_of<typename pair_type::product, kernels>::value), ptr_of<typename pair_type::adjoint>(),
                          out_at(meta::index_of<typename pair_type::transposed, kernels>::value), [&](std::size_t i0, std::size_t i1) {
       [&]<class... Cs>(type_list<Cs...>*) {
-        ([&] {
+        meta::in_order{([&] {
           T* out = out_at(meta::index_of<Cs, kernels>::value);
           for (std::size_t i = i0; i < i1; ++i) out[i] = element_at<Cs>(x, 0, i);
-        }(), ...);
+        }(), 0)...};
       }(static_cast<typename fusion::chain*>(nullptr));
     });
   }

@@ -48,7 +48,7 @@ using element_list = std::conditional_t<Root::is_leaf, type_list<>,
 // reads either.
 template <class List> struct slot_tuple { using type = std::tuple<>; };
 template <class N0, class... Ns> struct slot_tuple<type_list<N0, Ns...>> {
-  using type = std::conditional_t<(CTGRAD_IS_SAME(value_t<N0>, value_t<Ns>) && ...),
+  using type = std::conditional_t<meta::all_of({CTGRAD_IS_SAME(value_t<N0>, value_t<Ns>)...}),
                                   std::array<value_t<N0>, 1 + sizeof...(Ns)>,
                                   std::tuple<value_t<N0>, value_t<Ns>...>>;
 };
@@ -153,7 +153,7 @@ constexpr value_t<Root> eval_element(const Ctx& ctx, std::size_t r, std::size_t 
   } else {
     typename slot_tuple<list>::type slots{};
     [&]<class... Ns>(type_list<Ns...>*) {
-      (compute_into<Ns, list, Mat>(ctx, slots, r, c), ...);
+      meta::in_order{(compute_into<Ns, list, Mat>(ctx, slots, r, c), 0)...};
     }(static_cast<list*>(nullptr));
     return std::get<meta::index_of<Root, list>::value>(slots);
   }
@@ -181,7 +181,7 @@ constexpr auto eval_elements(const Ctx& ctx, std::size_t r, std::size_t c) {
   using list = elements_list<Mat, Roots...>;
   typename slot_tuple<list>::type slots{};
   [&]<class... Ns>(type_list<Ns...>*) {
-    (compute_into<Ns, list, Mat>(ctx, slots, r, c), ...);
+    meta::in_order{(compute_into<Ns, list, Mat>(ctx, slots, r, c), 0)...};
   }(static_cast<list*>(nullptr));
   return std::tuple{read_element<Roots, list>(ctx, slots, r, c)...};
 }

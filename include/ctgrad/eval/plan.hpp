@@ -97,7 +97,7 @@ template <class Table, class... Cs> struct child_positions<Table, type_list<Cs..
 };
 template <class Nodes> struct edge_count;
 template <class... Ns> struct edge_count<type_list<Ns...>>
-    : std::integral_constant<std::size_t, (type_list_size<typename children_of<Ns>::type>::value + ... + 0)> {};
+    : std::integral_constant<std::size_t, meta::sum({type_list_size<typename children_of<Ns>::type>::value...})> {};
 template <std::size_t... Ps>
 constexpr std::size_t put_positions(std::size_t* out, std::size_t e, position_list<Ps...>) {
   ((out[e++] = Ps), ...);
@@ -176,9 +176,9 @@ struct plan_impl {
     std::array<std::size_t, node_count + 1> root{};  // root_count: not a root
     [&]<class... Ns>(type_list<Ns...>*) {
       std::size_t i = 0, e = 0;
-      ((first[i] = e,
-        e = put_positions(kid.data(), e, typename child_positions<node_table, typename children_of<Ns>::type>::type{}),
-        inl[i] = inline0<Ns>::value, root[i] = root_index<Ns>::value, ++i), ...);
+      meta::in_order{(first[i] = e,
+                      e = put_positions(kid.data(), e, typename child_positions<node_table, typename children_of<Ns>::type>::type{}),
+                      inl[i] = inline0<Ns>::value, root[i] = root_index<Ns>::value, ++i, 0)...};
       first[i] = e;
     }(static_cast<Nodes*>(nullptr));
     for (std::size_t i = 0; i < node_count; ++i)  // children first
@@ -240,7 +240,8 @@ struct plan_impl {
     [&]<class... Rs>(type_list<Rs...>*) {
       using shapes = type_list<typename loop_shape<Rs>::type...>;
       std::size_t i = 0;
-      ((can[i] = Grouped && loopable<Rs>::value, shape_key[i] = meta::index_of<typename loop_shape<Rs>::type, shapes>::value, ++i), ...);
+      meta::in_order{(can[i] = Grouped && loopable<Rs>::value,
+                      shape_key[i] = meta::index_of<typename loop_shape<Rs>::type, shapes>::value, ++i, 0)...};
     }(static_cast<roots0*>(nullptr));
     constexpr std::size_t barrier = root_index<Barrier>::value;  // root_count without one
     for (std::size_t i = 0; i < root_count; ++i) {

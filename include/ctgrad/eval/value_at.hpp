@@ -43,7 +43,7 @@ struct scalar_ctx {
     }
   }
   template <class V> constexpr value_t<V> load_leaf(std::size_t, std::size_t) const {
-    static_assert((std::is_same_v<V, Vs> || ...),
+    static_assert(meta::contains_v<V, type_list<Vs...>>,
                   "value_at: the expression uses a variable that has no value bound (write v = value)");
     return detail::get<meta::index_of<V, type_list<Vs...>>::value>(bound)->scalar;
   }
@@ -64,12 +64,13 @@ template <class N> constexpr bool program_only_node() {
   }
 }
 template <class Nodes> inline constexpr bool any_program_only_v = false;
-template <class... Ns> inline constexpr bool any_program_only_v<type_list<Ns...>> = (program_only_node<Ns>() || ...);
+template <class... Ns> inline constexpr bool any_program_only_v<type_list<Ns...>> = meta::any_of({program_only_node<Ns>()...});
 
 // True when every variable among Nodes is one of Bound.
 template <class Nodes, class Bound> inline constexpr bool all_bound_v = false;
 template <class... Ns, class Bound>
-inline constexpr bool all_bound_v<type_list<Ns...>, Bound> = ((!is_var_v<Ns> || meta::contains_v<Ns, Bound>) && ...);
+inline constexpr bool all_bound_v<type_list<Ns...>, Bound> =
+    meta::all_of({(!is_var_v<Ns> || meta::contains_v<Ns, Bound>)...});
 
 // ---- the flat path: scalar graphs of one element type (autodiff/lower.hpp) ----------------------
 // Root K need not be walked for literals when it is a lazy gradient of a function that root 0 is,
@@ -87,13 +88,13 @@ constexpr void collect_root_literals(const detail::tuple<const Es&...>& roots, T
   constexpr bool walk[] = {!same_function<first, Es>::value...};
   detail::apply([&](const Es&... r) {
     std::size_t k = 0;
-    (((k == 0 || walk[k] ? collect_literal_values(r, lits) : void()), ++k), ...);
+    meta::in_order{((k == 0 || walk[k] ? collect_literal_values(r, lits) : void()), ++k, 0)...};
   }, roots);
 }
 
 template <class... Es> inline constexpr bool flat_roots_v = false;
 template <class E0, class... Es>
-inline constexpr bool flat_roots_v<E0, Es...> = flat::flat_ok_v<E0, value_t<E0>> && (flat::flat_ok_v<Es, value_t<E0>> && ...);
+inline constexpr bool flat_roots_v<E0, Es...> = flat::flat_ok_v<E0, value_t<E0>> && meta::all_of({flat::flat_ok_v<Es, value_t<E0>>...});
 
 inline constexpr std::size_t flat_chunk = 256;
 // Ops First .. First + Count - 1 of a program (value_at_flat).
@@ -149,13 +150,13 @@ constexpr auto value_at_flat(const detail::tuple<const Es&...>& roots, const bin
     // array), g++'s middle end folded them one by one, which grew faster than the program.
     using flat::constant_v;
     [&]<std::size_t... J>(std::index_sequence<J...>) {
-      ((s[J] = vars[constant_v<bound_at[J]>]), ...);
+      meta::in_order{(s[J] = vars[constant_v<bound_at[J]>], 0)...};
     }(std::make_index_sequence<nv>{});
     [&]<std::size_t... J>(std::index_sequence<J...>) {
-      ((s[nv + J] = lits[constant_v<p.lit_id[J]>]), ...);
+      meta::in_order{(s[nv + J] = lits[constant_v<p.lit_id[J]>], 0)...};
     }(std::make_index_sequence<nl>{});
     [&]<std::size_t... J>(std::index_sequence<J...>) {
-      ((s[nv + nl + J] = constant_v<p.imm[J]>), ...);
+      meta::in_order{(s[nv + nl + J] = constant_v<p.imm[J]>, 0)...};
     }(std::make_index_sequence<ni>{});
     // The ops in chunks of flat_chunk, each its own function: g++'s passes over one function grow
     // faster than its length, and a gradient can be thousands of statements.
