@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <vector>
 
-#include <ctgrad/ctgrad.hpp>
+#include "ctgrad/ctgrad.hpp"
 
 // q(w) = the nearest multiple of 1/4 (ties away from zero): a step function of one argument.
 struct quantize_fn {

@@ -6,8 +6,8 @@
 #include <cstdio>
 #include <vector>
 
-#include <ctgrad/ctgrad.hpp>
-#include <ctgrad/check/function.hpp>
+#include "ctgrad/ctgrad.hpp"
+#include "ctgrad/check/function.hpp"
 
 // softclip(x, a, b) = x - softplus(x - b) + softplus(a - x): x in the middle, a and b at the ends.
 struct softclip_fn {

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <vector>
 
-#include <ctgrad/check/boost_test.hpp>
+#include "ctgrad/check/boost_test.hpp"
 
 namespace {
 double f(double x) { return 1 / (1 + std::exp(-x)); }

@@ -473,7 +473,7 @@ def main():
                          "much faster than the expression (measured 2026-11-23 with g++ 12 -O2 -march=native, one `grad(f, a1..aN)` plus `value_and_grad_at`: "
                          "N=2 22 s / 0.7 GB, N=3 29 s / 1.3 GB, N=4 46 s / 2.1 GB; N=4 with respect to one variable "
                          "18 s / 0.6 GB; 8 separable one-variable terms, grad only, 103 s / 4 GB; N=10 was stopped "
-                         "after 8 minutes at 16 GB; `#include <ctgrad/ctgrad.hpp>` alone 4.5 s, `value_at` of f "
+                         "after 8 minutes at 16 GB; `#include "ctgrad/ctgrad.hpp"` alone 4.5 s, `value_at` of f "
                          "without grad at N=4 11 s). The cost is in `grad` (autodiff/grad.hpp) and grows with the "
                          "number of variables differentiated, not in evaluation; that is a W6-class design problem "
                          "to fix in grad, not in the benchmark. Build with "

@@ -1,7 +1,7 @@
 // Adding a [3, 4] matrix and a [3] vector: trailing extents 4 and 3 do not broadcast.
 // expect: elementwise op: shapes do not broadcast (trailing extents must be equal or 1)
 // max-lines: 20
-#include <ctgrad/ops/elementwise.hpp>
+#include "ctgrad/ops/elementwise.hpp"
 using namespace ctgrad;
 int main() {
   var<"a", float, shape<3, 4>> a;

@@ -1,8 +1,8 @@
 // allreduce_outputs<3> of a program with three outputs (a gradient set of f in W and b).
 // expect: allreduce_outputs: an index is past the last output (gradient sets count as f, then each gradient)
 // max-lines: 20
-#include <ctgrad/dist/allreduce.hpp>
-#include <ctgrad/eval/compile.hpp>
+#include "ctgrad/dist/allreduce.hpp"
+#include "ctgrad/eval/compile.hpp"
 using namespace ctgrad;
 int main() {
   var<"W", float, shape<4>> W;

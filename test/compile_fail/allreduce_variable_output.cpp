@@ -1,8 +1,8 @@
 // allreduce_outputs of an output that is a variable of the graph: its value is the caller's buffer.
 // expect: allreduce_outputs: an output is a variable of the graph, whose value is the caller's own buffer; reduce that buffer with reducer::sum
 // max-lines: 20
-#include <ctgrad/dist/allreduce.hpp>
-#include <ctgrad/eval/compile.hpp>
+#include "ctgrad/dist/allreduce.hpp"
+#include "ctgrad/eval/compile.hpp"
 using namespace ctgrad;
 int main() {
   var<"w", float, shape<4>> w;

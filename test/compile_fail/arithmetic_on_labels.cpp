@@ -1,7 +1,7 @@
 // Arithmetic on an integer label variable: labels are inputs of losses, not numbers to compute with.
 // expect: elementwise op: arithmetic needs float or double operands (integer label variables are only for losses)
 // max-lines: 20
-#include <ctgrad/ops/elementwise.hpp>
+#include "ctgrad/ops/elementwise.hpp"
 using namespace ctgrad;
 int main() {
   var<"y", int, shape<8>> y;     // class labels

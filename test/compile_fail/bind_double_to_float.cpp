@@ -2,7 +2,7 @@
 // expect: bind: the buffer's element type differs from the variable's (e.g. double data bound to a float variable); convert the data or declare the variable with its type
 // max-lines: 20
 #include <vector>
-#include <ctgrad/core/node.hpp>
+#include "ctgrad/core/node.hpp"
 using namespace ctgrad;
 int main() {
   var<"x", float, shape<4>> x;

@@ -2,7 +2,7 @@
 // expect: bind: bind a number to a scalar variable, or a contiguous range of its element type (std::vector, std::span, absl::Span, ctgrad::tensor) to a tensor variable
 // max-lines: 20
 #include <vector>
-#include <ctgrad/core/node.hpp>
+#include "ctgrad/core/node.hpp"
 using namespace ctgrad;
 int main() {
   var<"x", float, shape<4>> x;

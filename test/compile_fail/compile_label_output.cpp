@@ -1,7 +1,7 @@
 // compile of an integer label variable as an output: labels are inputs only.
 // expect: compile: outputs must have float or double values (integer label variables are inputs only)
 // max-lines: 20
-#include <ctgrad/eval/compile.hpp>
+#include "ctgrad/eval/compile.hpp"
 using namespace ctgrad;
 int main() {
   var<"y", int, shape<8>> y;

@@ -1,7 +1,7 @@
 // One program with a float output and a double output: a program computes in one type.
 // expect: compile: outputs have different element types (e.g. float and double); a program computes in one type
 // max-lines: 20
-#include <ctgrad/eval/compile.hpp>
+#include "ctgrad/eval/compile.hpp"
 using namespace ctgrad;
 int main() {
   var<"a", float, shape<4>> a;

@@ -1,7 +1,7 @@
 // compile() without outputs.
 // expect: compile: give at least one output
 // max-lines: 20
-#include <ctgrad/eval/compile.hpp>
+#include "ctgrad/eval/compile.hpp"
 using namespace ctgrad;
 int main() {
   var<"z", float, shape<8>> z;

@@ -1,7 +1,7 @@
 // custom_gradient with a surrogate of another shape than the value.
 // expect: custom_gradient: the value and the surrogate must have the same shape (the surrogate's derivative stands for the value's, element by element)
 // max-lines: 20
-#include <ctgrad/ctgrad.hpp>
+#include "ctgrad/ctgrad.hpp"
 using namespace ctgrad;
 int main() {
   var<"w", float, shape<3, 4>> w;

@@ -1,7 +1,7 @@
 // `dyn` (the batch extent) in the second position of a shape.
 // expect: var: `dyn` is allowed only as the first extent (the batch); write shape<dyn, N>
 // max-lines: 20
-#include <ctgrad/core/node.hpp>
+#include "ctgrad/core/node.hpp"
 using namespace ctgrad;
 int main() {
 #ifndef CTGRAD_COMPILE_FAIL_FIXED

@@ -1,7 +1,7 @@
 // exp of an integer label variable: unary functions (exp, log, sqrt, ..., unary minus) need floats.
 // expect: exp: needs a float or double expression
 // max-lines: 20
-#include <ctgrad/ops/elementwise.hpp>
+#include "ctgrad/ops/elementwise.hpp"
 using namespace ctgrad;
 int main() {
   var<"y", int, shape<8>> y;

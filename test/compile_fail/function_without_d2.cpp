@@ -2,7 +2,7 @@
 // expect: grad: this function needs the derivative of a derivative that has no rule of its own (a third derivative of an activation, a second derivative of binary_cross_entropy or of a function without d2; the op is named in the note below)
 // expect-note: next_derivative_rule_for<ctgrad::fixed_string<5>{"cube"}>::defined
 // max-lines: 20
-#include <ctgrad/scalar.hpp>
+#include "ctgrad/scalar.hpp"
 using namespace ctgrad;
 struct cube_fn {
   static constexpr std::string_view name = "cube";

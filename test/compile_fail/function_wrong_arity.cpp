@@ -1,7 +1,7 @@
 // An elementwise function of two arguments called with one.
 // expect: elementwise<F>: wrong number of arguments (F::arity, or 1 when F declares none)
 // max-lines: 20
-#include <ctgrad/scalar.hpp>
+#include "ctgrad/scalar.hpp"
 using namespace ctgrad;
 struct hypot_fn {
   static constexpr std::string_view name = "hypot";

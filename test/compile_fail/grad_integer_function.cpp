@@ -1,7 +1,7 @@
 // grad of an integer-valued function (a scalar label variable).
 // expect: grad: the function must have a float or double value
 // max-lines: 20
-#include <ctgrad/autodiff/grad.hpp>
+#include "ctgrad/autodiff/grad.hpp"
 using namespace ctgrad;
 int main() {
   var<"x", float> x;

@@ -1,8 +1,8 @@
 // grad without a variable to differentiate with respect to.
 // expect: grad: name at least one variable to differentiate with respect to
 // max-lines: 20
-#include <ctgrad/autodiff/grad.hpp>
-#include <ctgrad/ops/reduce.hpp>
+#include "ctgrad/autodiff/grad.hpp"
+#include "ctgrad/ops/reduce.hpp"
 using namespace ctgrad;
 int main() {
   var<"W", float, shape<4>> W;

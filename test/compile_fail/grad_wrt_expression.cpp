@@ -1,7 +1,7 @@
 // grad with respect to an expression (y = 2x) instead of a variable.
 // expect: grad: differentiate with respect to variables (ctgrad::var<...>) only, not expressions; to differentiate through an intermediate, make it a variable
 // max-lines: 20
-#include <ctgrad/autodiff/grad.hpp>
+#include "ctgrad/autodiff/grad.hpp"
 using namespace ctgrad;
 int main() {
   var<"x", float> x;

@@ -1,8 +1,8 @@
 // grad with respect to an integer label variable: labels are not differentiable.
 // expect: grad: cannot differentiate with respect to an integer (label) variable
 // max-lines: 20
-#include <ctgrad/autodiff/grad.hpp>
-#include <ctgrad/nn/losses.hpp>
+#include "ctgrad/autodiff/grad.hpp"
+#include "ctgrad/nn/losses.hpp"
 using namespace ctgrad;
 int main() {
   var<"z", float, shape<8, 10>> z;

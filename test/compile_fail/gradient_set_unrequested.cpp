@@ -1,7 +1,7 @@
 // Reading gs[b] from a gradient set made by grad(f, W, c): b was not requested.
 // expect: gradient_set: no gradient was requested for this variable; name it in grad(f, ...)
 // max-lines: 20
-#include <ctgrad/autodiff/grad.hpp>
+#include "ctgrad/autodiff/grad.hpp"
 using namespace ctgrad;
 int main() {
   var<"W", double> W;

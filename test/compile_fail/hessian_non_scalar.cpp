@@ -1,7 +1,7 @@
 // hessian of a vector expression: the Hessian is of a scalar function.
 // expect: hessian: the function must be a scalar (rank 0) expression; reduce it with sum() or mean() first (for a vector function's second derivatives, take hessian of each element)
 // max-lines: 20
-#include <ctgrad/scalar.hpp>
+#include "ctgrad/scalar.hpp"
 using namespace ctgrad;
 int main() {
   var<"v", double, shape<3>> v;

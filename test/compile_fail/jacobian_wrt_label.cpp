@@ -1,7 +1,7 @@
 // jacobian with respect to an integer label variable: labels are not differentiable.
 // expect: jacobian: cannot differentiate with respect to an integer (label) variable; name the float variables only
 // max-lines: 20
-#include <ctgrad/ctgrad.hpp>
+#include "ctgrad/ctgrad.hpp"
 using namespace ctgrad;
 int main() {
   var<"z", float, shape<8, 10>> z;

@@ -2,7 +2,7 @@
 // expect: jvp: an op in the function has no forward-mode rule; give the op a static jvp<I>(self, tangent) beside its vjp<I> (the op is named in the note below)
 // expect-note: jvp_rule_for<ctgrad::fixed_string<5>{"cube"}>::defined
 // max-lines: 30
-#include <ctgrad/ctgrad.hpp>
+#include "ctgrad/ctgrad.hpp"
 using namespace ctgrad;
 // A user op: the cube, with its vjp rule.
 struct cube_op : ops::elementwise_op {

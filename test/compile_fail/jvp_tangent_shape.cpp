@@ -1,7 +1,7 @@
 // jvp with a tangent whose shape is not the variable's: one direction per element of x.
 // expect: jvp: the tangent must have the variable's shape and element type (one direction per element of the variable)
 // max-lines: 20
-#include <ctgrad/ctgrad.hpp>
+#include "ctgrad/ctgrad.hpp"
 using namespace ctgrad;
 int main() {
   var<"x", float, shape<4>> x;

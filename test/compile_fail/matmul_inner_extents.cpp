@@ -1,7 +1,7 @@
 // matmul of a [3, 4] matrix by a [5, 2] matrix: the inner extents (4 and 5) differ.
 // expect: matmul: inner extents differ (the left operand's columns must equal the right operand's rows)
 // max-lines: 20
-#include <ctgrad/ops/linalg.hpp>
+#include "ctgrad/ops/linalg.hpp"
 using namespace ctgrad;
 int main() {
   var<"A", float, shape<3, 4>> A;

@@ -3,7 +3,7 @@
 // expect: matmul: inner extents differ (the left operand's columns must equal the right operand's rows)
 // expect-note: shape_text<9>{"[dyn, 4]"}, ctgrad::shapes::shape_text<7>{"[5, 2]"}, false>::inner_extents_agree
 // max-lines: 20
-#include <ctgrad/ops/linalg.hpp>
+#include "ctgrad/ops/linalg.hpp"
 using namespace ctgrad;
 int main() {
 #ifndef CTGRAD_COMPILE_FAIL_FIXED

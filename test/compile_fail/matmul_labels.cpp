@@ -1,7 +1,7 @@
 // matmul of integer (label) matrices.
 // expect: matmul: needs float or double operands
 // max-lines: 20
-#include <ctgrad/ops/linalg.hpp>
+#include "ctgrad/ops/linalg.hpp"
 using namespace ctgrad;
 int main() {
 #ifndef CTGRAD_COMPILE_FAIL_FIXED

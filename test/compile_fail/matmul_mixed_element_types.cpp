@@ -1,7 +1,7 @@
 // matmul of a float matrix by a double matrix: ctgrad never converts silently.
 // expect: matmul: operands have different element types (e.g. float and double); convert one of them
 // max-lines: 20
-#include <ctgrad/ops/linalg.hpp>
+#include "ctgrad/ops/linalg.hpp"
 using namespace ctgrad;
 int main() {
   var<"A", float, shape<3, 4>> A;

@@ -1,8 +1,8 @@
 // matmul of a matrix by a scalar: multiply elementwise instead.
 // expect: matmul: the right operand must be a matrix or a vector
 // max-lines: 20
-#include <ctgrad/ops/elementwise.hpp>
-#include <ctgrad/ops/linalg.hpp>
+#include "ctgrad/ops/elementwise.hpp"
+#include "ctgrad/ops/linalg.hpp"
 using namespace ctgrad;
 int main() {
   var<"A", float, shape<3, 4>> A;

@@ -1,7 +1,7 @@
 // matmul with a vector on the left: ctgrad's matmul is matrix-matrix or matrix-vector.
 // expect: matmul: the left operand must be a matrix (rank 2); for a vector-matrix product write matmul(transpose(W), v)
 // max-lines: 20
-#include <ctgrad/ops/linalg.hpp>
+#include "ctgrad/ops/linalg.hpp"
 using namespace ctgrad;
 int main() {
   var<"v", float, shape<4>> v;

@@ -1,7 +1,7 @@
 // Multiplying a float variable by a double variable: ctgrad never converts silently.
 // expect: elementwise op: operands have different element types (e.g. float and double); convert one of them
 // max-lines: 20
-#include <ctgrad/ops/elementwise.hpp>
+#include "ctgrad/ops/elementwise.hpp"
 using namespace ctgrad;
 int main() {
   var<"a", float, shape<4>> a;

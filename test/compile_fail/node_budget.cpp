@@ -7,9 +7,9 @@
 #else
 #define CTGRAD_MAX_NODES 100
 #endif
-#include <ctgrad/autodiff/grad.hpp>
-#include <ctgrad/eval/value_at.hpp>
-#include <ctgrad/nn/activations.hpp>
+#include "ctgrad/autodiff/grad.hpp"
+#include "ctgrad/eval/value_at.hpp"
+#include "ctgrad/nn/activations.hpp"
 using namespace ctgrad;
 int main() {
   constexpr var<"x", double> x;

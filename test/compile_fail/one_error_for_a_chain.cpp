@@ -3,7 +3,7 @@
 // expect: matmul: inner extents differ (the left operand's columns must equal the right operand's rows)
 // max-lines: 24
 #include <vector>
-#include <ctgrad/ctgrad.hpp>
+#include "ctgrad/ctgrad.hpp"
 using namespace ctgrad;
 int main() {
   var<"x", float, shape<8, 784>> x;

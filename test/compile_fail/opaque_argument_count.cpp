@@ -4,7 +4,7 @@
 // max-lines: 20
 #include <span>
 #include <string_view>
-#include <ctgrad/ops/opaque.hpp>
+#include "ctgrad/ops/opaque.hpp"
 using namespace ctgrad;
 struct dot {
   static constexpr std::string_view name = "dot";

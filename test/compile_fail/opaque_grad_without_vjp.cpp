@@ -4,9 +4,9 @@
 // max-lines: 30
 #include <span>
 #include <string_view>
-#include <ctgrad/autodiff/grad.hpp>
-#include <ctgrad/ops/opaque.hpp>
-#include <ctgrad/ops/reduce.hpp>
+#include "ctgrad/autodiff/grad.hpp"
+#include "ctgrad/ops/opaque.hpp"
+#include "ctgrad/ops/reduce.hpp"
 using namespace ctgrad;
 struct scale {  // y = 2 x, a routine ctgrad cannot see
   static constexpr std::string_view name = "scale";

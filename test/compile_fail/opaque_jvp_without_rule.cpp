@@ -4,8 +4,8 @@
 // max-lines: 40
 #include <span>
 #include <string_view>
-#include <ctgrad/autodiff/jvp.hpp>
-#include <ctgrad/ops/opaque.hpp>
+#include "ctgrad/autodiff/jvp.hpp"
+#include "ctgrad/ops/opaque.hpp"
 using namespace ctgrad;
 struct scale {  // y = 2 x, a routine ctgrad cannot see
   static constexpr std::string_view name = "scale";

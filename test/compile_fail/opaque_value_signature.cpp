@@ -4,7 +4,7 @@
 #include <span>
 #include <string_view>
 #include <vector>
-#include <ctgrad/ops/opaque.hpp>
+#include "ctgrad/ops/opaque.hpp"
 using namespace ctgrad;
 struct twice {
   static constexpr std::string_view name = "twice";

@@ -1,7 +1,7 @@
 // Two outputs that differ only in a literal have the same type: prog[expr] cannot tell them apart.
 // expect: program: two different outputs have this expression's type (e.g. sum(v * 2.0) and sum(v * 3.0)); read them by position with get<I>()
 // max-lines: 20
-#include <ctgrad/eval/compile.hpp>
+#include "ctgrad/eval/compile.hpp"
 using namespace ctgrad;
 int main() {
   var<"v", float, shape<4>> v;

@@ -1,7 +1,7 @@
 // get<3>() of a program with three outputs (a gradient set of f in W and b: f, df/dW, df/db).
 // expect: program: get<I>() past the last output (gradient sets count as f, then each gradient)
 // max-lines: 20
-#include <ctgrad/eval/compile.hpp>
+#include "ctgrad/eval/compile.hpp"
 using namespace ctgrad;
 int main() {
   var<"W", float, shape<4>> W;

@@ -2,7 +2,7 @@
 // expect: program: this expression is not an output of the program; pass it to compile() (or read a gradient with prog[gs[v]])
 // max-lines: 20
 #include <vector>
-#include <ctgrad/eval/compile.hpp>
+#include "ctgrad/eval/compile.hpp"
 using namespace ctgrad;
 int main() {
   var<"x", float, shape<4>> x;

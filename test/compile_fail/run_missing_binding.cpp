@@ -2,7 +2,7 @@
 // expect: compile: a variable of the graph has no binding in this call (bind every variable: v = value)
 // max-lines: 20
 #include <vector>
-#include <ctgrad/eval/compile.hpp>
+#include "ctgrad/eval/compile.hpp"
 using namespace ctgrad;
 int main() {
   var<"x", float, shape<4>> x;

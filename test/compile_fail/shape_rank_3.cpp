@@ -1,7 +1,7 @@
 // A rank-3 shape (an image batch [dyn, 28, 28]): ctgrad has scalars, vectors and matrices.
 // expect: shape: ctgrad supports tensors of rank 0, 1 and 2 (scalars, vectors, matrices)
 // max-lines: 20
-#include <ctgrad/core/node.hpp>
+#include "ctgrad/core/node.hpp"
 using namespace ctgrad;
 int main() {
 #ifndef CTGRAD_COMPILE_FAIL_FIXED

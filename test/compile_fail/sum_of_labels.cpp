@@ -1,7 +1,7 @@
 // A reduction (sum) of integer labels.
 // expect: sum/mean/max: needs a float or double expression
 // max-lines: 20
-#include <ctgrad/ops/reduce.hpp>
+#include "ctgrad/ops/reduce.hpp"
 using namespace ctgrad;
 int main() {
   var<"y", int, shape<8>> y;

@@ -2,9 +2,9 @@
 // expect: grad: this function needs the derivative of a derivative that has no rule of its own (a third derivative of an activation, a second derivative of binary_cross_entropy or of a function without d2; the op is named in the note below)
 // expect-note: next_derivative_rule_for<ctgrad::fixed_string<5>{"tanh"}>::defined
 // max-lines: 20
-#include <ctgrad/autodiff/grad.hpp>
-#include <ctgrad/eval/value_at.hpp>
-#include <ctgrad/nn/activations.hpp>
+#include "ctgrad/autodiff/grad.hpp"
+#include "ctgrad/eval/value_at.hpp"
+#include "ctgrad/nn/activations.hpp"
 using namespace ctgrad;
 int main() {
   var<"x", double> x;

@@ -1,7 +1,7 @@
 // transpose of a vector: ctgrad vectors have no orientation.
 // expect: transpose: needs a matrix (rank 2) expression; a vector has no orientation to swap
 // max-lines: 20
-#include <ctgrad/ops/linalg.hpp>
+#include "ctgrad/ops/linalg.hpp"
 using namespace ctgrad;
 int main() {
 #ifndef CTGRAD_COMPILE_FAIL_FIXED

@@ -1,7 +1,7 @@
 // value_at of a plain number instead of a ctgrad expression.
 // expect: value_at: the first argument must be a ctgrad expression
 // max-lines: 24
-#include <ctgrad/eval/value_at.hpp>
+#include "ctgrad/eval/value_at.hpp"
 using namespace ctgrad;
 int main() {
   var<"a", double> a;

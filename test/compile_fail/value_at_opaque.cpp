@@ -3,9 +3,9 @@
 // max-lines: 20
 #include <span>
 #include <string_view>
-#include <ctgrad/eval/compile.hpp>
-#include <ctgrad/eval/value_at.hpp>
-#include <ctgrad/ops/opaque.hpp>
+#include "ctgrad/eval/compile.hpp"
+#include "ctgrad/eval/value_at.hpp"
+#include "ctgrad/ops/opaque.hpp"
 using namespace ctgrad;
 struct cube {  // y = x^3, by a routine ctgrad cannot see
   static constexpr std::string_view name = "cube";

@@ -2,8 +2,8 @@
 // expect: value_at: evaluates scalar expressions only; compile() evaluates tensor expressions
 // max-lines: 20
 #include <vector>
-#include <ctgrad/eval/compile.hpp>
-#include <ctgrad/eval/value_at.hpp>
+#include "ctgrad/eval/compile.hpp"
+#include "ctgrad/eval/value_at.hpp"
 using namespace ctgrad;
 int main() {
   var<"v", float, shape<4>> v;

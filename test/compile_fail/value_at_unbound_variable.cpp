@@ -1,7 +1,7 @@
 // value_at of a * b with only a given a value.
 // expect: value_at: the expression uses a variable that has no value bound (write v = value)
 // max-lines: 20
-#include <ctgrad/eval/value_at.hpp>
+#include "ctgrad/eval/value_at.hpp"
 using namespace ctgrad;
 int main() {
   var<"a", double> a;

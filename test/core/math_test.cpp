@@ -1,7 +1,7 @@
 #define BOOST_TEST_MODULE math
 #include <boost/test/unit_test.hpp>
 
-#include <ctgrad/core/math.hpp>
+#include "ctgrad/core/math.hpp"
 
 #include <algorithm>
 #include <bit>

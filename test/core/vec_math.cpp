@@ -2,7 +2,7 @@
 // that the compiler reports every line marked `VEC(<name>)` as a vectorised loop. The trip count is a
 // compile-time constant as in ctgrad's fused kernels; with a run-time count GCC 12 vectorises these
 // loops at -O3 (its -O2 "very cheap" cost model refuses any loop that needs a scalar epilogue).
-#include <ctgrad/core/math.hpp>
+#include "ctgrad/core/math.hpp"
 
 #define VEC(name)
 

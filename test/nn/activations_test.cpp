@@ -16,8 +16,8 @@
 #include <utility>
 #include <vector>
 
-#include <ctgrad/core/type_list.hpp>
-#include <ctgrad/nn/registry.hpp>
+#include "ctgrad/core/type_list.hpp"
+#include "ctgrad/nn/registry.hpp"
 
 namespace {
 

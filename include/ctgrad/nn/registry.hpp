@@ -9,11 +9,11 @@
 #include <type_traits>
 #include <utility>
 
-#include <ctgrad/core/type_list.hpp>
-#include <ctgrad/nn/activations/param.hpp>
-#include <ctgrad/nn/activations/rectifiers.hpp>
-#include <ctgrad/nn/activations/sigmoids.hpp>
-#include <ctgrad/nn/activations/smooth.hpp>
+#include "ctgrad/core/type_list.hpp"
+#include "ctgrad/nn/activations/param.hpp"
+#include "ctgrad/nn/activations/rectifiers.hpp"
+#include "ctgrad/nn/activations/sigmoids.hpp"
+#include "ctgrad/nn/activations/smooth.hpp"
 
 namespace ctgrad {
 

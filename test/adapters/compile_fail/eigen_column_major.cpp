@@ -1,7 +1,7 @@
 // A column-major Eigen matrix bound to a rank-2 variable: its memory holds the transpose.
 // expect: eigen::bind: a column-major Eigen matrix bound to a rank-2 variable
 // max-lines: 20
-#include <ctgrad/adapters/eigen.hpp>
+#include "ctgrad/adapters/eigen.hpp"
 using namespace ctgrad;
 int main() {
   var<"W", float, shape<2, 3>> W;

@@ -1,7 +1,7 @@
 // An Eigen expression without storage (a sum) cannot be viewed: it must be evaluated first.
 // expect: eigen::bind: the Eigen expression has no storage of its own
 // max-lines: 20
-#include <ctgrad/adapters/eigen.hpp>
+#include "ctgrad/adapters/eigen.hpp"
 using namespace ctgrad;
 int main() {
   var<"v", double, shape<3>> v;

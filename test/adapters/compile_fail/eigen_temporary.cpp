@@ -1,7 +1,7 @@
 // Binding a temporary matrix: the binding views its storage, which dies at the end of the statement.
 // expect: eigen::bind: the matrix is a temporary
 // max-lines: 20
-#include <ctgrad/adapters/eigen.hpp>
+#include "ctgrad/adapters/eigen.hpp"
 using namespace ctgrad;
 int main() {
   var<"v", double, shape<3>> v;

@@ -7,9 +7,9 @@
 #include <cmath>
 #include <string_view>
 
-#include <ctgrad/core/math.hpp>
-#include <ctgrad/nn/activations/detail/stable.hpp>
-#include <ctgrad/nn/activations/param.hpp>
+#include "ctgrad/core/math.hpp"
+#include "ctgrad/nn/activations/detail/stable.hpp"
+#include "ctgrad/nn/activations/param.hpp"
 
 namespace ctgrad::fn {
 

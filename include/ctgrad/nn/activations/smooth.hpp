@@ -8,9 +8,9 @@
 #include <string_view>
 #include <type_traits>
 
-#include <ctgrad/core/math.hpp>
-#include <ctgrad/nn/activations/detail/stable.hpp>
-#include <ctgrad/nn/activations/param.hpp>
+#include "ctgrad/core/math.hpp"
+#include "ctgrad/nn/activations/detail/stable.hpp"
+#include "ctgrad/nn/activations/param.hpp"
 
 namespace ctgrad::detail::act {
 template <class M = ::ctgrad::math::loop_math, class W> CTGRAD_DETAIL_MATH_INLINE constexpr W gelu_cdf(W x) noexcept;

@@ -9,7 +9,7 @@
 #include <utility>
 #include <type_traits>
 
-#include <ctgrad/core/math.hpp>
+#include "ctgrad/core/math.hpp"
 
 namespace ctgrad::detail::act {
 

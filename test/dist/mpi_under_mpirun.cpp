@@ -1,5 +1,5 @@
 // Tests of ctgrad/dist/mpi.hpp, run under mpirun (test/dist/meson.build: 2 ranks; any number works
-// where a case says so). Named .cc so that test/meson.build's *_test.cpp glob, which builds the
+// where a case says so). Not named *_test.cpp, so that test/meson.build's glob, which builds the
 // tests without MPI, leaves it to test/dist/meson.build.
 #define BOOST_TEST_MODULE dist_mpi
 #include <boost/test/unit_test.hpp>
