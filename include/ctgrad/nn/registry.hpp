@@ -1,6 +1,6 @@
-// ctgrad/nn/registry.hpp — activation_list, the single compile-time list of every activation, and the
-// activation_fn concept each entry must model (so an incomplete activation cannot be registered).
-// Not a runtime factory: look-up by name is a loop over activation_names.
+// ctgrad/nn/registry.hpp — CTGRAD_ACTIVATIONS, the one list of every activation (activation_list and the
+// named functions are generated from it), and the activation_fn concept each entry must model (so an
+// incomplete activation cannot be registered). Not a runtime factory: look-up by name is a loop over activation_names.
 #pragma once
 
 #include <array>
@@ -34,12 +34,29 @@ concept activation_fn =
     detail::has_activation_members<F> &&
     detail::activation_callable<F, std::make_index_sequence<std::tuple_size_v<std::remove_cv_t<decltype(F::params)>>>>;
 
-/// Every activation, in one place: the graph, the tests, the gradient checker and the docs table all
-/// iterate this list. Adding an activation = its struct in one family header + one line here.
-using activation_list =
-    type_list<fn::relu, fn::leaky_relu, fn::relu6, fn::hardtanh, fn::elu, fn::selu, fn::celu,     //
-              fn::sigmoid, fn::logsigmoid, fn::hardsigmoid, fn::tanh, fn::softsign,                //
-              fn::silu, fn::gelu, fn::gelu_tanh, fn::mish, fn::softplus, fn::hardswish>;
+/// Every activation, in one place: one X(name) per activation, where name is both the struct fn::name
+/// and its PyTorch name (fn::name::name, checked below). Everything else is generated from this line:
+/// activation_list (which the graph, the tests, the gradient checker and the docs table iterate), the
+/// function ctgrad::name(x, params...) of nn/activations.hpp, and the names ctgrad-train accepts in
+/// -Dtrain_activations (src/tools/meson.build asks the preprocessor for this list). Adding an activation
+/// = its struct in one family header + one X(name) here. Use: `#define F(name) ...` then
+/// `CTGRAD_ACTIVATIONS(F)` expands F once per activation, in this order.
+#define CTGRAD_ACTIVATIONS(X)                                                                   \
+  X(relu) X(leaky_relu) X(relu6) X(hardtanh) X(elu) X(selu) X(celu)                           \
+  X(sigmoid) X(logsigmoid) X(hardsigmoid) X(tanh) X(softsign)                                 \
+  X(silu) X(gelu) X(gelu_tanh) X(mish) X(softplus) X(hardswish)
+
+namespace detail {
+template <class List> struct drop_first;
+template <class First, class... Rest> struct drop_first<type_list<First, Rest...>> {
+  using type = type_list<Rest...>;
+};
+}  // namespace detail
+
+/// type_list<fn::relu, fn::leaky_relu, ...>: the structs of CTGRAD_ACTIVATIONS, in its order.
+#define CTGRAD_DETAIL_ACTIVATION_TYPE(id) , fn::id
+using activation_list = detail::drop_first<type_list<void CTGRAD_ACTIVATIONS(CTGRAD_DETAIL_ACTIVATION_TYPE)>>::type;
+#undef CTGRAD_DETAIL_ACTIVATION_TYPE
 
 /// True when every entry of `List` (a type_list) models activation_fn and no two share a name.
 /// The registry test static_asserts it; the line below makes a bad registration fail everywhere.
@@ -130,5 +147,13 @@ static_assert(detail::all_activation_fns<activation_list>,
               "activation_list: every entry must model activation_fn (docs strings, params, kinks, value, d1, d2, "
               "reference and reference_d1, constexpr and noexcept); see nn/registry.hpp");
 static_assert(detail::names_unique<activation_list>, "activation_list: two activations share a name");
+// The token of X(id) names the function ctgrad::id and the tool's model fn::id; F::name names the
+// activation in the docs, the tool's --activation flag and its outputs. They must be one name.
+#define CTGRAD_DETAIL_ACTIVATION_NAME_IS_ITS_TOKEN(id)                                                      \
+  static_assert(fn::id::name == std::string_view(#id),                                                     \
+                "CTGRAD_ACTIVATIONS: X(" #id ") registers fn::" #id ", whose name must be \"" #id "\" (the " \
+                "function ctgrad::" #id " and ctgrad-train's --activation=" #id " are named after it)");
+CTGRAD_ACTIVATIONS(CTGRAD_DETAIL_ACTIVATION_NAME_IS_ITS_TOKEN)
+#undef CTGRAD_DETAIL_ACTIVATION_NAME_IS_ITS_TOKEN
 
 }  // namespace ctgrad
