@@ -170,7 +170,7 @@ BOOST_AUTO_TEST_CASE(one_epoch_on_2000_images_beats_chance_by_far_and_loss_decre
 }
 
 BOOST_AUTO_TEST_CASE(sigmoid_and_sgd_also_learn) {
-  nn::trainer<fmnist_sigmoid> t({.optimizer = nn::optimizer_kind::sgd, .learning_rate = 0.05});
+  nn::trainer<fmnist_sigmoid> t({.optimizer = nn::sgd_options{.learning_rate = 0.05}});
   BOOST_TEST_REQUIRE(t.train_epoch(view(fashion_train()), 1).ok());
   auto m = t.evaluate(view(fashion_test()));
   BOOST_TEST_REQUIRE(m.ok());
@@ -223,7 +223,7 @@ BOOST_AUTO_TEST_CASE(checkpoint_round_trip_and_resume_continue_a_run_exactly) {
   BOOST_TEST(bad.status().code() == absl::StatusCode::kFailedPrecondition);
   BOOST_TEST(std::string(bad.status().message()).find("mlp 784-128-10 relu float") != std::string::npos);
   BOOST_TEST((std::equal(snapshot.begin(), snapshot.end(), other.parameters().flat().begin())));
-  nn::trainer<fmnist_relu> sgd_run({.optimizer = nn::optimizer_kind::sgd});
+  nn::trainer<fmnist_relu> sgd_run({.optimizer = nn::sgd_options{}});
   BOOST_TEST(sgd_run.restore(*ck).status().code() == absl::StatusCode::kFailedPrecondition);
   std::filesystem::remove_all(dir);
 }
@@ -243,8 +243,8 @@ BOOST_AUTO_TEST_CASE(checkpoints_written_before_the_optimizer_list_still_resume)
   const nn::dataset_view data{x, y, 64, 6};
   const auto dir = std::filesystem::path(__FILE__).parent_path() / "reference";
   const std::vector<std::pair<std::string, nn::train_options>> runs{
-      {"adam", {.batch = 8, .optimizer = nn::optimizer_kind::adam, .learning_rate = 0.01, .seed = 3}},
-      {"sgd", {.batch = 8, .optimizer = nn::optimizer_kind::sgd, .learning_rate = 0.05, .momentum = 0.8, .seed = 3}}};
+      {"adam", {.batch = 8, .optimizer = nn::adam_options{.learning_rate = 0.01}, .seed = 3}},
+      {"sgd", {.batch = 8, .optimizer = nn::sgd_options{.learning_rate = 0.05, .momentum = 0.8}, .seed = 3}}};
   for (const auto& [name, options] : runs) {
     BOOST_TEST_CONTEXT(name) {
       auto old = io::read_checkpoint((dir / ("checkpoint_975ade6_" + name + ".ckpt")).string());

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -52,16 +53,17 @@ class trainer {
   using T = typename Model::value_type;
   static constexpr int parameter_count = Model::parameter_count;
 
-  /// A trainer with parameters initialised from options.seed (Glorot-uniform, zero biases).
-  /// options.threads is clamped to [1, max_train_threads] (validate() reports it as an error).
+  /// A trainer with parameters initialised from options.seed (Glorot-uniform, zero biases) and the
+  /// optimiser options.optimizer chooses. `options` must be valid: validate(options) is their one
+  /// check, made where they enter (ctgrad-train checks its flags with it); the trainer trusts them
+  /// (a debug build asserts it).
   /// `group`: the ranks this trainer is one of (nullptr: this process alone); it must outlive the
   /// trainer, and every rank must construct its trainer with the same options.
   explicit trainer(train_options options, dist::reducer* group = nullptr)
-      : options_(options), opt_(make_optimizer(options_, params_.flat().size())) {
-    options_.threads = std::clamp(options_.threads, 1, max_train_threads);
+      : options_(options), opt_(optimizers::make<T>(options_.optimizer, params_.flat().size())) {
+    assert(validate(options_).ok() && "nn::trainer: options must pass nn::validate(train_options)");
     params_.initialize(options_.seed);
-    engine_ = std::make_unique<data_parallel<Model>>(options_.threads, group,
-                                                     static_cast<std::size_t>(std::max(options_.batch, 1)),
+    engine_ = std::make_unique<data_parallel<Model>>(options_.threads, group, static_cast<std::size_t>(options_.batch),
                                                      params_.flat().size(), options_.adaptive_threads);
   }
 
@@ -152,7 +154,7 @@ class trainer {
     ck.metadata["batch"] = absl::StrCat(options_.batch);
     ck.metadata["threads"] = absl::StrCat(options_.threads);
     ck.metadata["ranks"] = absl::StrCat(ranks());
-    ck.metadata["optimizer"] = std::string(optimizers::names[opt_.index()]);
+    ck.metadata["optimizer"] = std::string(name_of(options_.optimizer));
     ck.metadata["steps"] = absl::StrCat(steps());
     // Each parameter, then the optimiser's state slots over it: "W1", "adam.m.W1", "adam.v.W1", ...
     absl::Status status = absl::OkStatus();
@@ -186,7 +188,7 @@ class trainer {
       return absl::OkStatus();
     };
     if (auto st = expect("model", model_description()); !st.ok()) return st;
-    if (auto st = expect("optimizer", std::string(optimizers::names[opt_.index()])); !st.ok()) return st;
+    if (auto st = expect("optimizer", std::string(name_of(options_.optimizer))); !st.ok()) return st;
     if (auto st = expect("seed", absl::StrCat(options_.seed)); !st.ok()) return st;
     if (auto st = expect("batch", absl::StrCat(options_.batch)); !st.ok()) return st;
     if (ck.metadata.count("threads")) {
@@ -242,21 +244,9 @@ class trainer {
     return {static_cast<std::size_t>(s[0]), static_cast<std::size_t>(s[1])};
   }
 
-  static optimizers::variant<T> make_optimizer(const train_options& o, std::size_t n) {
-    if (o.optimizer == optimizer_kind::adam) {
-      adam_options a;
-      if (o.learning_rate > 0) a.learning_rate = o.learning_rate;
-      return optimizers::variant<T>(std::in_place_type<adam<T>>, n, a);
-    }
-    sgd_options s;
-    if (o.learning_rate > 0) s.learning_rate = o.learning_rate;
-    s.momentum = o.momentum;
-    return optimizers::variant<T>(std::in_place_type<sgd<T>>, n, s);
-  }
-
   // The checkpoint tensor of state slot `slot` of the optimiser for parameter i: "adam.m.W1".
   std::string state_tensor_name(std::string_view slot, int i) const {
-    return absl::StrFormat("%s.%s.%s", optimizers::names[opt_.index()], slot, Model::parameter_name(i));
+    return absl::StrFormat("%s.%s.%s", name_of(options_.optimizer), slot, Model::parameter_name(i));
   }
 
   absl::Status check(const dataset_view& d, const char* what) const {
