@@ -128,11 +128,13 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(every_optimizer_obeys_the_laws_of_the_interface, O
 }
 
 BOOST_AUTO_TEST_CASE(the_list_gives_names_lookups_and_the_optimiser_an_option_chooses) {
+  // Laws over the whole list (no name list kept here: an entry added to nn::optimizers is covered).
   using list = nn::optimizers;
-  BOOST_TEST(list::names[0] == "adam");
-  BOOST_TEST(list::names[1] == "sgd");
-  BOOST_TEST(list::names_text() == "adam or sgd");
   BOOST_TEST(std::set<std::string_view>(list::names.begin(), list::names.end()).size() == list::size);
+  const std::string text = list::names_text();  // "adam or sgd", "a, b or c"
+  std::string want(list::names[0]);
+  for (std::size_t i = 1; i < list::size; ++i) want += (i + 1 == list::size ? " or " : ", ") + std::string(list::names[i]);
+  BOOST_TEST(text == want);
   for (std::size_t i = 0; i < list::size; ++i) {
     auto o = list::from_name(list::names[i]);
     BOOST_TEST_REQUIRE(o.ok());
@@ -141,11 +143,11 @@ BOOST_AUTO_TEST_CASE(the_list_gives_names_lookups_and_the_optimiser_an_option_ch
     BOOST_TEST(nn::validate(*o).ok());
     BOOST_TEST(list::make<float>(*o, 3).index() == i);
   }
-  const auto none = list::from_name("rmsprop");
+  const auto none = list::from_name("no-such-optimizer");
   BOOST_TEST(none.status().code() == absl::StatusCode::kInvalidArgument);
-  BOOST_TEST(std::string(none.status().message()) == "no optimizer 'rmsprop': use adam or sgd");
-  // The default is the first entry with its defaults; make() passes the chosen hyper-parameters on.
-  BOOST_TEST(nn::name_of(nn::optimizer_options{}) == "adam");
+  BOOST_TEST(std::string(none.status().message()) == "no optimizer 'no-such-optimizer': use " + text);
+  BOOST_TEST(nn::name_of(nn::optimizer_options{}) == list::names[0]);
+  // make() passes the chosen hyper-parameters on.
   const auto opt = list::make<double>(nn::sgd_options{.learning_rate = 0.5, .momentum = 0.25}, 2);
   BOOST_TEST(std::get<nn::sgd<double>>(opt).options().momentum == 0.25);
   BOOST_TEST(std::get<nn::sgd<double>>(opt).options().learning_rate == 0.5);

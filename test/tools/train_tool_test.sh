@@ -28,7 +28,7 @@ for flag in --activation --epochs --batch --threads --hidden --optimizer --lr --
   grep -qF -- "$flag" help.txt || fail "--help does not explain $flag"
 done
 
-expect_error 2 "--optimizer=rmsprop: use adam or sgd" --optimizer=rmsprop
+expect_error 2 "--optimizer=no-such-optimizer: use adam" --optimizer=no-such-optimizer
 expect_error 2 "--epochs=0: must be >= 1" --epochs=0
 expect_error 2 "--hidden=77 is not compiled into this build" --hidden=77
 expect_error 2 "relu/128" --activation=softsign
