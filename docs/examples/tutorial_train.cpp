@@ -30,7 +30,7 @@ int main() {
   // [2] The model is a type: 2 inputs -> 16 (tanh) -> 4 logits. Its loss and gradients are
   //     derived at compile time; the trainer compiles them into one fused program.
   using model = nn::mlp<fn::tanh, float, 2, 16, 4>;
-  nn::trainer<model> t({.batch = 32, .optimizer = nn::optimizer_kind::adam, .learning_rate = 0.01, .seed = 7});
+  nn::trainer<model> t({.batch = 32, .optimizer = nn::adam_options{.learning_rate = 0.01}, .seed = 7});
 
   // [3] Train a few epochs; evaluate on held-out data.
   const nn::dataset_view train{xtr, ytr, ytr.size(), 2}, test{xte, yte, yte.size(), 2};

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <variant>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -19,7 +20,29 @@
 #include "ctgrad/dist/reducer.hpp"
 #include "ctgrad/io/history.hpp"
 #include "ctgrad/io/idx.hpp"
+#include "ctgrad/nn/optim.hpp"
 #include "train_run.hpp"
+
+namespace {
+// --optimizer's and --lr's help, from nn::optimizers (nn/optim.hpp): an optimiser added there is
+// offered here without an edit.
+std::string optimizer_help() {
+  std::vector<std::string> each;
+  for (auto name : ctgrad::nn::optimizers::names) {
+    const auto o = *ctgrad::nn::optimizers::from_name(name);
+    each.push_back(absl::StrFormat("%s (%s)", name, std::visit([](const auto& x) { return x.summary; }, o)));
+  }
+  return absl::StrCat(absl::StrJoin(each, ", "), ". Checkpoints resume with the same optimizer only.");
+}
+std::string lr_help() {
+  std::vector<std::string> each;
+  for (auto name : ctgrad::nn::optimizers::names) {
+    const auto o = *ctgrad::nn::optimizers::from_name(name);
+    each.push_back(absl::StrFormat("%s %g", name, std::visit([](const auto& x) { return x.learning_rate; }, o)));
+  }
+  return absl::StrFormat("Learning rate; 0 means the optimizer's default (%s).", absl::StrJoin(each, ", "));
+}
+}  // namespace
 
 ABSL_FLAG(std::vector<std::string>, activation, (std::vector<std::string>{"relu", "sigmoid"}),
           "Hidden-layer activations, comma separated: one model is trained per activation and the runs are "
@@ -39,9 +62,9 @@ ABSL_FLAG(bool, adaptive_threads, true,
           "depend on it, only the speed.");
 ABSL_FLAG(int, hidden, 128, "Hidden layer width. Shapes are compile-time: only sizes compiled into this build "
                             "(Meson option train_hidden) are accepted.");
-ABSL_FLAG(std::string, optimizer, "adam", "adam (Keras defaults: beta1 0.9, beta2 0.999, eps 1e-7) or sgd (momentum).");
-ABSL_FLAG(double, lr, 0, "Learning rate; 0 means the optimiser's default (adam 0.001, sgd 0.01).");
-ABSL_FLAG(double, momentum, 0.9, "Momentum for --optimizer=sgd.");
+ABSL_FLAG(std::string, optimizer, std::string(ctgrad::nn::optimizers::names[0]), optimizer_help());
+ABSL_FLAG(double, lr, 0, lr_help());
+ABSL_FLAG(double, momentum, ctgrad::nn::sgd_options{}.momentum, "Momentum for --optimizer=sgd.");
 ABSL_FLAG(uint64_t, seed, 1, "Seed of the weight initialisation and of the batch shuffling: a run is reproducible.");
 ABSL_FLAG(std::string, data_dir, ctgrad::io::default_data_dir(),
           "Directory of MNIST-format IDX files (train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz], "
@@ -158,34 +181,37 @@ int main(int argc, char** argv) {
   if (rest.size() > 1)
     return usage_error(absl::InvalidArgumentError(absl::StrFormat("unexpected argument '%s' (flags look like --epochs=5)", rest[1])));
 
+  // The flags enter here, and each is checked once: the tool's own below, the training options
+  // (--batch, --threads, --optimizer's hyper-parameters) by nn::validate, their one check.
   ctgrad::tools::run_config cfg;
   cfg.epochs = absl::GetFlag(FLAGS_epochs);
   cfg.train.batch = absl::GetFlag(FLAGS_batch);
-  cfg.train.learning_rate = absl::GetFlag(FLAGS_lr);
-  cfg.train.momentum = absl::GetFlag(FLAGS_momentum);
   cfg.train.seed = absl::GetFlag(FLAGS_seed);
-  cfg.train.threads = absl::GetFlag(FLAGS_threads);
   cfg.train.adaptive_threads = absl::GetFlag(FLAGS_adaptive_threads);
   cfg.resume = absl::GetFlag(FLAGS_resume);
   cfg.quiet = absl::GetFlag(FLAGS_quiet) || !lead;
   cfg.group = group;
   const std::string opt = absl::GetFlag(FLAGS_optimizer);
-  if (opt == "adam") {
-    cfg.train.optimizer = ctgrad::nn::optimizer_kind::adam;
-  } else if (opt == "sgd") {
-    cfg.train.optimizer = ctgrad::nn::optimizer_kind::sgd;
-  } else {
-    return usage_error(absl::InvalidArgumentError(absl::StrFormat("--optimizer=%s: use adam or sgd", opt)));
-  }
+  auto optimizer = ctgrad::nn::optimizers::from_name(opt);
+  if (!optimizer.ok())
+    return usage_error(absl::InvalidArgumentError(
+        absl::StrFormat("--optimizer=%s: use %s", opt, ctgrad::nn::optimizers::names_text())));
+  cfg.train.optimizer = *optimizer;
+  const double lr = absl::GetFlag(FLAGS_lr);
+  if (lr != 0) std::visit([&](auto& o) { o.learning_rate = lr; }, cfg.train.optimizer);
+  if (auto* sgd = std::get_if<ctgrad::nn::sgd_options>(&cfg.train.optimizer))
+    sgd->momentum = absl::GetFlag(FLAGS_momentum);
+  // --threads=0 means one thread per core, at most one per 256 rows of a batch: it depends on the
+  // batch size, so it is chosen once nn::validate has accepted that (1 stands in for it until then).
+  const int threads = absl::GetFlag(FLAGS_threads);
+  cfg.train.threads = threads == 0 ? 1 : threads;
   if (cfg.epochs < 1) return usage_error(absl::InvalidArgumentError(absl::StrFormat("--epochs=%d: must be >= 1", cfg.epochs)));
   const int limit = absl::GetFlag(FLAGS_limit);
   if (limit < 0) return usage_error(absl::InvalidArgumentError(absl::StrFormat("--limit=%d: must be >= 0", limit)));
-  if (cfg.train.threads < 0 || cfg.train.threads > ctgrad::nn::max_train_threads)
-    return usage_error(absl::InvalidArgumentError(absl::StrFormat(
-        "--threads=%d: must be 0 (one per core) or in [1, %d]", cfg.train.threads, ctgrad::nn::max_train_threads)));
-  if (cfg.train.threads == 0) cfg.train.threads = auto_threads(cfg.train.batch);
-  if (auto st = ctgrad::nn::validate(cfg.train); !st.ok())
-    return usage_error(absl::InvalidArgumentError(absl::StrCat("--batch/--lr/--momentum: ", st.message())));
+  // Its messages name the option ("batch size must be >= 1, got 0", "threads must be in [1, 256],
+  // got 300", "sgd: momentum must be in [0, 1), got 1.5").
+  if (auto st = ctgrad::nn::validate(cfg.train); !st.ok()) return usage_error(st);
+  if (threads == 0) cfg.train.threads = auto_threads(cfg.train.batch);
   if (cfg.resume && absl::GetFlag(FLAGS_checkpoint).empty())
     return usage_error(absl::InvalidArgumentError("--resume needs --checkpoint=<prefix> (the files to resume from)"));
   auto models = pick_models(absl::GetFlag(FLAGS_activation), absl::GetFlag(FLAGS_hidden));
@@ -211,8 +237,7 @@ int main(int argc, char** argv) {
       c.checkpoint = absl::StrFormat("%s.%s.ckpt", absl::GetFlag(FLAGS_checkpoint), m->activation);
     if (!cfg.quiet)
       std::printf("\n== %s: MLP 784-%d-10, %s%s, batch %d, %d epochs, seed %llu%s ==\n", std::string(m->activation).c_str(),
-                  m->hidden, opt.c_str(),
-                  cfg.train.learning_rate > 0 ? absl::StrFormat(" lr %g", cfg.train.learning_rate).c_str() : "",
+                  m->hidden, opt.c_str(), lr > 0 ? absl::StrFormat(" lr %g", lr).c_str() : "",
                   cfg.train.batch, cfg.epochs, static_cast<unsigned long long>(cfg.train.seed),
                   (std::string(cfg.train.threads > 1 ? absl::StrFormat(", %d threads", cfg.train.threads) : "") +
                    (group ? absl::StrFormat(", %d ranks", group->size()) : ""))

@@ -53,8 +53,7 @@ inline absl::StatusOr<std::vector<io::epoch_record>> decode_history(absl::string
 /// when cfg.checkpoint is set.
 template <class Model>
 absl::StatusOr<run_result> run_model(const io::mnist_split& train, const io::mnist_split& test, const run_config& cfg) {
-  if (auto st = nn::validate(cfg.train); !st.ok()) return st;
-  nn::trainer<Model> t(cfg.train, cfg.group);
+  nn::trainer<Model> t(cfg.train, cfg.group);  // cfg.train was validated where the flags entered
   const bool lead = t.rank() == 0;  // prints and writes files
   run_result out;
   out.history.activation = std::string(Model::activation::name);

@@ -1,14 +1,17 @@
 // Tests for ctgrad/nn/mlp.hpp, nn/optim.hpp and nn/trainer.hpp: the MLP graph's gradients against
 // finite differences, Keras's Adam step by hand, Glorot-uniform initialisation, an end-to-end run on
 // 2,000 Fashion-MNIST images (needs the Debian package dataset-fashion-mnist, which CI installs),
-// reproducibility, checkpoint round trip and exact resume, and bad-input errors.
+// reproducibility, checkpoint round trip and exact resume, checkpoints of earlier versions resuming,
+// and bad-input errors.
 #define BOOST_TEST_MODULE trainer
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ctgrad/ctgrad.hpp"
@@ -167,7 +170,7 @@ BOOST_AUTO_TEST_CASE(one_epoch_on_2000_images_beats_chance_by_far_and_loss_decre
 }
 
 BOOST_AUTO_TEST_CASE(sigmoid_and_sgd_also_learn) {
-  nn::trainer<fmnist_sigmoid> t({.optimizer = nn::optimizer_kind::sgd, .learning_rate = 0.05});
+  nn::trainer<fmnist_sigmoid> t({.optimizer = nn::sgd_options{.learning_rate = 0.05}});
   BOOST_TEST_REQUIRE(t.train_epoch(view(fashion_train()), 1).ok());
   auto m = t.evaluate(view(fashion_test()));
   BOOST_TEST_REQUIRE(m.ok());
@@ -220,9 +223,51 @@ BOOST_AUTO_TEST_CASE(checkpoint_round_trip_and_resume_continue_a_run_exactly) {
   BOOST_TEST(bad.status().code() == absl::StatusCode::kFailedPrecondition);
   BOOST_TEST(std::string(bad.status().message()).find("mlp 784-128-10 relu float") != std::string::npos);
   BOOST_TEST((std::equal(snapshot.begin(), snapshot.end(), other.parameters().flat().begin())));
-  nn::trainer<fmnist_relu> sgd_run({.optimizer = nn::optimizer_kind::sgd});
+  nn::trainer<fmnist_relu> sgd_run({.optimizer = nn::sgd_options{}});
   BOOST_TEST(sgd_run.restore(*ck).status().code() == absl::StatusCode::kFailedPrecondition);
   std::filesystem::remove_all(dir);
+}
+
+BOOST_AUTO_TEST_CASE(checkpoints_written_before_the_optimizer_list_still_resume) {
+  // test/nn/reference/checkpoint_975ade6_{adam,sgd}.ckpt were written by the trainer of commit
+  // 975ade6 (which named adam and sgd in its save and restore) after one epoch of this model on
+  // this data. Today's trainer restores them, and saves the same tensors (names, shapes, values)
+  // and metadata back: the format is unchanged.
+  using tiny = nn::mlp<fn::tanh, float, 6, 5, 3>;
+  std::vector<float> x;
+  std::vector<std::int32_t> y;
+  for (int r = 0; r < 64; ++r) {
+    for (int j = 0; j < 6; ++j) x.push_back(float((r * 7 + j * 13) % 17) / 8.0f - 1.0f);
+    y.push_back((r * 5) % 3);
+  }
+  const nn::dataset_view data{x, y, 64, 6};
+  const auto dir = std::filesystem::path(__FILE__).parent_path() / "reference";
+  const std::vector<std::pair<std::string, nn::train_options>> runs{
+      {"adam", {.batch = 8, .optimizer = nn::adam_options{.learning_rate = 0.01}, .seed = 3}},
+      {"sgd", {.batch = 8, .optimizer = nn::sgd_options{.learning_rate = 0.05, .momentum = 0.8}, .seed = 3}}};
+  for (const auto& [name, options] : runs) {
+    BOOST_TEST_CONTEXT(name) {
+      auto old = io::read_checkpoint((dir / ("checkpoint_975ade6_" + name + ".ckpt")).string());
+      BOOST_TEST_REQUIRE(old.ok(), old.status());
+      nn::trainer<tiny> t(options);
+      auto done = t.restore(*old);
+      BOOST_TEST_REQUIRE(done.ok(), done.status());
+      BOOST_TEST(*done == 1);
+      BOOST_TEST(t.steps() == 8);
+      auto again = t.save(1, {{"history", *io::get_metadata(*old, "history")}});
+      BOOST_TEST_REQUIRE(again.ok());
+      BOOST_TEST((again->metadata == old->metadata));
+      BOOST_TEST(again->tensors.size() == old->tensors.size());
+      for (const auto& tensor : old->tensors) {
+        BOOST_TEST_CONTEXT(tensor.name) {
+          auto same = io::get_tensor(*again, tensor.name, tensor.shape);
+          BOOST_TEST_REQUIRE(same.ok(), same.status());
+          BOOST_TEST(std::equal(same->begin(), same->end(), tensor.data.begin(), tensor.data.end()));
+        }
+      }
+      BOOST_TEST(t.train_epoch(data, 2).ok());  // and the run continues
+    }
+  }
 }
 
 BOOST_AUTO_TEST_CASE(bad_data_and_options_are_status_errors) {

@@ -65,9 +65,10 @@ BOOST_AUTO_TEST_CASE(threads_below_one_are_an_invalid_argument_naming_the_value)
 
 BOOST_AUTO_TEST_CASE(two_threads_are_bit_identical_when_repeated_and_agree_with_one) {
   const synthetic data(203);  // batch 10: 21 batches, the last one of 3 rows
-  const nn::train_options base{.batch = 10, .learning_rate = 0.01, .seed = 4};
-  nn::trainer<model> one(base), a({.batch = 10, .learning_rate = 0.01, .seed = 4, .threads = 2}),
-      b({.batch = 10, .learning_rate = 0.01, .seed = 4, .threads = 2});
+  const nn::train_options base{.batch = 10, .optimizer = nn::adam_options{.learning_rate = 0.01}, .seed = 4};
+  nn::train_options two = base;
+  two.threads = 2;
+  nn::trainer<model> one(base), a(two), b(two);
   for (int epoch = 1; epoch <= 3; ++epoch) {
     auto m1 = one.train_epoch(data.view(), epoch);
     auto ma = a.train_epoch(data.view(), epoch);

@@ -28,14 +28,18 @@ for flag in --activation --epochs --batch --threads --hidden --optimizer --lr --
   grep -qF -- "$flag" help.txt || fail "--help does not explain $flag"
 done
 
-expect_error 2 "--optimizer=rmsprop: use adam or sgd" --optimizer=rmsprop
+expect_error 2 "--optimizer=no-such-optimizer: use adam" --optimizer=no-such-optimizer
 expect_error 2 "--epochs=0: must be >= 1" --epochs=0
 expect_error 2 "--hidden=77 is not compiled into this build" --hidden=77
 expect_error 2 "relu/128" --activation=softsign
 expect_error 2 "--resume needs --checkpoint" --resume
 expect_error 2 "batch size must be >= 1" --batch=0
-expect_error 2 "--threads=-2: must be 0 (one per core) or in [1, 256]" --threads=-2
-expect_error 2 "--threads=257: must be 0 (one per core) or in [1, 256]" --threads=257
+expect_error 2 "threads must be in [1, 256], got -2" --threads=-2
+expect_error 2 "threads must be in [1, 256], got 257" --threads=257
+expect_error 2 "sgd: momentum must be in [0, 1), got 1.5" --optimizer=sgd --momentum=1.5
+expect_error 2 "adam: learning rate must be > 0, got -0.1" --lr=-0.1
+# --threads=0 is one thread per core: chosen after the batch size is checked, which still fails.
+expect_error 2 "batch size must be >= 1, got 0" --batch=0 --threads=0
 # Training runs evaluate on the whole test set after every epoch: most of them below use a copy of
 # the data with the first 1,000 test images (and the training images they use) instead of 10,000,
 # so that evaluation does not take most of their time (under the sanitizers it did: 2.6 s per

@@ -45,7 +45,7 @@ class data_parallel {
  public:
   using T = typename Model::value_type;
   static constexpr int parameter_count = Model::parameter_count;
-  using optimizer = std::variant<adam<T>, sgd<T>>;
+  using optimizer = optimizers::variant<T>;  // nn/optim.hpp's list
 
   /// `threads` shards per rank slice (the calling thread and threads - 1 workers); `group` the
   /// ranks (nullptr: this process alone); `max_batch` the largest training batch; `adaptive`: let

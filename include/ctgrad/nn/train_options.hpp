@@ -4,13 +4,13 @@
 // includes it.
 #pragma once
 
-#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <span>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_format.h"
+#include "ctgrad/nn/optim.hpp"
 
 namespace ctgrad::nn {
 
@@ -28,18 +28,15 @@ struct metrics {
   double accuracy = 0;
 };
 
-enum class optimizer_kind { adam, sgd };
-
-/// How to train. learning_rate 0 means the optimiser's default (Adam 1e-3, SGD 0.01).
-/// threads > 1 splits every batch into `threads` contiguous row shards evaluated in parallel and
-/// combined in shard order: a run is bit-for-bit reproducible for a given `threads`, and runs with
-/// different thread counts differ by floating-point rounding (the gradient sums are ordered
-/// differently).
+/// How to train. `optimizer` chooses the optimiser and holds its hyper-parameters, e.g.
+/// `.optimizer = nn::sgd_options{.learning_rate = 0.05}` (default: Adam with Keras's defaults; the
+/// choices are nn::optimizers, nn/optim.hpp). threads > 1 splits every batch into `threads`
+/// contiguous row shards evaluated in parallel and combined in shard order: a run is bit-for-bit
+/// reproducible for a given `threads`, and runs with different thread counts differ by
+/// floating-point rounding (the gradient sums are ordered differently).
 struct train_options {
   int batch = 32;
-  optimizer_kind optimizer = optimizer_kind::adam;
-  double learning_rate = 0;
-  double momentum = 0.9;  ///< SGD only
+  optimizer_options optimizer{};  ///< default: the first of nn::optimizers (Adam), its defaults
   std::uint64_t seed = 42;
   int threads = 1;  ///< worker threads per step (the calling thread is one of them)
   /// With threads > 1: time the steps with and without the workers now and then, and keep the
@@ -50,17 +47,16 @@ struct train_options {
 /// The most threads a trainer accepts (a sanity bound, far above any useful count).
 inline constexpr int max_train_threads = 256;
 
-/// InvalidArgument naming the bad option, or OK.
+/// InvalidArgument naming the bad option, or OK: the batch size, the thread count, and the
+/// optimiser's hyper-parameters (by its own validate(), nn/optim.hpp). The one check of a
+/// train_options: call it where the options enter (ctgrad-train does, after reading its flags);
+/// nn::trainer takes them as valid.
 inline absl::Status validate(const train_options& o) {
   if (o.batch < 1) return absl::InvalidArgumentError(absl::StrFormat("batch size must be >= 1, got %d", o.batch));
   if (o.threads < 1 || o.threads > max_train_threads)
     return absl::InvalidArgumentError(
         absl::StrFormat("threads must be in [1, %d], got %d", max_train_threads, o.threads));
-  if (o.learning_rate < 0 || !std::isfinite(o.learning_rate))
-    return absl::InvalidArgumentError(absl::StrFormat("learning rate must be > 0 (or 0 for the default), got %g", o.learning_rate));
-  if (o.optimizer == optimizer_kind::sgd && !(o.momentum >= 0 && o.momentum < 1))
-    return absl::InvalidArgumentError(absl::StrFormat("momentum must be in [0, 1), got %g", o.momentum));
-  return absl::OkStatus();
+  return validate(o.optimizer);
 }
 
 }  // namespace ctgrad::nn

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -52,27 +53,18 @@ class trainer {
   using T = typename Model::value_type;
   static constexpr int parameter_count = Model::parameter_count;
 
-  /// A trainer with parameters initialised from options.seed (Glorot-uniform, zero biases).
-  /// options.threads is clamped to [1, max_train_threads] (validate() reports it as an error).
+  /// A trainer with parameters initialised from options.seed (Glorot-uniform, zero biases) and the
+  /// optimiser options.optimizer chooses. `options` must be valid: validate(options) is their one
+  /// check, made where they enter (ctgrad-train checks its flags with it); the trainer trusts them
+  /// (a debug build asserts it).
   /// `group`: the ranks this trainer is one of (nullptr: this process alone); it must outlive the
   /// trainer, and every rank must construct its trainer with the same options.
-  explicit trainer(train_options options, dist::reducer* group = nullptr) : options_(options) {
-    options_.threads = std::clamp(options_.threads, 1, max_train_threads);
+  explicit trainer(train_options options, dist::reducer* group = nullptr)
+      : options_(options), opt_(optimizers::make<T>(options_.optimizer, params_.flat().size())) {
+    assert(validate(options_).ok() && "nn::trainer: options must pass nn::validate(train_options)");
     params_.initialize(options_.seed);
-    const std::size_t n = params_.flat().size();
-    engine_ = std::make_unique<data_parallel<Model>>(options_.threads, group,
-                                                     static_cast<std::size_t>(std::max(options_.batch, 1)), n,
-                                                     options_.adaptive_threads);
-    if (options_.optimizer == optimizer_kind::adam) {
-      adam_options a;
-      if (options_.learning_rate > 0) a.learning_rate = options_.learning_rate;
-      opt_.template emplace<adam<T>>(n, a);
-    } else {
-      sgd_options s;
-      if (options_.learning_rate > 0) s.learning_rate = options_.learning_rate;
-      s.momentum = options_.momentum;
-      opt_.template emplace<sgd<T>>(n, s);
-    }
+    engine_ = std::make_unique<data_parallel<Model>>(options_.threads, group, static_cast<std::size_t>(options_.batch),
+                                                     params_.flat().size(), options_.adaptive_threads);
   }
 
   /// "mlp 784-128-10 relu float": what a checkpoint must match to be resumed by this trainer.
@@ -162,23 +154,22 @@ class trainer {
     ck.metadata["batch"] = absl::StrCat(options_.batch);
     ck.metadata["threads"] = absl::StrCat(options_.threads);
     ck.metadata["ranks"] = absl::StrCat(ranks());
-    ck.metadata["optimizer"] = options_.optimizer == optimizer_kind::adam ? "adam" : "sgd";
+    ck.metadata["optimizer"] = std::string(name_of(options_.optimizer));
     ck.metadata["steps"] = absl::StrCat(steps());
-    for (int i = 0; i < parameter_count; ++i) {
-      const auto s = Model::parameter_shape(i);
-      if (auto st = io::add_tensor(ck, Model::parameter_name(i), shape_of(i), params_[i]); !st.ok()) return st;
-      const std::size_t off = params_.offset(i), n = params_.size(i);
-      if (const auto* a = std::get_if<adam<T>>(&opt_)) {
-        auto& m = const_cast<adam<T>*>(a)->first_moment();
-        auto& v = const_cast<adam<T>*>(a)->second_moment();
-        if (auto st = io::add_tensor(ck, "adam.m." + Model::parameter_name(i), shape_of(i), {m.data() + off, n}); !st.ok()) return st;
-        if (auto st = io::add_tensor(ck, "adam.v." + Model::parameter_name(i), shape_of(i), {v.data() + off, n}); !st.ok()) return st;
-      } else {
-        auto& vel = const_cast<sgd<T>&>(std::get<sgd<T>>(opt_)).velocity();
-        if (auto st = io::add_tensor(ck, "sgd.velocity." + Model::parameter_name(i), shape_of(i), {vel.data() + off, n}); !st.ok()) return st;
-      }
-      (void)s;
-    }
+    // Each parameter, then the optimiser's state slots over it: "W1", "adam.m.W1", "adam.v.W1", ...
+    absl::Status status = absl::OkStatus();
+    std::visit(
+        [&](const auto& o) {
+          for (int i = 0; i < parameter_count && status.ok(); ++i) {
+            status = io::add_tensor(ck, Model::parameter_name(i), shape_of(i), params_[i]);
+            for (const auto& slot : o.state())
+              if (status.ok())
+                status = io::add_tensor(ck, state_tensor_name(slot.name, i), shape_of(i),
+                                        slot.values.subspan(params_.offset(i), params_.size(i)));
+          }
+        },
+        opt_);
+    if (!status.ok()) return status;
     return ck;
   }
 
@@ -197,7 +188,7 @@ class trainer {
       return absl::OkStatus();
     };
     if (auto st = expect("model", model_description()); !st.ok()) return st;
-    if (auto st = expect("optimizer", options_.optimizer == optimizer_kind::adam ? "adam" : "sgd"); !st.ok()) return st;
+    if (auto st = expect("optimizer", std::string(name_of(options_.optimizer))); !st.ok()) return st;
     if (auto st = expect("seed", absl::StrCat(options_.seed)); !st.ok()) return st;
     if (auto st = expect("batch", absl::StrCat(options_.batch)); !st.ok()) return st;
     if (ck.metadata.count("threads")) {
@@ -223,33 +214,25 @@ class trainer {
     if (!absl::SimpleAtoi(*e, &epoch) || epoch < 0 || !absl::SimpleAtoi(*s, &step_count) || step_count < 0)
       return absl::DataLossError(absl::StrFormat("%s: bad epoch or step count in the checkpoint", ck.source));
     // Read everything first so that a failure leaves the trainer unchanged.
-    std::vector<absl::Span<const float>> p(parameter_count), st1(parameter_count), st2(parameter_count);
-    const bool is_adam = std::holds_alternative<adam<T>>(opt_);
+    std::vector<std::pair<std::span<T>, absl::Span<const float>>> copies;  // (destination, tensor)
     for (int i = 0; i < parameter_count; ++i) {
-      const auto name = Model::parameter_name(i);
-      const auto shape = shape_of(i);
-      auto a = io::get_tensor(ck, name, shape);
+      auto a = io::get_tensor(ck, Model::parameter_name(i), shape_of(i));
       if (!a.ok()) return a.status();
-      p[i] = *a;
-      auto b = io::get_tensor(ck, is_adam ? "adam.m." + name : "sgd.velocity." + name, shape);
-      if (!b.ok()) return b.status();
-      st1[i] = *b;
-      if (is_adam) {
-        auto c = io::get_tensor(ck, "adam.v." + name, shape);
-        if (!c.ok()) return c.status();
-        st2[i] = *c;
-      }
+      copies.emplace_back(params_[i], *a);
     }
-    for (int i = 0; i < parameter_count; ++i) {
-      std::copy(p[i].begin(), p[i].end(), params_[i].begin());
-      const std::size_t off = params_.offset(i);
-      if (auto* a = std::get_if<adam<T>>(&opt_)) {
-        std::copy(st1[i].begin(), st1[i].end(), a->first_moment().begin() + off);
-        std::copy(st2[i].begin(), st2[i].end(), a->second_moment().begin() + off);
-      } else {
-        std::copy(st1[i].begin(), st1[i].end(), std::get<sgd<T>>(opt_).velocity().begin() + off);
-      }
-    }
+    absl::Status status = absl::OkStatus();
+    std::visit(
+        [&](auto& o) {
+          for (const auto& slot : o.state())
+            for (int i = 0; i < parameter_count && status.ok(); ++i) {
+              auto a = io::get_tensor(ck, state_tensor_name(slot.name, i), shape_of(i));
+              if (a.ok()) copies.emplace_back(slot.values.subspan(params_.offset(i), params_.size(i)), *a);
+              status = a.status();
+            }
+        },
+        opt_);
+    if (!status.ok()) return status;
+    for (const auto& [to, from] : copies) std::copy(from.begin(), from.end(), to.begin());
     std::visit([&](auto& o) { o.set_steps(step_count); }, opt_);
     return epoch;
   }
@@ -259,6 +242,11 @@ class trainer {
     const auto s = Model::parameter_shape(i);
     if (i % 2 == 1) return {static_cast<std::size_t>(s[1])};
     return {static_cast<std::size_t>(s[0]), static_cast<std::size_t>(s[1])};
+  }
+
+  // The checkpoint tensor of state slot `slot` of the optimiser for parameter i: "adam.m.W1".
+  std::string state_tensor_name(std::string_view slot, int i) const {
+    return absl::StrFormat("%s.%s.%s", name_of(options_.optimizer), slot, Model::parameter_name(i));
   }
 
   absl::Status check(const dataset_view& d, const char* what) const {
@@ -277,11 +265,9 @@ class trainer {
     return absl::OkStatus();
   }
 
-  using optimizer = std::variant<adam<T>, sgd<T>>;
-
   train_options options_;
   parameter_store<Model> params_;
-  optimizer opt_{std::in_place_type<adam<T>>, 0};
+  optimizers::variant<T> opt_;
   std::vector<std::uint32_t> order_;
   std::unique_ptr<data_parallel<Model>> engine_;  // declared last: its workers are joined first
 };
