@@ -204,6 +204,11 @@ int main(int argc, char** argv) {
   // --threads=0 means one thread per core, at most one per 256 rows of a batch: it depends on the
   // batch size, so it is chosen once nn::validate has accepted that (1 stands in for it until then).
   const int threads = absl::GetFlag(FLAGS_threads);
+  // The one check that is the tool's own: its flag's encoding (0 = one per core), which nn::validate
+  // cannot know; the count itself is nn::validate's.
+  if (threads < 0)
+    return usage_error(absl::InvalidArgumentError(absl::StrFormat(
+        "--threads=%d: must be 0 (one per core) or a count in [1, %d]", threads, ctgrad::nn::max_train_threads)));
   cfg.train.threads = threads == 0 ? 1 : threads;
   if (cfg.epochs < 1) return usage_error(absl::InvalidArgumentError(absl::StrFormat("--epochs=%d: must be >= 1", cfg.epochs)));
   const int limit = absl::GetFlag(FLAGS_limit);

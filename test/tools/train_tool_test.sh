@@ -34,7 +34,7 @@ expect_error 2 "--hidden=77 is not compiled into this build" --hidden=77
 expect_error 2 "relu/128" --activation=softsign
 expect_error 2 "--resume needs --checkpoint" --resume
 expect_error 2 "batch size must be >= 1" --batch=0
-expect_error 2 "threads must be in [1, 256], got -2" --threads=-2
+expect_error 2 "--threads=-2: must be 0 (one per core) or a count in [1, 256]" --threads=-2
 expect_error 2 "threads must be in [1, 256], got 257" --threads=257
 expect_error 2 "sgd: momentum must be in [0, 1), got 1.5" --optimizer=sgd --momentum=1.5
 expect_error 2 "adam: learning rate must be > 0, got -0.1" --lr=-0.1
