@@ -281,6 +281,16 @@ BOOST_AUTO_TEST_CASE(bad_data_and_options_are_status_errors) {
   BOOST_TEST(std::string(f.status().message()).find("28 features") != std::string::npos);
   BOOST_TEST(t.train_epoch({{}, {}, 0, 784}, 1).status().code() == absl::StatusCode::kInvalidArgument);
   BOOST_TEST(!nn::validate(nn::train_options{.batch = 0}).ok());
+  // A trainer given options validate() refuses trains nothing and says why (a batch of 0 used to
+  // loop for ever in a release build).
+  for (const nn::train_options bad : {nn::train_options{.batch = 0}, nn::train_options{.threads = -3},
+                                      nn::train_options{.optimizer = nn::sgd_options{.momentum = 1.5}}}) {
+    nn::trainer<fmnist_relu> refused(bad);
+    const std::vector<std::int32_t> good_labels{1, 2};
+    auto e = refused.train_epoch({img, good_labels, 2, 784}, 1);
+    BOOST_TEST(e.status().code() == absl::StatusCode::kInvalidArgument);
+    BOOST_TEST(e.status().message() == nn::validate(bad).message());
+  }
   // A non-finite loss stops training with an error rather than producing NaN parameters silently.
   std::vector<float> poisoned(fashion_train().images);
   poisoned[5 * 784 + 300] = std::numeric_limits<float>::quiet_NaN();

@@ -6,7 +6,6 @@
 #pragma once
 
 #include <algorithm>
-#include <cassert>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -54,14 +53,15 @@ class trainer {
   static constexpr int parameter_count = Model::parameter_count;
 
   /// A trainer with parameters initialised from options.seed (Glorot-uniform, zero biases) and the
-  /// optimiser options.optimizer chooses. `options` must be valid: validate(options) is their one
-  /// check, made where they enter (ctgrad-train checks its flags with it); the trainer trusts them
-  /// (a debug build asserts it).
+  /// optimiser options.optimizer chooses. validate(options) is their one check, made where they
+  /// enter (ctgrad-train checks its flags with it, and the trainer with it here): with options it
+  /// refuses, train_epoch returns its error and trains nothing (no hang on a batch of 0).
   /// `group`: the ranks this trainer is one of (nullptr: this process alone); it must outlive the
   /// trainer, and every rank must construct its trainer with the same options.
   explicit trainer(train_options options, dist::reducer* group = nullptr)
       : options_(options), opt_(optimizers::make<T>(options_.optimizer, params_.flat().size())) {
-    assert(validate(options_).ok() && "nn::trainer: options must pass nn::validate(train_options)");
+    options_status_ = validate(options_);
+    if (!options_status_.ok()) options_.batch = options_.threads = 1;  // no engine of a bad size
     params_.initialize(options_.seed);
     engine_ = std::make_unique<data_parallel<Model>>(options_.threads, group, static_cast<std::size_t>(options_.batch),
                                                      params_.flat().size(), options_.adaptive_threads);
@@ -79,6 +79,7 @@ class trainer {
   /// accuracy over the epoch, as Keras reports them. Errors: data that does not match the model
   /// (features, label range) as InvalidArgument; an empty dataset.
   absl::StatusOr<metrics> train_epoch(const dataset_view& data, int epoch, const batch_callback& on_batch = {}) {
+    if (!options_status_.ok()) return options_status_;
     if (auto st = check(data, "training"); !st.ok()) return st;
     order_.resize(data.count);
     std::iota(order_.begin(), order_.end(), std::uint32_t{0});
@@ -266,6 +267,7 @@ class trainer {
   }
 
   train_options options_;
+  absl::Status options_status_;  // validate(options) as given
   parameter_store<Model> params_;
   optimizers::variant<T> opt_;
   std::vector<std::uint32_t> order_;
