@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include <ctgrad/nn/optim.hpp>
+#include "ctgrad/nn/optim.hpp"
 using namespace ctgrad;
 
 struct plain_options {
