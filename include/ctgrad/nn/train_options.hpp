@@ -30,10 +30,10 @@ struct metrics {
 
 /// How to train. `optimizer` chooses the optimiser and holds its hyper-parameters, e.g.
 /// `.optimizer = nn::sgd_options{.learning_rate = 0.05}` (default: Adam with Keras's defaults; the
-/// choices are nn::optimizers, nn/optim.hpp). threads > 1 splits every batch into `threads`
-/// contiguous row shards evaluated in parallel and combined in shard order: a run is bit-for-bit
-/// reproducible for a given `threads`, and runs with different thread counts differ by
-/// floating-point rounding (the gradient sums are ordered differently).
+/// choices are nn::optimizers, nn/optim.hpp). threads > 1 splits the work inside each step (the
+/// large matrix products' column blocks and the optimiser's update), not the batch's rows: every
+/// element is computed as on one thread, so the results do not depend on `threads`
+/// (nn/data_parallel.hpp). Ranks of an MPI run split the rows (docs/scaling.md).
 struct train_options {
   int batch = 32;
   optimizer_options optimizer{};  ///< default: the first of nn::optimizers (Adam), its defaults
