@@ -50,7 +50,7 @@ inline constexpr int max_train_threads = 256;
 /// InvalidArgument naming the bad option, or OK: the batch size, the thread count, and the
 /// optimiser's hyper-parameters (by its own validate(), nn/optim.hpp). The one check of a
 /// train_options: call it where the options enter (ctgrad-train does, after reading its flags);
-/// nn::trainer takes them as valid.
+/// nn::trainer calls it too, and its train_epoch returns the error when it refuses them.
 inline absl::Status validate(const train_options& o) {
   if (o.batch < 1) return absl::InvalidArgumentError(absl::StrFormat("batch size must be >= 1, got %d", o.batch));
   if (o.threads < 1 || o.threads > max_train_threads)
