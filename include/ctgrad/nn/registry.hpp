@@ -1,6 +1,7 @@
-// ctgrad/nn/registry.hpp — CTGRAD_ACTIVATIONS, the one list of every activation (activation_list and the
-// named functions are generated from it), and the activation_fn concept each entry must model (so an
-// incomplete activation cannot be registered). Not a runtime factory: look-up by name is a loop over activation_names.
+// ctgrad/nn/registry.hpp — CTGRAD_ACTIVATIONS, the one list of every activation (activation_list and
+// the named functions are generated from it), and the activation_fn concept each entry must model (so
+// an incomplete activation cannot be registered). Not a runtime factory: look-up by name is a loop
+// over activation_names.
 #pragma once
 
 #include <array>
