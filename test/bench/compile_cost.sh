@@ -18,8 +18,9 @@
 # (AutoDiffScalar<Matrix<AutoDiffScalar<Matrix<double, N, 1>>, N, 1>>), fold and loop as for W5
 # (CC_SHAPES=hessian, sizes CC_HESSIAN_SIZES, default 8 16); the W5 gradient with each term one
 # elementwise function of the user's own of two arguments (ops/function.hpp; CC_SHAPES=user_fn); a
-# chain of N opaque ops (ops/opaque.hpp) compiled with its gradient (CC_SHAPES=opaque), and the same
-# chain of built-in tensor ops (CC_SHAPES=tensor_chain). With the fixed cost (a
+# chain of N opaque ops (ops/opaque.hpp) compiled with its gradient (CC_SHAPES=opaque), the same
+# chain of built-in tensor ops (CC_SHAPES=tensor_chain), and a wide tensor sum of N terms compiled
+# with its gradient (CC_SHAPES=wide_tensor). With the fixed cost (a
 # unit that only includes ctgrad/scalar.hpp, the header those sources include; ctgrad.hpp's and
 # Eigen's beside it) and, per shape, the least-squares slope of seconds per N and the growth of the
 # last doubling. CC_SHAPES="" skips them; CC_PLOT=file also writes the W5
@@ -48,7 +49,7 @@ CPP
 done
 
 # ---- scalar graph shapes (issue 19) -------------------------------------------------------------
-shapes=${CC_SHAPES-w5 recurrence shared_vars hessian_row inspect hessian user_fn opaque tensor_chain}
+shapes=${CC_SHAPES-w5 recurrence shared_vars hessian_row inspect hessian user_fn opaque tensor_chain wide_tensor}
 if [ -n "$shapes" ]; then
   src=$root/test/bench/compile_cost
   eigen_inc=$(pkg-config --cflags eigen3 2>/dev/null || echo -I/usr/include/eigen3)
@@ -95,6 +96,7 @@ if [ -n "$shapes" ]; then
       user_fn) file=w5_user_fn.cpp sizes=${CC_USER_FN_SIZES:-8 16 32 64} label="W5 gradient, a user's function per term" ;;
       opaque) file=opaque_chain.cpp sizes=${CC_OPAQUE_SIZES:-8 16 32} label="chain of N opaque ops, compiled with its gradient" ;;
       tensor_chain) file=tensor_chain.cpp sizes=${CC_TENSOR_CHAIN_SIZES:-8 16 32 64} label="tensor chain h = tanh(h w_k), depth N, compiled with its gradient" ;;
+      wide_tensor) file=wide_tensor.cpp sizes=${CC_WIDE_TENSOR_SIZES:-20 40 80 160} label="wide tensor sum of N terms tanh(x w_k), compiled with its gradient in x" ;;
       *) echo "compile_cost.sh: unknown shape '$shape'" >&2; exit 2 ;;
     esac
     pts=""

@@ -123,176 +123,164 @@ struct reaches : std::bool_constant<element_type<value_t<E>> && depends_on_any<E
 
 using flat::differentiable_op;
 
-// ---- reverse accumulation on types -------------------------------------------------------------
+// ---- reverse accumulation on types, pulled node by node ---------------------------------------
 // A node holds only its literal values, and every derivative rule builds its result from the node,
 // its children and the adjoint with make_node, which keeps literal ids (ops/elementwise.hpp): a
 // gradient's literals are f's literals, with f's ids. So the sweep runs on types alone, with
 // classes (no function per node or per contribution, whose symbols g++ names after the growing
 // adjoint map and mangles, before anything is inlined; docs/design.md, "Gradients on types"), and
 // the gradient's value is f's literal values under the gradient's type (gradient_value).
+//
+// Each node's adjoint is its own class, keyed by the node's position in the sweep's order (parents
+// first): the sum of the contributions of the edges that reach it from its consumers, in the order
+// a sweep pushing contributions down would make them (consumers in order, a consumer's children in
+// order). Who consumes a node is computed once, on positions (sweep_graph), so no class carries the
+// list of contributions made so far (a list one entry longer per step, searched once per node: the
+// wide graphs' quadratic cost, docs/design.md, "Wide graphs: adjoints pulled, not pushed").
 
-// One contribution to Key's adjoint (its expression type).
-template <class Key, class Expr> struct adj_entry {};
+// The sweep's graph: for each node of Order (by position), the edges from its consumers, as
+// (consumer's position, child slot), in the order the sweep meets them.
+template <class Order> struct sweep_graph;
+template <class... Ns> struct sweep_graph<type_list<Ns...>> {
+  static constexpr std::size_t node_count = sizeof...(Ns);
+  static constexpr std::size_t edges = edge_count<type_list<Ns...>>::value;
+  struct incoming {
+    std::array<std::size_t, node_count + 1> first{};  // node c's edges: [first[c], first[c + 1])
+    std::array<std::size_t, edges + 1> consumer{};
+    std::array<std::size_t, edges + 1> slot{};
+  };
+  static constexpr incoming in = [] {
+    using table = meta::position_table<type_list<Ns...>>;
+    std::array<std::size_t, node_count + 1> begin{};  // node p's children: kid[begin[p] .. begin[p + 1])
+    std::array<std::size_t, edges + 1> kid{};
+    std::size_t i = 0, e = 0;
+    meta::in_order{(begin[i] = e,
+                    e = put_positions(kid.data(), e, typename child_positions<table, typename children_of<Ns>::type>::type{}),
+                    ++i, 0)...};
+    begin[i] = e;
+    incoming g{};
+    std::array<std::size_t, node_count + 1> fill{};
+    for (std::size_t k = 0; k < e; ++k) ++fill[kid[k]];
+    for (std::size_t c = 0, at = 0; c <= node_count; ++c) {
+      const std::size_t n = fill[c];
+      g.first[c] = fill[c] = at;
+      at += n;
+    }
+    for (std::size_t p = 0; p < node_count; ++p)  // consumers in order, each one's children in order
+      for (std::size_t k = begin[p]; k < begin[p + 1]; ++k) {
+        g.consumer[fill[kid[k]]] = p;
+        g.slot[fill[kid[k]]++] = k - begin[p];
+      }
+    return g;
+  }();
+};
 
-// The K-th true entry of match (counting from 0): a plain function, no code per type.
-constexpr std::size_t nth_true(std::size_t k, std::initializer_list<bool> match) {
-  std::size_t i = 0;
-  for (bool m : match) {
-    if (m && k-- == 0) return i;
-    ++i;
-  }
-  return i;
-}
+// Markers: a node without an adjoint (no contribution reached it), an edge that contributes nothing.
+struct no_adjoint {};
+struct no_contribution {};
+template <class T> struct is_contribution : std::bool_constant<!std::is_same_v<T, no_contribution>> {};
 
 // The contributions added left to right: ((e0 + e1) + e2) ..., as sum_left builds them.
 template <class Acc, class... Es> struct sum_types { using type = Acc; };
 template <class Acc, class E, class... Es> struct sum_types<Acc, E, Es...> {
   using type = typename sum_types<node<ops::add_op, Acc, E>, Es...>::type;
 };
-template <class Missing, class... Es> struct adjoint_sum { using type = Missing; };
-template <class Missing, class E, class... Es> struct adjoint_sum<Missing, E, Es...> {
+template <class Missing, class List> struct adjoint_sum { using type = Missing; };
+template <class Missing, class E, class... Es> struct adjoint_sum<Missing, type_list<E, Es...>> {
   using type = typename sum_types<E, Es...>::type;
 };
 
-// Key's adjoint in the contributions Entries: their sum in order of contribution; Missing when none.
-template <class Key, class Missing, class Entries> struct adjoint_type;
-template <class Key, class Missing, class... Ks, class... Es>
-struct adjoint_type<Key, Missing, type_list<adj_entry<Ks, Es>...>> {
-  static constexpr std::size_t count = meta::sum({std::size_t(CTGRAD_IS_SAME(Key, Ks))...});
-  template <class J> struct pick;
-  template <std::size_t... J> struct pick<std::index_sequence<J...>> {
-    using type = typename adjoint_sum<Missing,
-        meta::at_t<nth_true(J, {CTGRAD_IS_SAME(Key, Ks)...}), type_list<Es...>>...>::type;
-  };
-  using type = typename pick<std::make_index_sequence<count>>::type;
-};
-
-template <class Entries, class E> struct append_entry;
-template <class... Es, class E> struct append_entry<type_list<Es...>, E> { using type = type_list<Es..., E>; };
-
-// Child I's contribution from node N with adjoint G (vjp, then reduced to the child's shape), added
-// to Entries unless the child gets no gradient.
-template <class C, class Raw, class Entries, class N, class G, std::size_t I> struct add_contribution {
-  using type = typename append_entry<Entries,
-      adj_entry<C, decltype(reduce_to<shape_t<C>>(std::declval<const Raw&>()))>>::type;
-};
-template <class C, class Entries, class N, class G, std::size_t I>
-struct add_contribution<C, no_grad, Entries, N, G, I> {
+// Child I's contribution from node N with adjoint G: vjp, then reduced to the child's shape.
+template <class N, class G, std::size_t I, class C = meta::at_t<I, typename N::children_types>,
+          class Raw = decltype(N::op::template vjp<I>(std::declval<const N&>(), std::declval<const G&>()))>
+struct vjp_contribution { using type = decltype(reduce_to<shape_t<C>>(std::declval<const Raw&>())); };
+template <class N, class G, std::size_t I, class C>
+struct vjp_contribution<N, G, I, C, no_grad> {
   // A rule that gives no gradient may stop the compilation when it is made (the derivative node of
   // an opaque op, which cannot be differentiated again, names the op): make it, at compile time.
   static_assert((N::op::template vjp<I>(N{}, G{}), true));
-  using type = Entries;
-};
-template <class Vars, class N, class G, std::size_t I, class Entries,
-          bool Reaches = reaches<meta::at_t<I, typename N::children_types>, Vars>::value>
-struct contribute { using type = Entries; };
-template <class Vars, class N, class G, std::size_t I, class Entries>
-struct contribute<Vars, N, G, I, Entries, true> {
-  using raw = decltype(N::op::template vjp<I>(std::declval<const N&>(), std::declval<const G&>()));
-  using type = typename add_contribution<meta::at_t<I, typename N::children_types>, raw, Entries, N, G, I>::type;
-};
-template <class Vars, class N, class G, class Entries, class Is> struct propagate_types { using type = Entries; };
-template <class Vars, class N, class G, class Entries, std::size_t I, std::size_t... Is>
-struct propagate_types<Vars, N, G, Entries, std::index_sequence<I, Is...>> {
-  using type = typename propagate_types<Vars, N, G, typename contribute<Vars, N, G, I, Entries>::type,
-                                        std::index_sequence<Is...>>::type;
+  using type = no_contribution;
 };
 
-// One step of the sweep over Order (parents before children): node K's contributions added to
-// Entries; `end` when the sweep stops there (past the last node, or at an op without derivative
-// rules, reported once). The order is one type argument and the position a number: passing the
-// remaining nodes as a pack would make every step's instantiation as long as the graph.
-template <class M> struct leaf_or_end : std::bool_constant<M::is_leaf> {};
-template <> struct leaf_or_end<void> : std::true_type {};
-template <class Vars, class Order, std::size_t K, class Entries, class N = void, int Case = 0>
-struct backprop_step;
-template <class Vars, class Order, std::size_t K, class Entries>
-struct backprop_step<Vars, Order, K, Entries, void, 0> {
-  // 1: past the end; 2: no adjoint, or a leaf; 3: an op without derivative rules; 4: propagate.
-  template <class L, bool In = (K < type_list_size<L>::value)> struct at_k { using type = void; };
-  template <class L> struct at_k<L, true> { using type = meta::at_t<K, L>; };
-  using N = typename at_k<Order>::type;
-  template <class M, int C = std::is_void_v<M> ? 1
-                             : adjoint_type<M, invalid_expression, Entries>::count == 0 || leaf_or_end<M>::value ? 2
-                                                                                                               : 0>
-  struct kind : std::integral_constant<int, C> {};
-  template <class M> struct kind<M, 0>
-      : std::integral_constant<int, !differentiable_op<typename M::op>() && reaches<M, Vars>::value ? 3 : 4> {};
-  using step = backprop_step<Vars, Order, K, Entries, N, kind<N>::value>;
-  using type = typename step::type;
-  static constexpr bool end = step::end;
+template <class Vars, class Order, std::size_t K> struct adjoint_at;
+
+// Edge E's contribution to its child: none when the child does not lead to a variable (its vjp is
+// not even formed) or when the consumer does not propagate.
+template <class Vars, class Order, std::size_t E, std::size_t P = sweep_graph<Order>::in.consumer[E],
+          std::size_t I = sweep_graph<Order>::in.slot[E], class N = meta::at_t<P, Order>,
+          bool Reaches = reaches<meta::at_t<I, typename N::children_types>, Vars>::value>
+struct edge_contribution { using type = no_contribution; };
+template <class Vars, class Order, std::size_t E, std::size_t P, std::size_t I, class N>
+struct edge_contribution<Vars, Order, E, P, I, N, true> {
+  template <class A, bool Propagates = A::propagates> struct from { using type = no_contribution; };
+  template <class A> struct from<A, true> { using type = typename vjp_contribution<N, typename A::type, I>::type; };
+  using type = typename from<adjoint_at<Vars, Order, P>>::type;
 };
-template <class Vars, class Order, std::size_t K, class Entries, class N>
-struct backprop_step<Vars, Order, K, Entries, N, 1> {
-  using type = Entries;
-  static constexpr bool end = true;
+
+// Node K's adjoint (type): the seed df/df = 1 for the function (position 0), else the sum of its
+// contributions in order, or no_adjoint when it has none.
+template <class Vars, class Order, std::size_t K> struct adjoint_value {
+  using N = meta::at_t<K, Order>;
+  static constexpr std::size_t first = sweep_graph<Order>::in.first[K];
+  template <class Es> struct pick;
+  template <std::size_t... Es> struct pick<std::index_sequence<Es...>> {
+    using type = typename adjoint_sum<no_adjoint, meta::filter_t<is_contribution,
+        type_list<typename edge_contribution<Vars, Order, first + Es>::type...>>>::type;
+  };
+  template <std::size_t J, bool Seed = (J == 0)> struct sum {
+    using type = typename pick<std::make_index_sequence<sweep_graph<Order>::in.first[K + 1] - first>>::type;
+  };
+  template <std::size_t J> struct sum<J, true> { using type = ones_node<value_t<N>, scalar_shape>; };
+  using type = typename sum<K>::type;
+  static constexpr bool inner = !std::is_same_v<type, no_adjoint> && !N::is_leaf;
+  template <class M, bool Inner = inner> struct has_rule : std::true_type {};
+  template <class M> struct has_rule<M, true> : std::bool_constant<differentiable_op<typename M::op>()> {};
+  /// Its children get contributions from it (formed only for the children that lead to a variable).
+  static constexpr bool propagates = inner && has_rule<N>::value;
+  /// It has an adjoint, leads to a variable, and its op has no derivative rule.
+  static constexpr bool missing_rule = inner && !has_rule<N>::value && reaches<N, Vars>::value;
 };
-template <class Vars, class Order, std::size_t K, class Entries, class N>
-struct backprop_step<Vars, Order, K, Entries, N, 2> {
-  using type = Entries;
-  static constexpr bool end = false;
-};
-template <class Vars, class Order, std::size_t K, class Entries, class N>
-struct backprop_step<Vars, Order, K, Entries, N, 3> {
+
+// The first node (in order) that has an adjoint and needs a derivative rule it lacks stops the
+// compilation, with one message for the whole function; it passes no contribution on.
+template <class N, bool Report> struct report_missing_rule {};
+template <class N> struct report_missing_rule<N, true> {
   static_assert(flat::next_derivative_rule_for<op_name_string<typename N::op>()>::defined,
                 "grad: this function needs the derivative of a derivative that has no rule of its own "
                 "(a third derivative of an activation, a second derivative of binary_cross_entropy or of a "
                 "function without d2; the op is named in the note below)");
-  using type = Entries;  // stop here: one message for the whole function
-  static constexpr bool end = true;
 };
-template <class Vars, class Order, std::size_t K, class Entries, class N>
-struct backprop_step<Vars, Order, K, Entries, N, 4> {
-  using G = typename adjoint_type<N, invalid_expression, Entries>::type;
-  using next = typename propagate_types<Vars, N, G, Entries,
-                                        std::make_index_sequence<type_list_size<typename N::children_types>::value>>::type;
-  using type = next;
-  static constexpr bool end = false;
+template <class Vars, class Order, std::size_t K, bool Missing = adjoint_value<Vars, Order, K>::missing_rule>
+struct first_missing_rule : std::false_type {};
+template <class Vars, class Order, std::size_t K>
+struct first_missing_rule<Vars, Order, K, true> : std::bool_constant<[]<std::size_t... J>(std::index_sequence<J...>) {
+  return !meta::any_of({adjoint_value<Vars, Order, J>::missing_rule...});
+}(std::make_index_sequence<K>{})> {};
+
+template <class Vars, class Order, std::size_t K>
+struct adjoint_at : adjoint_value<Vars, Order, K>,
+                    report_missing_rule<meta::at_t<K, Order>, first_missing_rule<Vars, Order, K>::value> {};
+
+// The adjoints of every node of Order, formed in order (parents first), so that a node's consumers'
+// adjoints are complete when it asks for them: the depth of nested instantiations stays a few
+// levels, not the depth of the graph (g++ stops at 900).
+template <class Vars, class Order, class Ks = std::make_index_sequence<type_list_size<Order>::value>>
+struct sweep;
+template <class Vars, class Order, std::size_t... Ks> struct sweep<Vars, Order, std::index_sequence<Ks...>> {
+  using adjoints = type_list<typename adjoint_at<Vars, Order, Ks>::type...>;
 };
 
-// Up to Budget steps from K, and where the sweep is after them. The sweep runs block by block, so
-// the depth of nested instantiations is a block's length plus the number of blocks, not the number
-// of nodes (g++ stops at a depth of 900: one step after another was two levels per node, a gradient
-// of a graph of 450 nodes).
-template <class Vars, class Order, std::size_t K, class Entries, std::size_t Budget, bool End = false>
-struct backprop_block {
-  using step = backprop_step<Vars, Order, K, Entries>;
-  using rest = backprop_block<Vars, Order, K + 1, typename step::type, Budget - 1, step::end>;
-  using type = typename rest::type;
-  static constexpr std::size_t next = rest::next;
-  static constexpr bool end = rest::end;
-};
-template <class Vars, class Order, std::size_t K, class Entries, std::size_t Budget>
-struct backprop_block<Vars, Order, K, Entries, Budget, true> {
-  using type = Entries;
-  static constexpr std::size_t next = K;
-  static constexpr bool end = true;
-};
-template <class Vars, class Order, std::size_t K, class Entries>
-struct backprop_block<Vars, Order, K, Entries, 0, false> {
-  using type = Entries;
-  static constexpr std::size_t next = K;
-  static constexpr bool end = false;
-};
-inline constexpr std::size_t backprop_block_length = 64;
-// Processes the nodes of Order from position K on, a block at a time.
-template <class Vars, class Order, std::size_t K, class Entries, bool End = false>
-struct backprop_types {
-  using block = backprop_block<Vars, Order, K, Entries, backprop_block_length>;
-  using type = typename backprop_types<Vars, Order, block::next, typename block::type, block::end>::type;
-};
-template <class Vars, class Order, std::size_t K, class Entries>
-struct backprop_types<Vars, Order, K, Entries, true> { using type = Entries; };
-
-// Every contribution made by the sweep over F for the variables Vs (the seed: df/df = 1).
-template <class F, class... Vs> struct gradient_entries {
-  using type = typename backprop_types<type_list<Vs...>, meta::reverse_t<topo_order_t<F>>, 0,
-                                       type_list<adj_entry<F, ones_node<value_t<F>, scalar_shape>>>>::type;
-};
 // df/dV as a type: V's adjoint; a variable without contributions gets a zero gradient.
 template <class F, class V, class... Vs> struct gradient_type {
-  using type = typename adjoint_type<V, zeros_node<value_t<V>, shape_t<V>>,
-                                     typename gradient_entries<F, Vs...>::type>::type;
+  using order = meta::reverse_t<topo_order_t<F>>;
+  static_assert(std::is_same_v<meta::at_t<0, order>, F>);
+  using adjoints = typename sweep<type_list<Vs...>, order>::adjoints;
+  template <class W, bool In = meta::contains_v<W, order>> struct of { using type = no_adjoint; };
+  template <class W> struct of<W, true> {
+    using type = meta::at_t<meta::position_in<W, meta::position_table<order>>::value, adjoints>;
+  };
+  using found = typename of<V>::type;
+  using type = std::conditional_t<std::is_same_v<found, no_adjoint>, zeros_node<value_t<V>, shape_t<V>>, found>;
 };
 // The gradient G of f as a value: f's literal values under G's type (see above).
 template <class G, class F> constexpr G gradient_value(const F& f) {

@@ -22,8 +22,8 @@
 // each take it best: a fold for g++ (less memory than a braced list evaluated as a constant: 756
 // against 853 MB on test/eval/wide_graph_test.cpp with 60 terms), a braced list for clang, which
 // refuses a fold of more than 256 arguments. CTGRAD_ANY_OF(pred<Ts>) is true when one of the
-// expansion's values is. (Counting is the other way round for g++: adjoint_type's count as a fold
-// took 846 MB on the same unit, as meta::sum 756 MB.)
+// expansion's values is. (Counting is the other way round for g++: a count of a node's
+// contributions as a fold took 846 MB on the same unit, as meta::sum 756 MB.)
 #if defined(__clang__)
 #define CTGRAD_ANY_OF(...) ::ctgrad::meta::any_of({(__VA_ARGS__)...})
 #else
@@ -120,9 +120,35 @@ template <std::size_t I, class List> struct at;
 #if defined(__has_builtin) && __has_builtin(__type_pack_element)
 template <std::size_t I, class... Ts> struct at<I, type_list<Ts...>> { using type = __type_pack_element<I, Ts...>; };
 #else
-template <std::size_t I, class... Ts> struct at<I, type_list<Ts...>> {
-  using type = typename decltype(detail::pick<I>(
-      static_cast<const detail::indexer<std::index_sequence_for<Ts...>, Ts...>*>(nullptr)))::type;
+// g++ 12 has no builtin, and one overload resolution against a class of n bases costs n
+// deductions, each allocating: asking for every element of a list of n nodes was quadratic in time
+// and memory (460 MB for 1,280 types). A long list is asked in two steps instead: which chunk of
+// 16 (a list of n / 16 chunks, split once per list), then which type of the chunk.
+namespace detail {
+inline constexpr std::size_t at_chunk = 16;
+// The chunks of a list, in order, each a type_list of at_chunk types (the last one shorter).
+template <class Done, class Rest> struct split_chunks;
+template <class... Cs, class... Rest>
+  requires(sizeof...(Rest) <= at_chunk)
+struct split_chunks<type_list<Cs...>, type_list<Rest...>> { using type = type_list<Cs..., type_list<Rest...>>; };
+template <class... Cs, class T0, class T1, class T2, class T3, class T4, class T5, class T6, class T7, class T8, class T9, class T10, class T11, class T12, class T13, class T14, class T15, class... Rest>
+  requires(sizeof...(Rest) > 0)
+struct split_chunks<type_list<Cs...>, type_list<T0, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14, T15, Rest...>>
+    : split_chunks<type_list<Cs..., type_list<T0, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14, T15>>, type_list<Rest...>> {};
+template <class List> struct chunk_table;
+template <class... Ts> struct chunk_table<type_list<Ts...>> {
+  using chunks = typename split_chunks<type_list<>, type_list<Ts...>>::type;
+};
+// The I-th type of a short list (a chunk, or the list of chunks).
+template <std::size_t I, class List> struct pick_in;
+template <std::size_t I, class... Ts> struct pick_in<I, type_list<Ts...>> {
+  using type = typename decltype(pick<I>(static_cast<const indexer<std::index_sequence_for<Ts...>, Ts...>*>(nullptr)))::type;
+};
+}  // namespace detail
+// Not a partial specialisation on type_list<Ts...>: matching one deduces the whole list per question.
+template <std::size_t I, class List> struct at {
+  using type = typename detail::pick_in<I % detail::at_chunk,
+      typename detail::pick_in<I / detail::at_chunk, typename detail::chunk_table<List>::chunks>::type>::type;
 };
 #endif
 template <std::size_t I, class List> using at_t = typename at<I, List>::type;
@@ -139,6 +165,43 @@ template <class... Ts>
 struct position_table<type_list<Ts...>> : detail::indexer<std::index_sequence_for<Ts...>, Ts...> {};
 template <class T, class Table>
 struct position_in : decltype(detail::pick_position<T>(static_cast<const Table*>(nullptr))) {};
+/// True when T is in the table's list: one overload resolution against its bases (a derived-to-base
+/// conversion ranks above the conversion to void*), not a fold over the list per question.
+namespace detail {
+template <class T, std::size_t I> std::true_type has_position(const indexed<I, T>*);
+template <class T> std::false_type has_position(const void*);
+}  // namespace detail
+template <class T, class Table>
+struct in_table : decltype(detail::has_position<T>(static_cast<const Table*>(nullptr))) {};
+
+/// A set of distinct types built one type at a time, in order of insertion, for the depth-first
+/// walks over a graph (topo_order, a kernel's fused nodes): full chunks of set_chunk types, each a
+/// position table asked by one overload resolution, and the last chunk as a list. A walk that kept
+/// its visited nodes in one list made a new list one type longer per node and scanned it per edge:
+/// both the lists' memory and the scans grow with the square of the graph, and g++ 12 slows down
+/// further once lists pass 512 types (docs/design.md, "Wide graphs"). Here a step copies at most a
+/// chunk and the list of chunks; asking costs one lookup per full chunk.
+inline constexpr std::size_t set_chunk = 64;
+template <class List> struct set_table : position_table<List> { using list = List; };
+template <class Tables, class Last> struct type_set {};
+using empty_set = type_set<type_list<>, type_list<>>;
+template <class T, class Set> struct set_contains;
+template <class T, class... Tables, class... Ls>
+struct set_contains<T, type_set<type_list<Tables...>, type_list<Ls...>>>
+    : std::bool_constant<CTGRAD_ANY_OF(decltype(detail::has_position<T>(static_cast<const Tables*>(nullptr)))::value) ||
+                         CTGRAD_ANY_OF(CTGRAD_IS_SAME(T, Ls))> {};
+/// Set with T added at the end (T must not be in it).
+template <class Set, class T> struct set_push;
+template <class... Tables, class... Ls, class T>
+struct set_push<type_set<type_list<Tables...>, type_list<Ls...>>, T>
+    : std::conditional<(sizeof...(Ls) + 1 < set_chunk), type_set<type_list<Tables...>, type_list<Ls..., T>>,
+                       type_set<type_list<Tables..., set_table<type_list<Ls..., T>>>, type_list<>>> {};
+template <class Set, class T> using set_push_t = typename set_push<Set, T>::type;
+/// The set's types in order of insertion.
+template <class Set> struct set_list;
+template <class... Tables, class... Ls> struct set_list<type_set<type_list<Tables...>, type_list<Ls...>>>
+    : concat<typename Tables::list..., type_list<Ls...>> {};
+template <class Set> using set_list_t = typename set_list<Set>::type;
 
 /// Reversed list. By position, not by moving one type at a time (a recursion as deep as the list:
 /// g++ stops at a depth of 900).

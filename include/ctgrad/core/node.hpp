@@ -397,27 +397,50 @@ constexpr auto make_user_node(const Cs&... cs) {
 // ---------------------------------------------------------------------------------------------
 
 namespace detail {
+// A depth-first walk whose visited nodes are a meta::type_set (a node list would grow by one type
+// per node and be scanned per edge: quadratic).
 template <class Acc, class E> struct topo_children;
 // Lazy on purpose: a node already visited is not expanded again (DAGs stay linear to traverse).
-template <class Acc, class E, bool Seen = meta::contains_v<E, Acc>>
+template <class Acc, class E, bool Seen = meta::set_contains<E, Acc>::value>
 struct topo { using type = typename topo_children<Acc, E>::type; };
 template <class Acc, class E> struct topo<Acc, E, true> { using type = Acc; };
-template <class Acc, class E> struct topo_children { using type = meta::push_back_unique_t<Acc, E>; };
+template <class Acc, class E> struct topo_children { using type = meta::set_push_t<Acc, E>; };
 template <class Acc, class List> struct fold_topo { using type = Acc; };
 template <class Acc, class C, class... Cs> struct fold_topo<Acc, type_list<C, Cs...>> {
   using type = typename fold_topo<typename topo<Acc, C>::type, type_list<Cs...>>::type;
 };
 template <class Acc, class Op, class... Cs> struct topo_children<Acc, node<Op, Cs...>> {
-  using type = meta::push_back_unique_t<typename fold_topo<Acc, type_list<Cs...>>::type, node<Op, Cs...>>;
+  using type = meta::set_push_t<typename fold_topo<Acc, type_list<Cs...>>::type, node<Op, Cs...>>;
 };
 }  // namespace detail
 
 /// The distinct sub-expressions of Es (structurally equal ones are one type, hence one entry),
 /// children before parents.
 template <class... Es> struct topo_order {
-  using type = typename detail::fold_topo<type_list<>, type_list<Es...>>::type;
+  using type = meta::set_list_t<typename detail::fold_topo<meta::empty_set, type_list<Es...>>::type>;
 };
 template <class... Es> using topo_order_t = typename topo_order<Es...>::type;
+
+namespace detail {
+/// A graph by positions in a list of its distinct nodes: a node's children as their positions (a
+/// type named by numbers only), so that questions over the graph are computed on values, once per
+/// node (eval/plan.hpp's plan, autodiff/grad.hpp's sweep).
+template <std::size_t... Ps> struct position_list {};
+template <class N> struct children_of { using type = type_list<>; };
+template <class N> requires(!N::is_leaf) struct children_of<N> { using type = typename N::children_types; };
+template <class Table, class Children> struct child_positions;
+template <class Table, class... Cs> struct child_positions<Table, type_list<Cs...>> {
+  using type = position_list<meta::position_in<Cs, Table>::value...>;
+};
+template <class Nodes> struct edge_count;
+template <class... Ns> struct edge_count<type_list<Ns...>>
+    : std::integral_constant<std::size_t, meta::sum({type_list_size<typename children_of<Ns>::type>::value...})> {};
+template <std::size_t... Ps>
+constexpr std::size_t put_positions(std::size_t* out, std::size_t e, position_list<Ps...>) {
+  ((out[e++] = Ps), ...);
+  return e;
+}
+}  // namespace detail
 
 /// True when expression E contains the sub-expression X. A concept, usable as a bool constant (not a
 /// variable template: g++ keeps a symbol named after E and X for each one).

@@ -677,11 +677,13 @@ class program<type_list<Outs...>, type_list<Origs...>> {
   template <class C> requires detail::is_elementwise_node<C>
   struct constant_node<C>
       : std::bool_constant<type_list_size<typename C::children_types>::value == 0 && !C::op::uses_index> {};
-  template <class C> struct source_index
-      : std::integral_constant<std::size_t, is_var_v<C> ? meta::index_of<C, vars>::value
-                                                        : meta::index_of<C, kernels>::value> {};
-  template <class Op, class C, class L,
-            int K = is_lit_v<C> ? 0 : meta::contains_v<C, L> ? 1 : constant_node<C>::value ? 2 : 3>
+  template <class C, bool Var = is_var_v<C>> struct source_index
+      : meta::position_in<C, meta::position_table<kernels>> {};
+  template <class C> struct source_index<C, true> : meta::position_in<C, meta::position_table<vars>> {};
+  // L's positions (meta::position_table): a step asks where its node and its children are in L by
+  // one lookup each, not by a fold over L (quadratic over a loop group of hundreds of nodes).
+  template <class Op, class C, class L, class Table = meta::position_table<L>,
+            int K = is_lit_v<C> ? 0 : meta::in_table<C, Table>::value ? 1 : constant_node<C>::value ? 2 : 3>
   struct source_of {
     using S = shape_t<C>;
     static constexpr bool row_mapped = S::rank == 1 && Op::elementwise && Op::row_mapped_child;
@@ -690,18 +692,18 @@ class program<type_list<Outs...>, type_list<Origs...>> {
                                      S::rank == 2 ? S::extents[1] != 1 : (S::rank == 1 && !row_mapped && S::extents[0] != 1),
                                      S::rank == 2 ? S::extents[1] : 1, value_t<C>>;
   };
-  template <class Op, class C, class L> struct source_of<Op, C, L, 0> {
+  template <class Op, class C, class L, class Table> struct source_of<Op, C, L, Table, 0> {
     using type = detail::from_literal<std::size_t(C::literal_count - 1), value_t<C>>;
   };
-  template <class Op, class C, class L> struct source_of<Op, C, L, 1> {
-    using type = detail::from_slot<meta::index_of<C, L>::value>;
+  template <class Op, class C, class L, class Table> struct source_of<Op, C, L, Table, 1> {
+    using type = detail::from_slot<meta::position_in<C, Table>::value>;
   };
-  template <class Op, class C, class L> struct source_of<Op, C, L, 2> {
+  template <class Op, class C, class L, class Table> struct source_of<Op, C, L, Table, 2> {
     using type = detail::from_constant<typename C::op, value_t<C>>;
   };
   template <class N, class L, class Cs = typename N::children_types> struct step_of;
   template <class N, class L, class... Cs> struct step_of<N, L, type_list<Cs...>> {
-    using type = detail::step<meta::index_of<N, L>::value, typename N::op, value_t<N>,
+    using type = detail::step<meta::position_in<N, meta::position_table<L>>::value, typename N::op, value_t<N>,
                               typename source_of<typename N::op, Cs, L>::type...>;
   };
   // The steps of element list L, in order: one function per list (a loop group or a kernel).

@@ -20,12 +20,13 @@ struct loop_info {
 };
 
 // ---- which nodes are evaluated inline from a root ---------------------------------------
-// Mat is a class with `template <class N> struct is_materialized` (a std::bool_constant).
+// Mat is a class with `template <class N> struct is_materialized` (a std::bool_constant). The walk's
+// visited nodes are a meta::type_set (one list growing per node would be quadratic).
 template <class E> concept is_elementwise_node = is_node_v<E> && E::op::elementwise;
 template <class Acc, class E, class Mat> struct closure_children;
 // Inline = an elementwise node that the plan does not materialise.
 template <class Acc, class E, class Mat,
-          bool Skip = meta::contains_v<E, Acc> || !is_elementwise_node<E> || Mat::template is_materialized<E>::value>
+          bool Skip = meta::set_contains<E, Acc>::value || !is_elementwise_node<E> || Mat::template is_materialized<E>::value>
 struct closure { using type = typename closure_children<Acc, E, Mat>::type; };
 template <class Acc, class E, class Mat> struct closure<Acc, E, Mat, true> { using type = Acc; };
 
@@ -34,14 +35,14 @@ template <class Acc, class C, class... Cs, class Mat> struct closure_fold<Acc, t
   using type = typename closure_fold<typename closure<Acc, C, Mat>::type, type_list<Cs...>, Mat>::type;
 };
 template <class Acc, class E, class Mat> struct closure_children {
-  using type = meta::push_back_unique_t<typename closure_fold<Acc, typename E::children_types, Mat>::type, E>;
+  using type = meta::set_push_t<typename closure_fold<Acc, typename E::children_types, Mat>::type, E>;
 };
 
 /// The inline nodes evaluated per element for Root, children first. Root itself is included (it
 /// is computed per element even when it is the materialised output of the loop).
 template <class Root, class Mat>
 using element_list = std::conditional_t<Root::is_leaf, type_list<>,
-    typename closure_children<type_list<>, Root, Mat>::type>;
+    meta::set_list_t<typename closure_children<meta::empty_set, Root, Mat>::type>>;
 
 // The per-element slots: a std::array when every inline node has one value type (the usual case;
 // cheaper to compile than a std::tuple of hundreds of elements), else a std::tuple. std::get<I>
@@ -164,7 +165,7 @@ constexpr value_t<Root> eval_element(const Ctx& ctx, std::size_t r, std::size_t 
 namespace ctgrad::detail {
 /// The inline nodes of several roots together (their shared nodes once), children first.
 template <class Mat, class... Roots>
-using elements_list = typename closure_fold<type_list<>, type_list<Roots...>, Mat>::type;
+using elements_list = meta::set_list_t<typename closure_fold<meta::empty_set, type_list<Roots...>, Mat>::type>;
 
 /// The value of R at element (r, c) once the slots of List are computed: a literal, R's slot, or
 /// a load (R is materialised or a leaf).
@@ -202,5 +203,6 @@ template <class Acc, class Mat, class... Ms> struct group_fold { using type = Ac
 template <class Acc, class Mat, class M, class... Ms> struct group_fold<Acc, Mat, M, Ms...> {
   using type = typename group_fold<typename group_closure<Acc, M, Mat>::type, Mat, Ms...>::type;
 };
-template <class Mat, class... Ms> using group_element_list = typename group_fold<type_list<>, Mat, Ms...>::type;
+template <class Mat, class... Ms>
+using group_element_list = meta::set_list_t<typename group_fold<meta::empty_set, Mat, Ms...>::type>;
 }  // namespace ctgrad::detail

@@ -33,26 +33,22 @@ template <class N> struct is_matmul_s : std::false_type {};
 template <class... Cs> struct is_matmul_s<node<ops::matmul_op, Cs...>> : std::true_type {};
 template <class N> concept is_matmul_v = is_matmul_s<N>::value;
 
-/// Does some node P of Nodes have N as child I with Pred<P, I>? Answered by one class per
-/// (Nodes, Pred) deriving from tag<C> for every such child C (repeated bases are fine for
-/// __is_base_of), so each question is a base lookup instead of a scan over every node.
-template <class T> struct tag {};
-template <class C, bool On, std::size_t I> struct edge_base {};  // I: a child may appear twice (x * x)
-template <class C, std::size_t I> struct edge_base<C, true, I> : tag<C> {};
-template <class P, template <class, std::size_t> class Pred, class Is = void> struct consumer_edges {};
+/// Pred<P, I> for each child I of P, as a type named by values only (a leaf: no children).
+template <bool... Bs> struct bool_list {};
+template <class P, template <class, std::size_t> class Pred, class Is = void> struct edge_flags {
+  using type = bool_list<>;
+};
 template <class P, template <class, std::size_t> class Pred>
   requires(!P::is_leaf)
-struct consumer_edges<P, Pred, void>
-    : consumer_edges<P, Pred, std::make_index_sequence<type_list_size<typename P::children_types>::value>> {};
+struct edge_flags<P, Pred, void>
+    : edge_flags<P, Pred, std::make_index_sequence<type_list_size<typename P::children_types>::value>> {};
 template <class P, template <class, std::size_t> class Pred, std::size_t... Is>
-struct consumer_edges<P, Pred, std::index_sequence<Is...>>
-    : edge_base<meta::at_t<Is, typename P::children_types>, Pred<P, Is>::value, Is>... {};
-template <class Nodes, template <class, std::size_t> class Pred> struct all_consumer_edges;
-template <class... Ps, template <class, std::size_t> class Pred>
-struct all_consumer_edges<type_list<Ps...>, Pred> : consumer_edges<Ps, Pred>... {};
-
-template <class N, class Nodes, template <class, std::size_t> class Pred>
-struct any_consumer : std::bool_constant<__is_base_of(tag<N>, all_consumer_edges<Nodes, Pred>)> {};
+struct edge_flags<P, Pred, std::index_sequence<Is...>> { using type = bool_list<Pred<P, Is>::value...>; };
+// Marks out[c] for each child position c whose edge's flag is set.
+template <std::size_t... Ps, bool... Bs>
+constexpr void mark_children(bool* out, position_list<Ps...>, bool_list<Bs...>) {
+  ((out[Ps] = out[Ps] || Bs), ...);
+}
 
 template <class P, std::size_t I> struct non_matmul_edge : std::bool_constant<!is_matmul_v<P>> {};
 
@@ -84,25 +80,11 @@ template <std::size_t N, std::uint64_t... Ws> struct root_set_constant {
   static constexpr root_set<N> value{{Ws...}};
 };
 
-/// The graph of a plan by positions: a node's children as their positions in the plan's node list
-/// (a type named by numbers only), so that what the plan asks of every kernel's fused sub-graph is
-/// computed on values, once per node, instead of by a type list per kernel (a deep graph's kernels
-/// fuse chains as long as the graph: quadratic lists, cubic to build and search).
-template <std::size_t... Ps> struct position_list {};
-template <class N> struct children_of { using type = type_list<>; };
-template <class N> requires(!N::is_leaf) struct children_of<N> { using type = typename N::children_types; };
-template <class Table, class Children> struct child_positions;
-template <class Table, class... Cs> struct child_positions<Table, type_list<Cs...>> {
-  using type = position_list<meta::position_in<Cs, Table>::value...>;
-};
-template <class Nodes> struct edge_count;
-template <class... Ns> struct edge_count<type_list<Ns...>>
-    : std::integral_constant<std::size_t, meta::sum({type_list_size<typename children_of<Ns>::type>::value...})> {};
-template <std::size_t... Ps>
-constexpr std::size_t put_positions(std::size_t* out, std::size_t e, position_list<Ps...>) {
-  ((out[e++] = Ps), ...);
-  return e;
-}
+// The graph of a plan by positions (position_list, children_of, child_positions, edge_count,
+// put_positions: core/node.hpp): a node's children as their positions in the plan's node list (a
+// type named by numbers only), so that what the plan asks of every kernel's fused sub-graph is
+// computed on values, once per node, instead of by a type list per kernel (a deep graph's kernels
+// fuse chains as long as the graph: quadratic lists, cubic to build and search).
 
 /// The plan of a program whose distinct nodes are Nodes (children first) and outputs Outputs;
 /// Grouped: kernels over the same elements may share a loop (see `plan` below). Barrier: a node
@@ -110,10 +92,9 @@ constexpr std::size_t put_positions(std::size_t* out, std::size_t e, position_li
 /// must be complete at its place), or void.
 template <class Nodes, class Outputs, bool Grouped, class Barrier = void>
 struct plan_impl {
-  // A transpose read only by matmuls is folded into the matmul kernel's call (no buffer).
-  template <class N> struct folded_transpose
-      : std::bool_constant<is_transpose_v<N> && !meta::contains_v<N, Outputs> &&
-                           !any_consumer<N, Nodes, non_matmul_edge>::value> {};
+  using node_table = meta::position_table<Nodes>;
+  static constexpr std::size_t node_count = type_list_size<Nodes>::value;
+  template <class N> struct node_position : meta::position_in<N, node_table> {};
 
   // An edge that needs its child in a buffer: a broadcast read by an elementwise op, or any child of
   // a matmul or transpose (a reduction's input is fused into its loop).
@@ -121,11 +102,33 @@ struct plan_impl {
       : std::bool_constant<P::op::elementwise
                                ? !std::is_same<shape_t<P>, shape_t<meta::at_t<I, typename P::children_types>>>::value
                                : !is_reduce_v<P>> {};
+  // Which nodes some consumer reads through a kind of edge, by position: one pass over the edges
+  // on values (a class deriving from a tag per edge, asked by __is_base_of per node, took clang
+  // seconds over a graph of a few hundred nodes).
+  struct consumer_kinds {
+    std::array<bool, node_count + 1> buffer{};      // through an edge that needs a buffer
+    std::array<bool, node_count + 1> non_matmul{};  // by a node that is not a matmul
+  };
+  static constexpr consumer_kinds consumers = [] {
+    consumer_kinds k{};
+    [&]<class... Ps>(type_list<Ps...>*) {
+      meta::in_order{(mark_children(k.buffer.data(), typename child_positions<node_table, typename children_of<Ps>::type>::type{},
+                                    typename edge_flags<Ps, needs_buffer_edge>::type{}),
+                      mark_children(k.non_matmul.data(), typename child_positions<node_table, typename children_of<Ps>::type>::type{},
+                                    typename edge_flags<Ps, non_matmul_edge>::type{}), 0)...};
+    }(static_cast<Nodes*>(nullptr));
+    return k;
+  }();
+
+  // A transpose read only by matmuls is folded into the matmul kernel's call (no buffer).
+  template <class N> struct folded_transpose
+      : std::bool_constant<is_transpose_v<N> && !meta::contains_v<N, Outputs> &&
+                           !consumers.non_matmul[node_position<N>::value]> {};
 
   // Materialised whatever the grouping: variables, outputs, what a buffer edge reads, and every
   // non-elementwise node but a folded transpose.
   template <class N> struct structural
-      : std::bool_constant<meta::contains_v<N, Outputs> || any_consumer<N, Nodes, needs_buffer_edge>::value> {};
+      : std::bool_constant<meta::contains_v<N, Outputs> || consumers.buffer[node_position<N>::value]> {};
   template <class N> requires is_var_v<N> struct structural<N> : std::true_type {};
   template <class N> requires is_lit_v<N> struct structural<N> : std::false_type {};
   template <class N> requires(is_node_v<N> && !is_elementwise_v<N>)
@@ -158,9 +161,6 @@ struct plan_impl {
   // nodes' positions (graph below), children first: no type list per kernel.
   using row = root_set<root_count + 1>;
   using words = std::make_index_sequence<(root_count + 1) / 64 + 1>;
-  using node_table = meta::position_table<Nodes>;
-  static constexpr std::size_t node_count = type_list_size<Nodes>::value;
-  template <class N> struct node_position : meta::position_in<N, node_table> {};
   /// Evaluated inside its consumers' loops under the structural plan.
   template <class N> struct inline0 : std::bool_constant<is_elementwise_v<N> && !structural<N>::value> {};
   struct graph_values {
