@@ -47,11 +47,12 @@ struct gradient_set {
 
 namespace detail {
 
-// ---- the adjoint map: every contribution to a node's adjoint, in the order they were made ------
-// Append-only: a contribution (Key, Expr) is added as one more flat base (no per-step copy of a
-// std::tuple, whose recursive layout made backprop quadratic in classes and cubic in compile time).
-// A node's adjoint is the sum of its contributions, formed when backprop reaches the node (all its
-// consumers are processed by then: parents come first in the order).
+// ---- a map of contributions per node, in the order they were made: jvp's tangent map ----------
+// (autodiff/jvp.hpp; grad's sweep below no longer uses it.) Append-only: a contribution (Key, Expr)
+// is added as one more flat base (no per-step copy of a std::tuple, whose recursive layout was
+// quadratic in classes). A node's entry is the sum of its contributions, formed when the walk
+// reaches the node. Each step is a function named after the map so far: fine for the graphs jvp is
+// given, quadratic for wide ones (docs/design.md, "Wide graphs: adjoints pulled, not pushed").
 template <std::size_t I, class Expr> struct adj_slot { [[no_unique_address]] Expr expr; };
 template <std::size_t I, class Expr> constexpr const Expr& slot_expr(const adj_slot<I, Expr>& s) { return s.expr; }
 
