@@ -47,12 +47,13 @@ struct gradient_set {
 
 namespace detail {
 
-// ---- a map of contributions per node, in the order they were made: jvp's tangent map ----------
-// (autodiff/jvp.hpp; grad's sweep below no longer uses it.) Append-only: a contribution (Key, Expr)
+// ---- a map of contributions per node, in the order they were made ------------------------------
+// (jvp's by-value sweep, for rules that make literals of their own: autodiff/jvp.hpp; grad's sweep
+// below and jvp's sweep on types no longer use it.) Append-only: a contribution (Key, Expr)
 // is added as one more flat base (no per-step copy of a std::tuple, whose recursive layout was
 // quadratic in classes). A node's entry is the sum of its contributions, formed when the walk
-// reaches the node. Each step is a function named after the map so far: fine for the graphs jvp is
-// given, quadratic for wide ones (docs/design.md, "Wide graphs: adjoints pulled, not pushed").
+// reaches the node. Each step is a function named after the map so far: quadratic over a wide
+// graph (docs/design.md, "Wide graphs: adjoints pulled, not pushed").
 template <std::size_t I, class Expr> struct adj_slot { [[no_unique_address]] Expr expr; };
 template <std::size_t I, class Expr> constexpr const Expr& slot_expr(const adj_slot<I, Expr>& s) { return s.expr; }
 

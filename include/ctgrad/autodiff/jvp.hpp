@@ -1,10 +1,11 @@
 // ctgrad/autodiff/jvp.hpp — forward mode: jvp(f, x, dx), the directional derivative of an expression
 // f of any shape along the tangent dx of one variable x, derived at compile time as an expression
-// (tangents pushed from the variable to f over the graph's types, each op by its jvp rule beside its
-// vjp rule). Hessian-vector products, Hessians and Jacobians build on it (autodiff/hessian.hpp).
+// (each node's tangent pulled from its children's over the graph's types, each op by its jvp rule
+// beside its vjp rule). Hessian-vector products, Hessians and Jacobians build on it (autodiff/hessian.hpp).
 // Not for evaluation: value_at (scalars) and compile() (tensors) evaluate the result.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <type_traits>
 #include <utility>
@@ -29,6 +30,77 @@ constexpr auto expand_to(const X& t) {
   else return make_node<ops::broadcast_to_op<Shape, false, -1, ops::count_scale::none>>(t);
 }
 
+// ---- tangents on types, one class per node ----------------------------------------------------
+// Every jvp rule builds its result from the node, its children and the tangent with make_node,
+// which keeps literal ids (as the vjp rules do for grad: autodiff/grad.hpp), so the sweep runs on
+// types alone: a node's tangent is a class keyed by the node, pulled from its children's, and the
+// result's value is the literal values of f and dx (dx's ids after f's) under the result's type.
+// A sweep that pushed tangents into one map, with a function per node named after the map so far,
+// was quadratic in the graph (docs/design.md, "Wide graphs: adjoints pulled, not pushed").
+struct no_tangent {};
+template <class T> struct is_tangent_term : std::bool_constant<!std::is_same_v<T, no_tangent>> {};
+
+template <class X, class DX, class N, bool Leaf = N::is_leaf> struct tangent_of;
+
+// Child I's term in N's tangent: none when the child has no tangent or the rule gives no_grad; a
+// missing rule is reported (once per op and child) and gives none.
+template <class N, std::size_t I, class CT, bool Has = !std::is_same_v<CT, no_tangent>> struct tangent_term {
+  using type = no_tangent;
+};
+template <class N, std::size_t I, class CT> struct tangent_term<N, I, CT, true> {
+  template <bool Rule> struct apply {  // no rule: reported
+    static_assert(jvp_rule_for<op_name_string<typename N::op>()>::defined,
+                  "jvp: an op in the function has no forward-mode rule; give the op a static "
+                  "jvp<I>(self, tangent) beside its vjp<I> (the op is named in the note below)");
+    using type = no_tangent;
+  };
+  template <bool B> struct apply_rule {
+    using raw = decltype(N::op::template jvp<I>(std::declval<const N&>(), std::declval<const CT&>()));
+    using type = std::conditional_t<std::is_same_v<raw, no_grad>, no_tangent, raw>;
+  };
+  using type = typename std::conditional_t<has_jvp_rule_v<typename N::op, I, N, CT>, apply_rule<true>, apply<false>>::type;
+};
+
+// N's tangent from its children's: the terms added left to right, broadcast to N's shape when they
+// came only through a broadcast operand; none when no child has a tangent. An op without derivative
+// rules that a tangent reaches (a third derivative) is reported and passes nothing on.
+template <class X, class DX, class N, class Is = std::make_index_sequence<type_list_size<typename N::children_types>::value>>
+struct node_tangent;
+template <class X, class DX, class N, std::size_t... Is>
+struct node_tangent<X, DX, N, std::index_sequence<Is...>> {
+  template <std::size_t I> using child_tangent = typename tangent_of<X, DX, meta::at_t<I, typename N::children_types>>::type;
+  static constexpr bool reached = meta::any_of({!std::is_same_v<child_tangent<Is>, no_tangent>..., false});
+  template <bool Reached, bool Rules, bool = false> struct pick {
+    using terms = meta::filter_t<is_tangent_term, type_list<typename tangent_term<N, Is, child_tangent<Is>>::type...>>;
+    template <class L> struct sum { using type = no_tangent; };
+    template <class T0, class... Ts> struct sum<type_list<T0, Ts...>> {
+      using type = decltype(expand_to<shape_t<N>>(std::declval<const typename sum_types<T0, Ts...>::type&>()));
+    };
+    using type = typename sum<terms>::type;
+  };
+  template <bool Rules, bool B> struct pick<false, Rules, B> { using type = no_tangent; };
+  template <bool B> struct pick<true, false, B> {
+    static_assert(flat::next_derivative_rule_for<op_name_string<typename N::op>()>::defined,
+                  "jvp: this function needs the derivative of a derivative that has no rule of its own "
+                  "(a third derivative of an activation, a second derivative of binary_cross_entropy or of a "
+                  "function without d2; the op is named in the note below)");
+    using type = no_tangent;
+  };
+  using type = typename pick<reached, flat::differentiable_op<typename N::op>()>::type;
+};
+template <class X, class DX, class N> struct tangent_of<X, DX, N, true> {
+  using type = std::conditional_t<std::is_same_v<N, X>, DX, no_tangent>;
+};
+template <class X, class DX, class N> struct tangent_of<X, DX, N, false> : node_tangent<X, DX, N> {};
+
+// The tangents of every node of Order, formed in order (children first), so that a node's children
+// are complete when it asks for them: nesting stays a few levels deep, whatever the graph's depth.
+template <class X, class DX, class Order> struct forward_sweep;
+template <class X, class DX, class... Ns> struct forward_sweep<X, DX, type_list<Ns...>> {
+  using tangents = type_list<typename tangent_of<X, DX, Ns>::type...>;
+};
+
+// ---- tangents by value: the fallback ------------------------------------------------------------
 // The tangent contributions of N's children I, Is... (those that have a tangent), added left to right.
 template <class N, class Map, class Acc>
 constexpr auto tangent_terms(const N&, const Map&, const Acc& acc, std::index_sequence<>) { return acc; }
@@ -64,19 +136,21 @@ template <class Map, class List> inline constexpr bool any_keyed_v = false;
 template <class Map, class... Cs>
 inline constexpr bool any_keyed_v<Map, type_list<Cs...>> = ((Map::template positions<Cs>().size() > 0) || ...);
 
-// Pushes tangents through Order (children before parents) from position K on: a node whose children
-// have no tangent gets none (it does not depend on the variable).
+// Pushes tangents by value through Order (children before parents) from position K on: a node whose
+// children have no tangent gets none. Only for rules that make literals of their own (a user's op
+// whose rule multiplies by 3.0, say), whose values the types alone do not carry; one function per
+// node, named after the map so far: quadratic over a wide graph.
 template <class Order, std::size_t K, class F, class Map>
-constexpr auto forward_sweep(const F& f, const Map& tan) {
+constexpr auto value_sweep(const F& f, const Map& tan) {
   if constexpr (K == type_list_size<Order>::value) {
     return tan;
   } else {
     using N = meta::at_t<K, Order>;
     if constexpr (N::is_leaf) {
-      return forward_sweep<Order, K + 1>(f, tan);
+      return value_sweep<Order, K + 1>(f, tan);
     } else {
       if constexpr (!any_keyed_v<Map, typename N::children_types>) {
-        return forward_sweep<Order, K + 1>(f, tan);
+        return value_sweep<Order, K + 1>(f, tan);
       } else if constexpr (!flat::differentiable_op<typename N::op>()) {
         static_assert(flat::next_derivative_rule_for<op_name_string<typename N::op>()>::defined,
                       "jvp: this function needs the derivative of a derivative that has no rule of its own "
@@ -88,11 +162,11 @@ constexpr auto forward_sweep(const F& f, const Map& tan) {
         auto t = tangent_terms(n, tan, no_grad{},
                                std::make_index_sequence<type_list_size<typename N::children_types>::value>{});
         if constexpr (std::is_same_v<decltype(t), no_grad>) {
-          return forward_sweep<Order, K + 1>(f, tan);
+          return value_sweep<Order, K + 1>(f, tan);
         } else if constexpr (std::is_same_v<decltype(t), invalid_expression>) {
           return tan;  // reported
         } else {
-          return forward_sweep<Order, K + 1>(f, accumulate<N>(tan, expand_to<shape_t<N>>(t)));
+          return value_sweep<Order, K + 1>(f, accumulate<N>(tan, expand_to<shape_t<N>>(t)));
         }
       }
     }
@@ -103,9 +177,23 @@ constexpr auto forward_sweep(const F& f, const Map& tan) {
 template <class F, class X, class DX>
 constexpr auto tangent(const F& f, const DX& dx) {
   using order = topo_order_t<F>;
-  auto seed = accumulate<X>(empty_adj_map{}, dx);
-  auto tan = forward_sweep<order, 0>(f, seed);
-  return adjoint_in<F, zeros_node<value_t<F>, shape_t<F>>>(tan);
+  using tangents = typename forward_sweep<X, DX, order>::tangents;
+  using found = meta::at_t<type_list_size<order>::value - 1, tangents>;  // F is the order's last node
+  using T = std::conditional_t<std::is_same_v<found, no_tangent>, zeros_node<value_t<F>, shape_t<F>>, found>;
+  constexpr int pool = std::max(F::literal_count, DX::literal_count);
+  if constexpr (T::literal_count == 0) {
+    return T{};
+  } else if constexpr (T::literal_count > pool) {
+    // A rule made literals of its own (a user's op): their values are not f's or dx's.
+    auto tan = value_sweep<order, 0>(f, accumulate<X>(empty_adj_map{}, dx));
+    return adjoint_in<F, zeros_node<value_t<F>, shape_t<F>>>(tan);
+  } else {
+    using P = typename literals_of<F, DX>::type;
+    node_literals<P, pool> src{};  // f's and dx's literal values by id (dx's ids come after f's)
+    put_literals(src.literals.value, src.literals.has, 0, f);
+    put_literals(src.literals.value, src.literals.has, 0, dx);
+    return instance_from<T>(src);
+  }
 }
 
 }  // namespace detail
