@@ -18,7 +18,7 @@
 #define CTGRAD_IS_SAME(A, B) std::is_same_v<A, B>
 #endif
 
-// Membership, asked once per node of a list of nodes (push_back_unique, contains), as g++ and clang
+// Membership, asked once per node of a list of nodes (contains, set_contains), as g++ and clang
 // each take it best: a fold for g++ (less memory than a braced list evaluated as a constant: 756
 // against 853 MB on test/eval/wide_graph_test.cpp with 60 terms), a braced list for clang, which
 // refuses a fold of more than 256 arguments. CTGRAD_ANY_OF(pred<Ts>) is true when one of the
@@ -83,13 +83,6 @@ template <class T, class... Ts> struct index_of<T, type_list<Ts...>>
     : std::integral_constant<std::size_t, detail::first_true({CTGRAD_IS_SAME(T, Ts)..., true})> {};
 template <class T, class List> inline constexpr std::size_t index_of_v = index_of<T, List>::value;
 
-/// List with T appended unless it is already there.
-template <class List, class T> struct push_back_unique;
-template <class... Ts, class T> struct push_back_unique<type_list<Ts...>, T> {
-  using type = std::conditional_t<CTGRAD_ANY_OF(CTGRAD_IS_SAME(T, Ts)), type_list<Ts...>, type_list<Ts..., T>>;
-};
-template <class List, class T> using push_back_unique_t = typename push_back_unique<List, T>::type;
-
 /// Concatenation of lists.
 template <class... Lists> struct concat { using type = type_list<>; };
 template <class... As> struct concat<type_list<As...>> { using type = type_list<As...>; };
@@ -98,14 +91,6 @@ struct concat<type_list<As...>, type_list<Bs...>, Rest...> {
   using type = typename concat<type_list<As..., Bs...>, Rest...>::type;
 };
 template <class... Lists> using concat_t = typename concat<Lists...>::type;
-
-/// Union of lists, keeping first occurrences in order.
-template <class Acc, class List> struct merge_unique;
-template <class Acc> struct merge_unique<Acc, type_list<>> { using type = Acc; };
-template <class Acc, class H, class... Ts> struct merge_unique<Acc, type_list<H, Ts...>> {
-  using type = typename merge_unique<push_back_unique_t<Acc, H>, type_list<Ts...>>::type;
-};
-template <class Acc, class List> using merge_unique_t = typename merge_unique<Acc, List>::type;
 
 /// The I-th type of List. One lookup is one step, not I: a builtin where the compiler has one,
 /// else overload resolution against a class deriving from (index, type) pairs.
