@@ -33,14 +33,18 @@ namespace ops {
 /// The K-th gradient of the node's one child F (a scalar function) with respect to the variables
 /// Vars, not yet derived: grad() of a scalar graph returns these, value_at derives them on the flat
 /// program (autodiff/lower.hpp), and compile() expands them to nested adjoint expressions first.
-template <std::size_t K, class Vars>
-struct grad_op {
+/// grad_op's constants, in bases named after K alone: a static member of grad_op itself is a
+/// variable named after all the variables (g++ mangles each one, docs/design.md "Compile time").
+struct grad_op_traits {
   static constexpr std::string_view name = "grad";
-  static constexpr std::size_t index = K;
-  using variables = Vars;
   static constexpr bool elementwise = false;
   static constexpr bool uses_index = false;
   static constexpr bool uses_math = false;
+};
+template <std::size_t K> struct grad_op_index { static constexpr std::size_t index = K; };
+template <std::size_t K, class Vars>
+struct grad_op : grad_op_traits, grad_op_index<K> {
+  using variables = Vars;
   template <class F> using value_type = value_t<meta::at_t<K, Vars>>;
   template <class F> using shape_type = shape_t<meta::at_t<K, Vars>>;
 };
@@ -51,8 +55,13 @@ template <class U, std::size_t K, class... Vs> struct retype_op<U, ops::grad_op<
   using type = ops::grad_op<K, type_list<retype_var_t<U, Vs>...>>;
 };
 
-template <class Op> inline constexpr bool is_grad_op_v = false;
-template <std::size_t K, class Vars> inline constexpr bool is_grad_op_v<ops::grad_op<K, Vars>> = true;
+namespace detail {
+template <class Op> struct is_grad_op : std::false_type {};
+template <std::size_t K, class Vars> struct is_grad_op<ops::grad_op<K, Vars>> : std::true_type {};
+}  // namespace detail
+/// True for a lazy gradient's op. A concept, usable as a bool constant (a variable template is a
+/// variable per op type, named after the gradient's variables).
+template <class Op> concept is_grad_op_v = detail::is_grad_op<Op>::value;
 
 namespace detail::flat {
 

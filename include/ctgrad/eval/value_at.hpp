@@ -96,30 +96,41 @@ template <class... Es> inline constexpr bool flat_roots_v = false;
 template <class E0, class... Es>
 inline constexpr bool flat_roots_v<E0, Es...> = flat::flat_ok_v<E0, value_t<E0>> && meta::all_of({flat::flat_ok_v<Es, value_t<E0>>...});
 
+/// The flat program of the roots in the list Roots (flat::program_v).
+template <class M, class Roots> struct flat_program_of;
+template <class M, class E0, class... Es> struct flat_program_of<M, type_list<E0, Es...>> {
+  static constexpr auto& value = flat::program_v<value_t<E0>, M, E0, Es...>;
+};
+
 inline constexpr std::size_t flat_chunk = 256;
-// Ops First .. First + Count - 1 of a program (value_at_flat).
-template <std::size_t First, std::size_t Count, std::size_t Base, auto& P, class T>
-constexpr void flat_run_chunk(T* s) {
+// Ops First .. First + sizeof...(I) - 1 of a program (value_at_flat). A pack expansion in the
+// function itself, not in a lambda: every function here is named after the whole program, and g++
+// spends time that grows with the square of a name's length on each one (docs/design.md, "Compile time").
+// Never inlined: g++ inlined the two chunks of a 16-variable gradient (each called once) into one
+// block of 600 statements, and its second scheduling pass, quadratic in a block's length, took
+// 0.7 s of the unit's 1.8 s. The instructions per call stay the same (W5, N = 10 and 32).
+template <std::size_t First, std::size_t Base, auto& P, class T, std::size_t... I>
+[[gnu::noinline]] constexpr void flat_run_chunk(T* s, std::index_sequence<I...>) {
   using flat::constant_v;
-  [&]<std::size_t... I>(std::index_sequence<I...>) {
-    [[maybe_unused]] const int order[] = {
-        (s[Base + First + I] = constant_v<P.op_fn[First + I]>(
-             s, constant_v<P.op_args[First + I][0]>, constant_v<P.op_args[First + I][1]>,
-             constant_v<P.op_args[First + I][2]>, constant_v<P.op_args[First + I][3]>,
-             constant_v<P.op_args[First + I][4]>, constant_v<P.op_args[First + I][5]>),
-         0)...};
-  }(std::make_index_sequence<Count>{});
+  [[maybe_unused]] const int order[] = {
+      (s[Base + First + I] = constant_v<P.op_fn[First + I]>(
+           s, constant_v<P.op_args[First + I][0]>, constant_v<P.op_args[First + I][1]>,
+           constant_v<P.op_args[First + I][2]>, constant_v<P.op_args[First + I][3]>,
+           constant_v<P.op_args[First + I][4]>, constant_v<P.op_args[First + I][5]>),
+       0)...};
 }
 
-// Evaluates the roots' flat program: one statement per live instruction (flat::program), on a
-// local array of slots. Works in constant evaluation too.
-template <class... Es, class... Vs>
-constexpr auto value_at_flat(const detail::tuple<const Es&...>& roots, const binding<Vs>&... bs) {
-  using T = value_t<meta::at_t<0, type_list<Es...>>>;
+// Evaluates the flat program of the roots in the list Roots (all of one element type T): one
+// statement per live instruction (flat::program), on a local array of slots, given the values of
+// the roots' literals by id (lits) and the variables' bindings. Works in constant evaluation too.
+// Returns the roots' values as a std::array.
+template <class Roots, class T, class... Vs>
+constexpr auto value_at_flat(const T* lits, const binding<Vs>&... bs) {
   using M = ::ctgrad::math::scalar_math;
-  constexpr auto& p = flat::program_v<T, M, Es...>;
+  constexpr auto& p = flat_program_of<M, Roots>::value;
   using prog = std::remove_cvref_t<decltype(p)>;
   constexpr std::size_t nv = prog::vars, nl = prog::lits, ni = prog::imms, no = prog::ops;
+  constexpr std::size_t nr = std::extent_v<decltype(prog::root_slot)>;
   // Which binding each variable reads (-1: not bound).
   constexpr auto bound_at = [] {
     std::array<int, nv + 1> at{};
@@ -138,36 +149,28 @@ constexpr auto value_at_flat(const detail::tuple<const Es&...>& roots, const bin
   }();
   static_assert(all_bound, "value_at: the expression uses a variable that has no value bound (write v = value)");
   if constexpr (!all_bound) {
-    return std::tuple<value_t<Es>...>{};  // reported above; no second error
+    return std::array<T, nr>{};  // reported above; no second error
   } else {
-    constexpr int literal_count = std::max({1, Es::literal_count...});
-    T lits[literal_count] = {};
-    collect_root_literals<T>(roots, lits);
     const T vars[] = {static_cast<T>(bs.scalar)..., T{}};
     T s[nv + nl + ni + no + 1];
     // Every index and function below is a template argument (flat::constant_v), so the front end
     // writes literal constants and direct calls: left as reads of the program (a large constant
-    // array), g++'s middle end folded them one by one, which grew faster than the program.
+    // array), g++'s middle end folded them one by one, which grew faster than the program. The
+    // program itself is then never read at run time, so it is not emitted.
+    // The ops run in chunks of flat_chunk, each its own function: g++'s passes over one function
+    // grow faster than its length, and a gradient can be thousands of statements.
+    // One lambda for the four steps (each lambda is a function named after the whole program).
     using flat::constant_v;
-    [&]<std::size_t... J>(std::index_sequence<J...>) {
+    return [&]<std::size_t... J, std::size_t... L, std::size_t... K, std::size_t... C, std::size_t... R>(
+               std::index_sequence<J...>, std::index_sequence<L...>, std::index_sequence<K...>,
+               std::index_sequence<C...>, std::index_sequence<R...>) {
       meta::in_order{(s[J] = vars[constant_v<bound_at[J]>], 0)...};
-    }(std::make_index_sequence<nv>{});
-    [&]<std::size_t... J>(std::index_sequence<J...>) {
-      meta::in_order{(s[nv + J] = lits[constant_v<p.lit_id[J]>], 0)...};
-    }(std::make_index_sequence<nl>{});
-    [&]<std::size_t... J>(std::index_sequence<J...>) {
-      meta::in_order{(s[nv + nl + J] = constant_v<p.imm[J]>, 0)...};
-    }(std::make_index_sequence<ni>{});
-    // The ops in chunks of flat_chunk, each its own function: g++'s passes over one function grow
-    // faster than its length, and a gradient can be thousands of statements.
-    [&]<std::size_t... C>(std::index_sequence<C...>) {
-      (flat_run_chunk<C * flat_chunk, std::min(flat_chunk, no - C * flat_chunk), nv + nl + ni, p>(s), ...);
-    }(std::make_index_sequence<(no + flat_chunk - 1) / flat_chunk>{});
-    // Every root has element type T here: an array, not a std::tuple of as many elements (whose
-    // recursive implementation costs compile time per root); std::get and std::apply take both.
-    std::array<T, sizeof...(Es)> out{};
-    for (std::size_t r = 0; r < sizeof...(Es); ++r) out[r] = s[p.root_slot[r]];
-    return out;
+      meta::in_order{(s[nv + L] = lits[constant_v<p.lit_id[L]>], 0)...};
+      meta::in_order{(s[nv + nl + K] = constant_v<p.imm[K]>, 0)...};
+      (flat_run_chunk<C * flat_chunk, nv + nl + ni, p>(s, std::make_index_sequence<std::min(flat_chunk, no - C * flat_chunk)>{}), ...);
+      return std::array<T, nr>{s[constant_v<p.root_slot[R]>]...};
+    }(std::make_index_sequence<nv>{}, std::make_index_sequence<nl>{}, std::make_index_sequence<ni>{},
+      std::make_index_sequence<(no + flat_chunk - 1) / flat_chunk>{}, std::make_index_sequence<nr>{});
   }
 }
 
@@ -205,7 +208,10 @@ template <class... Es> constexpr detail::tuple<const Es&...> refs_of(const detai
 template <class... Es, class... Vs>
 constexpr auto value_at_refs(const detail::tuple<const Es&...>& roots, const binding<Vs>&... bs) {
   if constexpr (flat_roots_v<Es...>) {
-    return value_at_flat(roots, bs...);
+    using T = value_t<meta::at_t<0, type_list<Es...>>>;
+    T lits[std::max({1, Es::literal_count...})] = {};
+    collect_root_literals<T>(roots, lits);
+    return value_at_flat<type_list<Es...>>(lits, bs...);
   } else {
     if (std::is_constant_evaluated()) {
       const auto local = detail::apply([](const Es&... e) { return detail::tuple<Es...>{e...}; }, roots);
@@ -250,15 +256,39 @@ template <class F, class Vars, class... Gs, class... Hs, class... Vs>
 constexpr auto value_grad_hessian_at(const hessian_set<F, Vars, type_list<Gs...>, type_list<Hs...>>& h,
                                      const binding<Vs>&... bs);
 
+namespace detail {
+template <class F, class Vars, class... Gs, class... Vs>
+constexpr auto value_and_grad_at_roots(const gradient_set<F, Vars, Gs...>& gs, const binding<Vs>&... bs);
+}  // namespace detail
+
 /// The value of f and of its gradients, computed together (shared sub-expressions once):
 /// returns {f, std::array{df/dv...}}.
 template <class F, class Vars, class... Gs, class... Vs>
 constexpr auto value_and_grad_at(const gradient_set<F, Vars, Gs...>& gs, const binding<Vs>&... bs) {
+  if constexpr (detail::flat_roots_v<F, Gs...> && (detail::same_function<F, Gs>::value && ...)) {
+    // The gradients are lazy (grad_op nodes of f): f's literals are all the program reads. No tuple
+    // of the roots, no std::apply: each would be functions named after the whole graph.
+    using T = value_t<F>;
+    T lits[std::max(1, F::literal_count)] = {};
+    detail::collect_literal_values(gs.function, lits);
+    const std::array<T, 1 + sizeof...(Gs)> vals = detail::value_at_flat<type_list<F, Gs...>>(lits, bs...);
+    std::pair<T, std::array<T, sizeof...(Gs)>> r{vals[0], {}};
+    for (std::size_t i = 0; i < sizeof...(Gs); ++i) r.second[i] = vals[1 + i];
+    return r;
+  } else {
+    return detail::value_and_grad_at_roots(gs, bs...);
+  }
+}
+
+namespace detail {
+template <class F, class Vars, class... Gs, class... Vs>
+constexpr auto value_and_grad_at_roots(const gradient_set<F, Vars, Gs...>& gs, const binding<Vs>&... bs) {
   const auto roots =
       detail::apply([&](const Gs&... g) { return detail::tuple<const F&, const Gs&...>{gs.function, g...}; }, gs.grads);
   auto vals = detail::value_at_refs(roots, bs...);
   return std::apply([](auto f, auto... g) { return std::pair{f, std::array{g...}}; }, vals);
 }
+}  // namespace detail
 
 template <class F, class Vars, class... Gs, class... Hs, class... Vs>
 constexpr auto value_grad_hessian_at(const hessian_set<F, Vars, type_list<Gs...>, type_list<Hs...>>& h,

@@ -16,10 +16,15 @@ namespace ctgrad {
     requires(std::is_arithmetic_v<P> && ...)                                         \
   constexpr auto fname(const X& x, P... params) {                                    \
     if constexpr (sizeof...(P) == 0 && fn::fname::params.size() == 0 && !any_invalid_v<X> && \
-                  element_type<value_t<X>>)                                          \
-      return make_user_node<ops::fn_op<fn::fname>>(x); /* activate's result, one call less */ \
-    else                                                                             \
+                  element_type<value_t<X>>) {                                        \
+      /* activate's result, built here: no function between this one and the node */ \
+      node<ops::fn_op<fn::fname>, X> r{};                                            \
+      if constexpr (X::literal_count > 0)                                            \
+        detail::copy_literals(r.literals.value, r.literals.has, 0, x);               \
+      return r;                                                                      \
+    } else {                                                                         \
       return activate<fn::fname>(x, params...);                                      \
+    }                                                                                \
   }
 CTGRAD_ACTIVATIONS(CTGRAD_ACTIVATION_FUNCTION)
 #undef CTGRAD_ACTIVATION_FUNCTION

@@ -196,10 +196,11 @@ template <class A, class B> struct operand_type {
 namespace detail {
 /// The checks of a user's `a op b`, as a class (instantiated once per pair of operand types, no code):
 /// `ok` when the node can be built; otherwise one static_assert below has reported the first misuse
-/// (the others wait for its fix). The operators call make_user_node themselves: every function
-/// between the operator and the node is named after the operand types, whose size grows with the
-/// expression, and was a large part of the compile time of a big scalar function (docs/design.md,
-/// "Compile time").
+/// (the others wait for its fix). The operators build the node themselves (make_user_node's body,
+/// written out): every function between the operator and the node is named after the operand types,
+/// whose size grows with the expression, and each is mangled (g++ takes time that grows with the
+/// square of a name's length) and optimised (clang emits and simplifies each before inlining it):
+/// a large part of the compile time of a big scalar function (docs/design.md, "Compile time").
 template <class A, class B, bool Invalid = any_invalid_v<A, B>>
 struct binary_operands {
   using ok = std::false_type;  // a misuse already reported
@@ -235,10 +236,22 @@ struct binary_operands<A, B, false> {
   constexpr auto operator sym(const A& a, const B& b) {                                            \
     using checks = detail::binary_operands<A, B>;                                                  \
     using T = typename checks::T;                                                                  \
-    if constexpr (!checks::ok::value) return invalid_expression{};                                 \
-    else if constexpr (expression<A> && expression<B>) return make_user_node<ops::op_type>(a, b);  \
-    else if constexpr (expression<A>) return make_user_node<ops::op_type>(a, lit<T, 0>{static_cast<T>(b)}); \
-    else return make_user_node<ops::op_type>(lit<T, 0>{static_cast<T>(a)}, b);                     \
+    if constexpr (!checks::ok::value) {                                                            \
+      return invalid_expression{};                                                                 \
+    } else { /* make_user_node's body, written out: see the comment above binary_operands */       \
+      using EA = typename checks::EA;                                                              \
+      using EB = typename checks::EB;                                                              \
+      using R = typename detail::user_node<ops::op_type, std::index_sequence<0, 1>, EA, EB>::type;  \
+      R r{};                                                                                       \
+      if constexpr (R::literal_count > 0) {                                                        \
+        constexpr std::array<int, 2> off = detail::literal_offsets<2>({EA::literal_count, EB::literal_count}); \
+        if constexpr (expression<A>) detail::copy_literals(r.literals.value, r.literals.has, off[0], a); \
+        else detail::copy_literals(r.literals.value, r.literals.has, off[0], EA{static_cast<T>(a)}); \
+        if constexpr (expression<B>) detail::copy_literals(r.literals.value, r.literals.has, off[1], b); \
+        else detail::copy_literals(r.literals.value, r.literals.has, off[1], EB{static_cast<T>(b)}); \
+      }                                                                                            \
+      return r;                                                                                    \
+    }                                                                                              \
   }
 CTGRAD_BINARY_OPERATOR(+, add_op)
 CTGRAD_BINARY_OPERATOR(-, sub_op)
@@ -253,8 +266,13 @@ template <expression X> constexpr auto operator-(const X& x) {
   } else {
     constexpr bool floating = element_type<value_t<X>>;
     static_assert(floating, "negation: needs a float or double expression");
-    if constexpr (!floating) return invalid_expression{};
-    else return make_node<ops::neg_op>(x);
+    if constexpr (!floating) {
+      return invalid_expression{};
+    } else {  // make_node's body, written out (see binary_operands)
+      node<ops::neg_op, X> r{};
+      if constexpr (X::literal_count > 0) detail::copy_literals(r.literals.value, r.literals.has, 0, x);
+      return r;
+    }
   }
 }
 
@@ -265,8 +283,14 @@ template <expression X> constexpr auto operator-(const X& x) {
     } else {                                                                                     \
       constexpr bool floating = element_type<value_t<X>>;                                        \
       static_assert(floating, #fname ": needs a float or double expression");                    \
-      if constexpr (!floating) return invalid_expression{};                                      \
-      else return make_node<ops::op_type>(x);                                                    \
+      if constexpr (!floating) {                                                                 \
+        return invalid_expression{};                                                             \
+      } else { /* make_node's body, written out (see binary_operands) */                         \
+        node<ops::op_type, X> r{};                                                               \
+        if constexpr (X::literal_count > 0)                                                      \
+          detail::copy_literals(r.literals.value, r.literals.has, 0, x);                         \
+        return r;                                                                                \
+      }                                                                                          \
     }                                                                                            \
   }
 /// Elementwise e^x.
