@@ -244,23 +244,6 @@ constexpr void put_literals(P* dv, bool* dh, int off, const node_literals<Q, N>&
       if (c.literals.has[i]) dv[off + i] = static_cast<P>(c.literals.value[i]), dh[off + i] = true;
   }
 }
-/// put_literals for an operand whose ids [off, off + N) no other operand writes (make_user_node's
-/// operands, whose ids literal_offset moves apart): a plain copy of both arrays, without put_literals'
-/// test per id, which compilers turn into two block copies. The test per id made a user's `a + b`
-/// a loop with a branch per literal below it, which clang's optimiser took 1.3 s to fold away in a
-/// sum of 64 terms (W5, docs/design.md "Compile time").
-template <class P, class L>
-  requires(L::is_leaf)
-constexpr void copy_literals(P* dv, bool* dh, int off, const L& c) {
-  put_literals(dv, dh, off, c);
-}
-template <class P, class Q, int N>
-constexpr void copy_literals(P* dv, bool* dh, int off, const node_literals<Q, N>& c) {
-  if constexpr (N > 0) {
-    for (int i = 0; i < N; ++i) dv[off + i] = static_cast<P>(c.literals.value[i]);
-    for (int i = 0; i < N; ++i) dh[off + i] = c.literals.has[i];
-  }
-}
 }  // namespace detail
 
 template <class Op, class... Cs>
@@ -354,7 +337,7 @@ constexpr auto shift_literals(const E& e) {
     return lit<typename E::value_type, E::literal_count - 1 + Off>{e.value};
   } else if constexpr (is_node_v<E>) {
     typename detail::shifted<Off, E>::type r{};
-    detail::copy_literals(r.literals.value, r.literals.has, Off, e);
+    detail::put_literals(r.literals.value, r.literals.has, Off, e);
     return r;
   } else {
     return e;
@@ -404,7 +387,7 @@ constexpr auto make_user_node(const Cs&... cs) {
   if constexpr (R::literal_count > 0) {
     constexpr std::array<int, sizeof...(Cs)> off = detail::literal_offsets<sizeof...(Cs)>({Cs::literal_count...});
     std::size_t i = 0;
-    (detail::copy_literals(r.literals.value, r.literals.has, off[i++], cs), ...);
+    (detail::put_literals(r.literals.value, r.literals.has, off[i++], cs), ...);
   }
   return r;
 }

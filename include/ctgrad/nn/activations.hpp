@@ -20,7 +20,7 @@ namespace ctgrad {
       /* activate's result, built here: no function between this one and the node */ \
       node<ops::fn_op<fn::fname>, X> r{};                                            \
       if constexpr (X::literal_count > 0)                                            \
-        detail::copy_literals(r.literals.value, r.literals.has, 0, x);               \
+        detail::put_literals(r.literals.value, r.literals.has, 0, x);               \
       return r;                                                                      \
     } else {                                                                         \
       return activate<fn::fname>(x, params...);                                      \

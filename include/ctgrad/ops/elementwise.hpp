@@ -245,10 +245,10 @@ struct binary_operands<A, B, false> {
       R r{};                                                                                       \
       if constexpr (R::literal_count > 0) {                                                        \
         constexpr std::array<int, 2> off = detail::literal_offsets<2>({EA::literal_count, EB::literal_count}); \
-        if constexpr (expression<A>) detail::copy_literals(r.literals.value, r.literals.has, off[0], a); \
-        else detail::copy_literals(r.literals.value, r.literals.has, off[0], EA{static_cast<T>(a)}); \
-        if constexpr (expression<B>) detail::copy_literals(r.literals.value, r.literals.has, off[1], b); \
-        else detail::copy_literals(r.literals.value, r.literals.has, off[1], EB{static_cast<T>(b)}); \
+        if constexpr (expression<A>) detail::put_literals(r.literals.value, r.literals.has, off[0], a); \
+        else detail::put_literals(r.literals.value, r.literals.has, off[0], EA{static_cast<T>(a)}); \
+        if constexpr (expression<B>) detail::put_literals(r.literals.value, r.literals.has, off[1], b); \
+        else detail::put_literals(r.literals.value, r.literals.has, off[1], EB{static_cast<T>(b)}); \
       }                                                                                            \
       return r;                                                                                    \
     }                                                                                              \
@@ -270,7 +270,7 @@ template <expression X> constexpr auto operator-(const X& x) {
       return invalid_expression{};
     } else {  // make_node's body, written out (see binary_operands)
       node<ops::neg_op, X> r{};
-      if constexpr (X::literal_count > 0) detail::copy_literals(r.literals.value, r.literals.has, 0, x);
+      if constexpr (X::literal_count > 0) detail::put_literals(r.literals.value, r.literals.has, 0, x);
       return r;
     }
   }
@@ -288,7 +288,7 @@ template <expression X> constexpr auto operator-(const X& x) {
       } else { /* make_node's body, written out (see binary_operands) */                         \
         node<ops::op_type, X> r{};                                                               \
         if constexpr (X::literal_count > 0)                                                      \
-          detail::copy_literals(r.literals.value, r.literals.has, 0, x);                         \
+          detail::put_literals(r.literals.value, r.literals.has, 0, x);                         \
         return r;                                                                                \
       }                                                                                          \
     }                                                                                            \
