@@ -10,7 +10,7 @@ readme_two_commands() {
 
 readme_building_by_hand() {
   meson setup build && meson compile -C build && meson test -C build
-  meson test -C build --suite nn          # one area: core ops nn autodiff eval check io dist tools docs adapters consumer
+  meson test -C build --suite nn          # one area: core ops fn nn autodiff eval check io dist tools docs adapters consumer
 }
 
 training_running_it() {
@@ -52,9 +52,9 @@ benchmarks_roofline() {
 reliability_sanitizers() {
   CXX=clang++ meson setup /tmp/asan --buildtype=debugoptimized -Db_sanitize=address,undefined \
     -Db_lundef=false -Dwerror=true -Dbenchmarks=disabled
-  meson compile -C /tmp/asan test/io_checkpoint_test test/nn_losses_test
+  meson compile -C /tmp/asan test/io_checkpoint_test test/fn_losses_test
   export ASAN_OPTIONS=halt_on_error=1:print_stacktrace=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
-  meson test -C /tmp/asan --no-rebuild io/checkpoint nn/losses     # or run /tmp/asan/test/io_checkpoint_test
+  meson test -C /tmp/asan --no-rebuild io/checkpoint fn/losses     # or run /tmp/asan/test/io_checkpoint_test
 }
 
 reliability_fuzzing() {
@@ -85,8 +85,8 @@ scaling_mpi() {
 }
 
 activations_ulp() {
-  build/test/nn_activations_reference_test --log_level=message > ctgrad.log   # lines "max-ulp NAME TYPE value_at f f' f'' compile f f' f'' at x = ..."
-  /usr/bin/python3 test/nn/reference/pytorch_ulp.py --ctgrad-log ctgrad.log      # prints the table (without --ctgrad-log: PyTorch alone)
+  build/test/fn_activations_reference_test --log_level=message > ctgrad.log   # lines "max-ulp NAME TYPE value_at f f' f'' compile f f' f'' at x = ..."
+  /usr/bin/python3 test/fn/reference/pytorch_ulp.py --ctgrad-log ctgrad.log      # prints the table (without --ctgrad-log: PyTorch alone)
 }
 
 benchmarks_w1() {

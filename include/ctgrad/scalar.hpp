@@ -11,6 +11,6 @@
 #include "ctgrad/autodiff/inspect.hpp"
 #include "ctgrad/core/node.hpp"
 #include "ctgrad/eval/value_at.hpp"
-#include "ctgrad/nn/activations.hpp"
+#include "ctgrad/fn/activations.hpp"
 #include "ctgrad/ops/elementwise.hpp"
 #include "ctgrad/ops/function.hpp"

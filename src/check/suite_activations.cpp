@@ -13,8 +13,8 @@
 #include "absl/strings/str_format.h"
 #include "ctgrad/check/graph.hpp"
 #include "ctgrad/eval/value_at.hpp"
-#include "ctgrad/nn/activation.hpp"
-#include "ctgrad/nn/registry.hpp"
+#include "ctgrad/fn/activate.hpp"
+#include "ctgrad/fn/registry.hpp"
 #include "suite_cases.hpp"
 
 namespace ctgrad::check::suite_detail {

@@ -6,8 +6,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "ctgrad/check/graph.hpp"
-#include "ctgrad/nn/losses.hpp"
-#include "ctgrad/nn/softmax.hpp"
+#include "ctgrad/fn/losses.hpp"
+#include "ctgrad/fn/softmax.hpp"
 #include "suite_cases.hpp"
 
 namespace ctgrad::check::suite_detail {

@@ -7,9 +7,9 @@
 #include <vector>
 
 #include "ctgrad/check/graph.hpp"
-#include "ctgrad/nn/activation.hpp"
-#include "ctgrad/nn/losses.hpp"
-#include "ctgrad/nn/registry.hpp"
+#include "ctgrad/fn/activate.hpp"
+#include "ctgrad/fn/losses.hpp"
+#include "ctgrad/fn/registry.hpp"
 #include "ctgrad/ops/linalg.hpp"
 #include "suite_cases.hpp"
 

@@ -11,7 +11,7 @@
 #include "ctgrad/check/boost_test.hpp"
 #include "ctgrad/check/graph.hpp"
 #include "ctgrad/ctgrad.hpp"
-#include "ctgrad/nn/registry.hpp"
+#include "ctgrad/fn/registry.hpp"
 
 using namespace ctgrad;
 namespace check = ctgrad::check;

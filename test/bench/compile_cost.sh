@@ -39,7 +39,7 @@ flags=(-std=c++20 -O2 -march=native -I"$root/include" -c)
 for d in $depths; do
   sizes=784; for ((i = 1; i < d; ++i)); do sizes+=", 64"; done; sizes+=", 10"
   cat > "$work/mlp$d.cpp" <<CPP
-#include "ctgrad/nn/activations.hpp"
+#include "ctgrad/fn/activations.hpp"
 #include "ctgrad/nn/trainer.hpp"
 template class ctgrad::nn::trainer<ctgrad::nn::mlp<ctgrad::fn::relu, float, $sizes>>;
 CPP

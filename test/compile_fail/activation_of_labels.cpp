@@ -1,7 +1,7 @@
 // An activation (relu) of an integer label variable.
 // expect: activation: needs a float or double expression
 // max-lines: 20
-#include "ctgrad/nn/activations.hpp"
+#include "ctgrad/fn/activations.hpp"
 using namespace ctgrad;
 int main() {
   var<"y", int, shape<8>> y;

@@ -1,7 +1,7 @@
 // leaky_relu with two parameters: it has one (negative_slope).
 // expect: activation: too many parameters (see the activation's parameter list)
 // max-lines: 20
-#include "ctgrad/nn/activations.hpp"
+#include "ctgrad/fn/activations.hpp"
 using namespace ctgrad;
 int main() {
   var<"x", double, shape<8>> x;

@@ -1,7 +1,7 @@
 // cross_entropy with float labels: it takes integer class indices.
 // expect: cross_entropy/nll: labels must be an integer variable of class indices (for probability targets use binary_cross_entropy)
 // max-lines: 20
-#include "ctgrad/nn/losses.hpp"
+#include "ctgrad/fn/losses.hpp"
 using namespace ctgrad;
 int main() {
   var<"z", float, shape<8, 10>> z;

@@ -1,7 +1,7 @@
 // cross_entropy of integer logits.
 // expect: cross_entropy/nll: the input must have float or double values
 // max-lines: 20
-#include "ctgrad/nn/losses.hpp"
+#include "ctgrad/fn/losses.hpp"
 using namespace ctgrad;
 int main() {
   var<"y", int, shape<8>> y;

@@ -1,7 +1,7 @@
 // cross_entropy of 8 rows of logits with 16 labels.
 // expect: cross_entropy/nll: labels must have one label per row of the input (their extents differ)
 // max-lines: 20
-#include "ctgrad/nn/losses.hpp"
+#include "ctgrad/fn/losses.hpp"
 using namespace ctgrad;
 int main() {
   var<"z", float, shape<8, 10>> z;

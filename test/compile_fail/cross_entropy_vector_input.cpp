@@ -1,7 +1,7 @@
 // cross_entropy of a vector of logits: it takes a [batch, classes] matrix.
 // expect: cross_entropy/nll: the input must be a [batch, classes] matrix
 // max-lines: 20
-#include "ctgrad/nn/losses.hpp"
+#include "ctgrad/fn/losses.hpp"
 using namespace ctgrad;
 int main() {
   var<"y", int, shape<8>> y;

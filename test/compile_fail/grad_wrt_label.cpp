@@ -2,7 +2,7 @@
 // expect: grad: cannot differentiate with respect to an integer (label) variable
 // max-lines: 20
 #include "ctgrad/autodiff/grad.hpp"
-#include "ctgrad/nn/losses.hpp"
+#include "ctgrad/fn/losses.hpp"
 using namespace ctgrad;
 int main() {
   var<"z", float, shape<8, 10>> z;

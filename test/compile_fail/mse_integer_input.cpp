@@ -1,7 +1,7 @@
 // mse of an integer prediction.
 // expect: mse/binary_cross_entropy: the input must have float or double values
 // max-lines: 20
-#include "ctgrad/nn/losses.hpp"
+#include "ctgrad/fn/losses.hpp"
 using namespace ctgrad;
 int main() {
   var<"y", float, shape<8>> y;

@@ -1,7 +1,7 @@
 // mse with integer class labels as targets.
 // expect: mse/binary_cross_entropy: targets must be floating-point values (for class labels use cross_entropy)
 // max-lines: 20
-#include "ctgrad/nn/losses.hpp"
+#include "ctgrad/fn/losses.hpp"
 using namespace ctgrad;
 int main() {
   var<"p", float, shape<8>> p;

@@ -1,7 +1,7 @@
 // mse of a float prediction against double targets.
 // expect: mse/binary_cross_entropy: input and targets have different element types (e.g. float and double); convert one of them
 // max-lines: 20
-#include "ctgrad/nn/losses.hpp"
+#include "ctgrad/fn/losses.hpp"
 using namespace ctgrad;
 int main() {
   var<"p", float, shape<8>> p;

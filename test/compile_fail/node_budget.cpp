@@ -9,7 +9,7 @@
 #endif
 #include "ctgrad/autodiff/grad.hpp"
 #include "ctgrad/eval/value_at.hpp"
-#include "ctgrad/nn/activations.hpp"
+#include "ctgrad/fn/activations.hpp"
 using namespace ctgrad;
 int main() {
   constexpr var<"x", double> x;

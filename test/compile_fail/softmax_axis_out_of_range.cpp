@@ -1,7 +1,7 @@
 // softmax along axis 1 of a vector.
 // expect: softmax/log_softmax: axis out of range (0 or 1 for a matrix, 0 for a vector; -1 is the last)
 // max-lines: 20
-#include "ctgrad/nn/softmax.hpp"
+#include "ctgrad/fn/softmax.hpp"
 using namespace ctgrad;
 int main() {
   var<"v", float, shape<3>> v;

@@ -1,7 +1,7 @@
 // softmax of integer labels.
 // expect: softmax/log_softmax: needs a float or double expression
 // max-lines: 20
-#include "ctgrad/nn/softmax.hpp"
+#include "ctgrad/fn/softmax.hpp"
 using namespace ctgrad;
 int main() {
 #ifndef CTGRAD_COMPILE_FAIL_FIXED

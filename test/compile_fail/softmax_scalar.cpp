@@ -1,7 +1,7 @@
 // softmax of a scalar.
 // expect: softmax/log_softmax: needs a vector or matrix expression (the softmax of a single value is always 1)
 // max-lines: 20
-#include "ctgrad/nn/softmax.hpp"
+#include "ctgrad/fn/softmax.hpp"
 using namespace ctgrad;
 int main() {
 #ifndef CTGRAD_COMPILE_FAIL_FIXED

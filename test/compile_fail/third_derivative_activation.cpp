@@ -4,7 +4,7 @@
 // max-lines: 20
 #include "ctgrad/autodiff/grad.hpp"
 #include "ctgrad/eval/value_at.hpp"
-#include "ctgrad/nn/activations.hpp"
+#include "ctgrad/fn/activations.hpp"
 using namespace ctgrad;
 int main() {
   var<"x", double> x;

@@ -34,7 +34,7 @@ first=$(grep -n 'absl::Status run_kernel()' "$compile_hpp" | head -1 | cut -d: -
 last=$(grep -n 'operand() const' "$compile_hpp" | head -1 | cut -d: -f1)
 if [ -z "$first" ] || [ -z "$last" ]; then echo "vectorise_test: cannot find run_kernel/run_reduce in $compile_hpp"; exit 1; fi
 names=(chain_float chain_double)
-for f in $(sed -n '/using activation_list =/,/>;/p' "$inc/ctgrad/nn/registry.hpp" | grep -o 'fn::[a-z0-9_]*' | sed 's/fn:://'); do
+for f in $(sed -n '/using activation_list =/,/>;/p' "$inc/ctgrad/fn/registry.hpp" | grep -o 'fn::[a-z0-9_]*' | sed 's/fn:://'); do
   names+=("$f" "$f'")
 done
 names+=("user_fn" "user_fn'")  # a user's elementwise function of three arguments (ops/function.hpp)

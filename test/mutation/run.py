@@ -53,12 +53,12 @@ DERIVATIVE_TESTS = [
     "ops/reduce",             # VJPs of the reductions
     "ops/linalg",             # matmul and transpose VJPs against finite differences
     "autodiff/grad",          # grad(), fan-out, grad of grad
-    "nn/activations",         # d1, d2, kinks of every activation against a long double reference
-    "nn/activations_reference",  # f, f', f'' against the mpmath table, both evaluators
+    "fn/activations",         # d1, d2, kinks of every activation against a long double reference
+    "fn/activations_reference",  # f, f', f'' against the mpmath table, both evaluators
     "check/graph",            # the gradient checker on ctgrad graphs (scalar and tensor)
-    "nn/activation_graph",    # the graph computes the definition; value_at == compile()
-    "nn/losses",
-    "nn/softmax",
+    "fn/activation_graph",    # the graph computes the definition; value_at == compile()
+    "fn/losses",
+    "fn/softmax",
     "eval/compile",
     "eval/matvec_pair",
     "tools/gradcheck_suite",  # every activation (default and changed parameters), losses, MLPs
@@ -70,18 +70,18 @@ DERIVATIVE_TESTS = [
 
 # Meson options of the build the harness configures itself (when --build-dir has none): CI's g++
 # build (release: -O3 -march=native) without the tools and benchmarks. Not -O1, which compiles a third
-# faster: nn/activations_reference's known-gap ceilings were measured at -O3 and silu's f'' exceeds
+# faster: fn/activations_reference's known-gap ceilings were measured at -O3 and silu's f'' exceeds
 # them at -O1 (108 ulp against 102), so the unmutated tree would fail.
 DEFAULT_MESON_OPTIONS = ["--buildtype=release", "-Dbenchmarks=disabled", "-Dtools=false"]
 
 # The tests a mutation of a file under these folders is most likely to fail: tried first (the
 # others follow, those that killed most mutations so far first).
 PREFERRED = {
-    "include/ctgrad/nn/activations/": ["nn/activations", "nn/activations_reference", "check/graph"],
-    "include/ctgrad/ops/function.hpp": ["autodiff/grad", "check/graph", "nn/activation_graph", "ops/function"],
+    "include/ctgrad/fn/definitions/": ["fn/activations", "fn/activations_reference", "check/graph"],
+    "include/ctgrad/ops/function.hpp": ["autodiff/grad", "check/graph", "fn/activation_graph", "ops/function"],
     "include/ctgrad/ops/": ["ops/elementwise", "ops/linalg", "ops/reduce", "autodiff/grad", "check/graph"],
     "include/ctgrad/autodiff/": ["autodiff/grad", "ops/elementwise", "check/graph", "autodiff/jvp"],
-    "include/ctgrad/core/math.hpp": ["nn/activation_graph", "nn/activations_reference"],
+    "include/ctgrad/core/math.hpp": ["fn/activation_graph", "fn/activations_reference"],
     "include/ctgrad/eval/": ["eval/compile", "eval/matvec_pair", "check/graph"],
 }
 
@@ -307,7 +307,7 @@ def apply_and_test(m, src, build, args):
                 # A static_assert of a test file that fails is a test (a compile-time check, e.g.
                 # static_assert(value_at(grad(sigmoid(a), a), a = 0.0) == 0.25)), and so is the
                 # library's own check of every activation's rules against a central difference of its
-                # value (nn/derivative_check.hpp, which the tests instantiate); any other compile
+                # value (fn/derivative_check.hpp, which the tests instantiate); any other compile
                 # error means the mutation itself is not valid C++ for this use.
                 static = [e for e in errors if "static assertion failed" in e and
                           (os.path.relpath(e.split(":")[0], src).startswith("test" + os.sep) or

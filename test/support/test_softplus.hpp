@@ -7,7 +7,7 @@
 #include <cmath>
 #include <string_view>
 
-#include "ctgrad/nn/activations/param.hpp"
+#include "ctgrad/fn/definitions/param.hpp"
 
 namespace ctgrad_test {
 using ctgrad::param_info;

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "ctgrad/check/suite.hpp"
-#include "ctgrad/nn/registry.hpp"
+#include "ctgrad/fn/registry.hpp"
 
 namespace check = ctgrad::check;
 

@@ -18,7 +18,7 @@
 #include "ctgrad/check/detail/splitmix64.hpp"
 #include "ctgrad/check/graph.hpp"
 #include "ctgrad/check/suite.hpp"
-#include "ctgrad/nn/derivative_check.hpp"
+#include "ctgrad/fn/derivative_check.hpp"
 #include "ctgrad/ops/function.hpp"
 #include "ctgrad/ops/reduce.hpp"
 
@@ -58,7 +58,7 @@ absl::StatusOr<std::vector<suite_row>> check_function(const std::array<interval,
 /// argument, `argument` I and `argument2` J, the rule's value and the difference) or `ok` true. So
 /// `static_assert(check::rules_agree_at<F>(points).ok)` stops a wrong rule from compiling. The
 /// points must keep 1e-2 away from kinks. F takes no params (see activate<F> for activations, which
-/// src/nn/derivative_rules.cpp checks the same way).
+/// src/fn/derivative_rules.cpp checks the same way).
 template <class F, std::size_t P>
 constexpr ::ctgrad::detail::rule_check_result rules_agree_at(
     const std::array<std::array<double, ops::fn_arity<F>()>, P>& points);

@@ -28,7 +28,7 @@
 #include "ctgrad/core/retype.hpp"
 #include "ctgrad/eval/compile.hpp"
 #include "ctgrad/eval/value_at.hpp"
-#include "ctgrad/nn/activation.hpp"
+#include "ctgrad/fn/activate.hpp"
 
 namespace ctgrad::check {
 

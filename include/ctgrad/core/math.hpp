@@ -666,14 +666,14 @@ template <std::floating_point T> CTGRAD_DETAIL_MATH_INLINE constexpr T sqrt(T x)
 }
 
 // ---- math policies: which form of these functions an evaluator calls ----------------------------
-// The activations (nn/activations/) and the exp and log ops (ops/elementwise.hpp) call exp, expm1,
+// The activations (fn/definitions/) and the exp and log ops (ops/elementwise.hpp) call exp, expm1,
 // log, log1p, tanh, erf and erfc through a policy M, a template parameter that the evaluator chooses:
 // compile()'s loops take loop_math (the functions above: branch-free, so the loops vectorise),
 // value_at and value_and_grad_at take scalar_math, which computes one value at a time with a branch
 // around the special arguments instead of the selects. The two give the same results, bit for bit
 // (test/core/math_test.cpp compares them at every branch edge and its neighbours, over bit patterns
 // spread across the whole encoding and on a dense grid), so the choice is one of speed only.
-// scalar_math's erf and erfc are loop_math's (no scalar variant yet); the losses (nn/losses.hpp)
+// scalar_math's erf and erfc are loop_math's (no scalar variant yet); the losses (fn/losses.hpp)
 // call the functions above directly.
 
 /// The branch-free functions of this header: for loops that must vectorise. The default policy.

@@ -813,7 +813,7 @@ class program<type_list<Outs...>, type_list<Origs...>> {
   // template constants. (A version with one T lanes[kernels][16] array indexed by a counter
   // incremented across the fold was miscompiled by g++ 12 at -O3: the two row sums of log_softmax's
   // group in an MLP's gradient program came out 0; -fno-strict-aliasing hid it. Test
-  // nn/softmax_losses_reference, "mlp_gradient_program".) What each kernel does per element, per row
+  // fn/softmax_losses_reference, "mlp_gradient_program".) What each kernel does per element, per row
   // and at the end is a function of detail::group_member, named by positions, not by the program.
   template <class... Ms, std::size_t... Is> void run_group_impl(type_list<Ms...>*, std::index_sequence<Is...>) {
     using Group = type_list<Ms...>;

@@ -22,8 +22,8 @@
 #include "absl/types/span.h"
 #include "ctgrad/autodiff/grad.hpp"
 #include "ctgrad/core/node.hpp"
-#include "ctgrad/nn/activation.hpp"
-#include "ctgrad/nn/losses.hpp"
+#include "ctgrad/fn/activate.hpp"
+#include "ctgrad/fn/losses.hpp"
 #include "ctgrad/ops/linalg.hpp"
 
 namespace ctgrad::nn {

@@ -2,7 +2,7 @@
 // pow with an integer exponent) with NumPy broadcasting of trailing dimensions, and each op's
 // vector-Jacobian product (vjp) and Jacobian-vector product (jvp, forward mode: autodiff/jvp.hpp).
 // An elementwise op's Jacobian in each child is diagonal, so its jvp is its vjp rule applied to the
-// child's tangent. Not for activations (nn/) nor reductions and matmul (ops/).
+// child's tangent. Not for activations (fn/) nor reductions and matmul (ops/).
 #pragma once
 
 #include <concepts>

@@ -1,7 +1,7 @@
 // ctgrad/ops/function.hpp — elementwise functions defined by a struct of scalar rules (the value and
 // the partial derivatives, optionally the second ones), turned into expression nodes that grad(), jvp(),
 // value_at and compile() handle like the built-in ops: `elementwise<F>(x, a, b)`. ctgrad's activations
-// are such structs too (nn/activations/, applied by `activate<F>` in nn/activation.hpp). Not for
+// are such structs too (fn/definitions/, applied by `activate<F>` in fn/activate.hpp). Not for
 // routines ctgrad cannot see into (ops/opaque.hpp) nor for row-wise ops (softmax, reductions).
 #pragma once
 

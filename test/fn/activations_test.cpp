@@ -1,4 +1,4 @@
-// Laws every registered activation obeys (ctgrad/nn/registry.hpp + nn/activations/*.hpp), written once and
+// Laws every registered activation obeys (ctgrad/fn/registry.hpp + fn/definitions/*.hpp), written once and
 // applied to every entry of activation_list: reference accuracy, finite-difference consistency of d1 and d2,
 // documented kink conventions, range and saturation, constant evaluation, NaN propagation.
 #define BOOST_TEST_MODULE activations
@@ -18,8 +18,8 @@
 #include <vector>
 
 #include "ctgrad/core/type_list.hpp"
-#include "ctgrad/nn/activations.hpp"
-#include "ctgrad/nn/registry.hpp"
+#include "ctgrad/fn/activations.hpp"
+#include "ctgrad/fn/registry.hpp"
 
 namespace {
 
@@ -439,7 +439,7 @@ BOOST_AUTO_TEST_CASE(relu_and_sigmoid_map_minus_two_zero_two_as_in_the_seed_exam
   static_assert(fn::sigmoid::d1(0.0, fn::sigmoid::value(0.0)) == 0.25);
 }
 
-// CTGRAD_ACTIVATIONS (nn/registry.hpp) is the only list of activations: one X(name) line gives the
+// CTGRAD_ACTIVATIONS (fn/registry.hpp) is the only list of activations: one X(name) line gives the
 // struct its place in activation_list (hence every law above, the gradient checker and the docs table),
 // its function ctgrad::name and its name in ctgrad-train's -Dtrain_activations. This case proves each of
 // those follows from the line, for every line; no name or count is written here.

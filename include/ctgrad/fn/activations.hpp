@@ -1,15 +1,15 @@
-// ctgrad/nn/activations.hpp — the activations as functions on expressions, with PyTorch's names
+// ctgrad/fn/activations.hpp — the activations as functions on expressions, with PyTorch's names
 // and defaults: relu(x), leaky_relu(x, 0.2), softplus(x, beta, threshold), ..., one per entry of the
-// registry (nn/registry.hpp), generated from it. Not the definitions themselves (nn/activations/*.hpp).
+// registry (fn/registry.hpp), generated from it. Not the definitions themselves (fn/definitions/*.hpp).
 #pragma once
 
-#include "ctgrad/nn/activation.hpp"
-#include "ctgrad/nn/registry.hpp"
-#include "ctgrad/nn/softmax.hpp"
+#include "ctgrad/fn/activate.hpp"
+#include "ctgrad/fn/registry.hpp"
+#include "ctgrad/fn/softmax.hpp"
 
 namespace ctgrad {
 
-// One function per entry of CTGRAD_ACTIVATIONS (nn/registry.hpp): `name(x, params...)` applies
+// One function per entry of CTGRAD_ACTIVATIONS (fn/registry.hpp): `name(x, params...)` applies
 // fn::name (parameters in PyTorch's order; omitted ones take PyTorch's defaults).
 #define CTGRAD_ACTIVATION_FUNCTION(fname)                                            \
   template <expression X, class... P>                                                \

@@ -1,6 +1,6 @@
-// Tests for ctgrad/nn/activation.hpp (activate<F>, the d1/d2 nodes) and the named functions of
-// nn/activations.hpp: for every activation of the registry, the graph computes exactly what the scalar
-// definition (nn/activations/*.hpp) computes — value, grad and grad of grad — in value_at (at run time and in
+// Tests for ctgrad/fn/activate.hpp (activate<F>, the d1/d2 nodes) and the named functions of
+// fn/activations.hpp: for every activation of the registry, the graph computes exactly what the scalar
+// definition (fn/definitions/*.hpp) computes — value, grad and grad of grad — in value_at (at run time and in
 // constant expressions) and in a compiled tensor program. Accuracy against references is activations_test's job.
 #define BOOST_TEST_MODULE activation_graph
 #include <boost/test/unit_test.hpp>

@@ -1,10 +1,10 @@
-// ctgrad/nn/derivative_check.hpp — an activation's derivative rules checked against its own value in a
+// ctgrad/fn/derivative_check.hpp — an activation's derivative rules checked against its own value in a
 // constant evaluation: d1 against a central difference of value, d2 against a central difference of
 // d1, both Richardson-extrapolated (h = 1e-3 and 5e-4: the difference's error is about 1e-12), in
 // double, at six points away from the kinks, with the default parameters and with every parameter
-// scaled by 1.5. src/nn/derivative_rules.cpp static_asserts it for every registered activation, so a
+// scaled by 1.5. src/fn/derivative_rules.cpp static_asserts it for every registered activation, so a
 // wrong rule stops libctgrad_support from compiling. Not the gradient checker (check/): this is a
-// build-time guard; the checker and test/nn/reference measure accuracy.
+// build-time guard; the checker and test/fn/reference measure accuracy.
 #pragma once
 
 #include <array>

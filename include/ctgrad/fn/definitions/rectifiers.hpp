@@ -1,4 +1,4 @@
-// ctgrad/nn/activations/rectifiers.hpp — the rectifier family as scalar definitions: relu, leaky_relu,
+// ctgrad/fn/definitions/rectifiers.hpp — the rectifier family as scalar definitions: relu, leaky_relu,
 // relu6, hardtanh, elu, selu, celu (value, d1, d2, kinks, docs, PyTorch parameters, long double reference).
 // Not expression nodes: the core graph wraps these structs; tensors and broadcasting live elsewhere.
 #pragma once
@@ -8,8 +8,8 @@
 #include <string_view>
 
 #include "ctgrad/core/math.hpp"
-#include "ctgrad/nn/activations/detail/stable.hpp"
-#include "ctgrad/nn/activations/param.hpp"
+#include "ctgrad/fn/definitions/detail/stable.hpp"
+#include "ctgrad/fn/definitions/param.hpp"
 
 namespace ctgrad::fn {
 

@@ -1,4 +1,4 @@
-// Tests for ctgrad/nn/losses.hpp: values against direct formulas, gradients against the closed
+// Tests for ctgrad/fn/losses.hpp: values against direct formulas, gradients against the closed
 // forms PyTorch uses, label smoothing, reductions, stability, and out-of-range labels.
 #define BOOST_TEST_MODULE losses
 #include <boost/test/unit_test.hpp>

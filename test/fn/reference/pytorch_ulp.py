@@ -1,18 +1,18 @@
 #!/usr/bin/python3
 """PyTorch's column of docs/activations.md's accuracy table (issue 25): PyTorch's activations (default
 parameters) and their first and second derivatives (autograd, create_graph=True) on the grid of
-test/nn/reference/activations.csv, in float32 and float64, measured against the same mpmath reference
-and under the same law as test/nn/activations_reference_test.cpp: the error in ulps of the reference
+test/fn/reference/activations.csv, in float32 and float64, measured against the same mpmath reference
+and under the same law as test/fn/activations_reference_test.cpp: the error in ulps of the reference
 where it is a normal number; where it is 0, subnormal or underflows, a result that breaks the law
 (nonzero where it is 0, a normal number where it is subnormal, ...) counts as a broken point.
 
 Run by hand (python3-torch, python3-mpmath; not run in CI), one thread:
-    /usr/bin/python3 test/nn/reference/pytorch_ulp.py
+    /usr/bin/python3 test/fn/reference/pytorch_ulp.py
 Prints a Markdown table: per activation, max ulp of f, f', f'' in float32 and float64, followed by
 "(+n broken)" where n points break the law outright. With ctgrad's measurement beside it (the log of
 the reference test, the larger of its two evaluators), as docs/activations.md shows it:
-    build/test/nn_activations_reference_test --log_level=message > ctgrad.log
-    /usr/bin/python3 test/nn/reference/pytorch_ulp.py --ctgrad-log ctgrad.log
+    build/test/fn_activations_reference_test --log_level=message > ctgrad.log
+    /usr/bin/python3 test/fn/reference/pytorch_ulp.py --ctgrad-log ctgrad.log
 each cell then reads "ctgrad / PyTorch".
 """
 import os

@@ -1,5 +1,5 @@
-// Tests for ctgrad/nn/derivative_check.hpp, the compile-time check of every activation's derivative
-// rules that src/nn/derivative_rules.cpp static_asserts: every registered activation passes, and
+// Tests for ctgrad/fn/derivative_check.hpp, the compile-time check of every activation's derivative
+// rules that src/fn/derivative_rules.cpp static_asserts: every registered activation passes, and
 // wrong rules are rejected in a constant evaluation: a relative error of 1e-6 in d1, a wrong sign of
 // d2, a factor dropped that matters only for non-default parameters, a wrong second derivative of a
 // smooth activation.
@@ -8,8 +8,8 @@
 
 #include <string_view>
 
-#include "ctgrad/nn/derivative_check.hpp"
-#include "ctgrad/nn/registry.hpp"
+#include "ctgrad/fn/derivative_check.hpp"
+#include "ctgrad/fn/registry.hpp"
 
 using namespace ctgrad;
 using detail::check_rules;

@@ -4,9 +4,9 @@
 // where the difference's own error is about 1e-9). A wrong rule (a wrong sign, a dropped factor, a
 // relative error of 1e-6 or more away from the derivative's zeros) makes this file, and so
 // libctgrad_support, fail to compile, with the activation named in the error's instantiation line.
-// test/nn/derivative_rules_test.cpp shows that the check rejects wrong rules.
-#include "ctgrad/nn/derivative_check.hpp"
-#include "ctgrad/nn/registry.hpp"
+// test/fn/derivative_rules_test.cpp shows that the check rejects wrong rules.
+#include "ctgrad/fn/derivative_check.hpp"
+#include "ctgrad/fn/registry.hpp"
 
 namespace ctgrad::detail {
 namespace {

@@ -1,4 +1,4 @@
-// ctgrad/nn/registry.hpp — CTGRAD_ACTIVATIONS, the one list of every activation (activation_list and
+// ctgrad/fn/registry.hpp — CTGRAD_ACTIVATIONS, the one list of every activation (activation_list and
 // the named functions are generated from it), and the activation_fn concept each entry must model (so
 // an incomplete activation cannot be registered). Not a runtime factory: look-up by name is a loop
 // over activation_names.
@@ -11,10 +11,10 @@
 #include <utility>
 
 #include "ctgrad/core/type_list.hpp"
-#include "ctgrad/nn/activations/param.hpp"
-#include "ctgrad/nn/activations/rectifiers.hpp"
-#include "ctgrad/nn/activations/sigmoids.hpp"
-#include "ctgrad/nn/activations/smooth.hpp"
+#include "ctgrad/fn/definitions/param.hpp"
+#include "ctgrad/fn/definitions/rectifiers.hpp"
+#include "ctgrad/fn/definitions/sigmoids.hpp"
+#include "ctgrad/fn/definitions/smooth.hpp"
 
 namespace ctgrad {
 
@@ -24,7 +24,7 @@ template <class F> inline constexpr bool has_activation_members = false;
 template <class List> inline constexpr bool names_unique = false;
 }  // namespace detail
 
-/// An activation definition (see nn/activations/*.hpp): a struct with the docs strings name, formula,
+/// An activation definition (see fn/definitions/*.hpp): a struct with the docs strings name, formula,
 /// derivative, range and kink_convention; `params` (std::array<param_info, 0..2>); the flags smooth and
 /// uses_value_in_derivative; and, for T = float, double and long double with the parameters passed as
 /// trailing T arguments, constexpr noexcept kinks<T>(p...) -> std::array<T, K>, value<T>(x, p...),
@@ -38,7 +38,7 @@ concept activation_fn =
 /// Every activation, in one place: one X(name) per activation, where name is both the struct fn::name
 /// and its PyTorch name (fn::name::name, checked below). Everything else is generated from this line:
 /// activation_list (which the graph, the tests, the gradient checker and the docs table iterate), the
-/// function ctgrad::name(x, params...) of nn/activations.hpp, and the names ctgrad-train accepts in
+/// function ctgrad::name(x, params...) of fn/activations.hpp, and the names ctgrad-train accepts in
 /// -Dtrain_activations (src/tools/meson.build asks the preprocessor for this list). Adding an activation
 /// = its struct in one family header + one X(name) here. Use: `#define F(name) ...` then
 /// `CTGRAD_ACTIVATIONS(F)` expands F once per activation, in this order.
@@ -146,7 +146,7 @@ constexpr std::array<std::string_view, activation_count> activation_names() noex
 
 static_assert(detail::all_activation_fns<activation_list>,
               "activation_list: every entry must model activation_fn (docs strings, params, kinks, value, d1, d2, "
-              "reference and reference_d1, constexpr and noexcept); see nn/registry.hpp");
+              "reference and reference_d1, constexpr and noexcept); see fn/registry.hpp");
 static_assert(detail::names_unique<activation_list>, "activation_list: two activations share a name");
 // The token of X(id) names the function ctgrad::id and the tool's model fn::id; F::name names the
 // activation in the docs, the tool's --activation flag and its outputs. They must be one name.

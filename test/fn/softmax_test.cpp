@@ -1,4 +1,4 @@
-// Tests for ctgrad/nn/softmax.hpp: the seeds' examples, stability at extreme logits, and the
+// Tests for ctgrad/fn/softmax.hpp: the seeds' examples, stability at extreme logits, and the
 // softmax Jacobian-vector product against the closed form s * (g - sum(g * s)).
 #define BOOST_TEST_MODULE softmax
 #include <boost/test/unit_test.hpp>

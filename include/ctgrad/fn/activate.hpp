@@ -1,7 +1,7 @@
-// ctgrad/nn/activation.hpp — applies a scalar activation definition (a `fn::` struct: value, first
-// and second derivative, parameters; see nn/activations/) to an expression: `activate<F>(x, params...)`
+// ctgrad/fn/activate.hpp — applies a scalar activation definition (a `fn::` struct: value, first
+// and second derivative, parameters; see fn/definitions/) to an expression: `activate<F>(x, params...)`
 // builds the same node as any elementwise function of one argument (ops/function.hpp, `fn_op<F>`),
-// its parameters as literals. Not the definitions themselves (nn/activations/*.hpp) nor the list
+// its parameters as literals. Not the definitions themselves (fn/definitions/*.hpp) nor the list
 // (registry.hpp).
 #pragma once
 

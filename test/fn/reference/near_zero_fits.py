@@ -7,8 +7,8 @@ exceeds ~2 ulp, so there the definitions evaluate instead f(x) = t q(t), t = (x 
 (x - x0_hi is exact there), q a Chebyshev fit of f(x0 + t) / t on [-h, h] (relative error below
 2^-56, so the product keeps a few ulp relative error down to the zero itself).
 
-Run by hand (python3-mpmath) and paste the output into include/ctgrad/nn/activations/smooth.hpp:
-    /usr/bin/python3 test/nn/reference/near_zero_fits.py
+Run by hand (python3-mpmath) and paste the output into include/ctgrad/fn/definitions/smooth.hpp:
+    /usr/bin/python3 test/fn/reference/near_zero_fits.py
 """
 import struct
 

@@ -1,4 +1,4 @@
-// ctgrad/nn/activations/param.hpp — param_info, the compile-time description of one scalar parameter of
+// ctgrad/fn/definitions/param.hpp — param_info, the compile-time description of one scalar parameter of
 // an activation (its PyTorch keyword and default). It is not a runtime configuration or validation API:
 // parameter values are passed to the activation functions as plain scalars.
 #pragma once

@@ -1,6 +1,6 @@
-// ctgrad/nn/losses.hpp — losses with PyTorch's names, defaults and reductions: mse, cross_entropy
+// ctgrad/fn/losses.hpp — losses with PyTorch's names, defaults and reductions: mse, cross_entropy
 // (integer labels, optional label smoothing), nll, binary_cross_entropy and
-// binary_cross_entropy_with_logits. Not for activations (nn/activations/).
+// binary_cross_entropy_with_logits. Not for activations (fn/definitions/).
 #pragma once
 
 #include <cstddef>
@@ -10,7 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_format.h"
 #include "ctgrad/core/math.hpp"
-#include "ctgrad/nn/softmax.hpp"
+#include "ctgrad/fn/softmax.hpp"
 #include "ctgrad/ops/elementwise.hpp"
 #include "ctgrad/ops/reduce.hpp"
 

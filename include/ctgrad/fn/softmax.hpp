@@ -1,7 +1,7 @@
-// ctgrad/nn/softmax.hpp — softmax and log_softmax along an axis (default: the last), written as
+// ctgrad/fn/softmax.hpp — softmax and log_softmax along an axis (default: the last), written as
 // compositions of max-subtraction, exp, sum and log1p so that they are stable, with a vector-Jacobian
 // product of their own that keeps relative accuracy where a probability rounds to 1 (differentiable to
-// any order). Not for losses (nn/losses.hpp fuses log_softmax with the label lookup).
+// any order). Not for losses (fn/losses.hpp fuses log_softmax with the label lookup).
 #pragma once
 
 #include <string_view>

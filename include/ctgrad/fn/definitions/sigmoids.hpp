@@ -1,4 +1,4 @@
-// ctgrad/nn/activations/sigmoids.hpp — the sigmoid family as scalar definitions: sigmoid, logsigmoid,
+// ctgrad/fn/definitions/sigmoids.hpp — the sigmoid family as scalar definitions: sigmoid, logsigmoid,
 // hardsigmoid, tanh, softsign (value, d1, d2, kinks, docs, PyTorch parameters, long double reference).
 // Not expression nodes and not softmax/log_softmax (row-wise, in the losses).
 #pragma once
@@ -8,15 +8,15 @@
 #include <string_view>
 
 #include "ctgrad/core/math.hpp"
-#include "ctgrad/nn/activations/detail/stable.hpp"
-#include "ctgrad/nn/activations/param.hpp"
+#include "ctgrad/fn/definitions/detail/stable.hpp"
+#include "ctgrad/fn/definitions/param.hpp"
 
 namespace ctgrad::fn {
 
 /// sigmoid(x) = 1 / (1 + exp(-x)), evaluated from exp(-|x|) so it never overflows; saturates to exactly
 /// 0 and 1. d1 = sigmoid(x) sigmoid(-x) and d2 = d1 (1 - 2 sigmoid(x)) are computed from x, not from y
 /// (PyTorch's y (1 - y) is exactly 0 once y rounds to 1, e.g. float sigmoid'(30) = 9.36e-14).
-/// Accuracy: value, d1 and d2 <= 4 ulp relative wherever the result is normal (test/nn/reference).
+/// Accuracy: value, d1 and d2 <= 4 ulp relative wherever the result is normal (test/fn/reference).
 struct sigmoid {
   static constexpr std::string_view name = "sigmoid";
   static constexpr std::string_view formula = "1 / (1 + exp(-x))";
@@ -106,7 +106,7 @@ struct hardsigmoid {
 /// tanh(x), saturating to exactly +-1. d1 = sech(x)^2 = 4e / (1 + e)^2 with e = exp(-2|x|), computed from
 /// x (PyTorch's (1 - y)(1 + y) is exactly 0 once y rounds to 1, although tanh'(30) = 3.5e-26); d2 = -2 y d1
 /// (y = tanh(x) is accurate relative). Accuracy: value <= 2 ulp; d1, d2 <= 4 ulp wherever the result is
-/// normal (test/nn/reference).
+/// normal (test/fn/reference).
 struct tanh {
   static constexpr std::string_view name = "tanh";
   static constexpr std::string_view formula = "(exp(x) - exp(-x)) / (exp(x) + exp(-x))";

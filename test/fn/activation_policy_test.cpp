@@ -1,4 +1,4 @@
-// Tests for the math policy of activations (core/math.hpp, "math policies"; nn/activation.hpp):
+// Tests for the math policy of activations (core/math.hpp, "math policies"; fn/activate.hpp):
 // value_at and value_and_grad_at evaluate through math::scalar_math, compile()'s loops through
 // math::loop_math; an activation whose value/d1/d2 take only T (a user's, written before the policy
 // existed, or one that needs none) works in both, computing the same values.

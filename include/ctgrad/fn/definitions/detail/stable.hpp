@@ -1,4 +1,4 @@
-// ctgrad/nn/activations/detail/stable.hpp — numerically stable building blocks shared by the activation
+// ctgrad/fn/definitions/detail/stable.hpp — numerically stable building blocks shared by the activation
 // families (logistic pair, softplus, exact products). Implementation detail: not part of the public API.
 #pragma once
 
@@ -97,7 +97,7 @@ template <class T> CTGRAD_DETAIL_MATH_INLINE constexpr exact_product<T> two_prod
 /// A derivative near a simple zero x0, where its closed form cancels (a sum of terms of opposite sign,
 /// whose roundings are amplified by |terms| / |sum|): f(x) = t q(t), t = (x - x0_hi) - x0_lo, q a
 /// polynomial (coefficients lowest degree first) fitted to f(x0 + t) / t on |t| < h to 2^-56 relative
-/// by test/nn/reference/near_zero_fits.py (mpmath). x - x0_hi is exact in the window, so the result
+/// by test/fn/reference/near_zero_fits.py (mpmath). x - x0_hi is exact in the window, so the result
 /// keeps a few ulp relative error down to the zero itself. V: double, or float for a result computed
 /// in float (most float results work in double instead, where the cancellation stays below float's ulp).
 template <std::size_t N, class V = double> struct near_zero_fit {
