@@ -4,8 +4,18 @@
 #include <boost/test/unit_test.hpp>
 
 #include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <type_traits>
 #include <vector>
 
+#include "ctgrad/check/boost_test.hpp"
+#include "ctgrad/check/graph.hpp"
 #include "ctgrad/ctgrad.hpp"
 
 using namespace ctgrad;
@@ -14,9 +24,75 @@ namespace tt = boost::test_tools;
 namespace {
 var<"a", double> a;
 var<"b", double> b;
+
+// ---- every CHECKED op of CTGRAD_ELEMENTWISE_OPS against the gradient checker ----------------------
+// Children an op gives no gradient (powi_op's exponent) are bound to integers and not differentiated;
+// the others take values in [0.55, 1.9] (log, sqrt and the divisor need positive values, abs and
+// sign are away from their kink). The op is applied as it is, on vectors, so its broadcasting
+// children and its rule are what the checker sees.
+template <class Op, class T> constexpr int arity_v = requires { Op::apply(T(1), T(1)); } ? 2 : 1;
+template <class Op, std::size_t I, class N> constexpr bool differentiable_child_v =
+    !std::is_same_v<decltype(Op::template vjp<I>(N{}, N{})), no_grad>;
+
+template <class Op, class T> void check_op_in() {
+  var<"x0", T, shape<4>> x0;
+  var<"x1", T, shape<4>> x1;
+  const std::vector<T> smooth{T(0.55), T(1.3), T(0.8), T(1.9)}, other{T(1.7), T(0.6), T(1.15), T(0.9)};
+  const std::vector<T> integers{T(2), T(3), T(-2), T(1)};
+  if constexpr (arity_v<Op, T> == 1) {
+    const auto f = sum(make_node<Op>(x0));
+    CTGRAD_CHECK_GRADIENTS(check::check_gradients(f, check::wrt(x0), x0 = smooth));
+  } else {
+    using N = decltype(make_node<Op>(x0, x1));
+    constexpr bool d0 = differentiable_child_v<Op, 0, N>, d1 = differentiable_child_v<Op, 1, N>;
+    static_assert(d0 || d1, "a CHECKED op must give a gradient to a child; list it as RULE_ONLY");
+    const auto f = sum(make_node<Op>(x0, x1));
+    const auto& v0 = d0 ? smooth : integers;
+    const auto& v1 = d1 ? other : integers;
+    if constexpr (d0 && d1) CTGRAD_CHECK_GRADIENTS(check::check_gradients(f, check::wrt(x0, x1), x0 = v0, x1 = v1));
+    else if constexpr (d0) CTGRAD_CHECK_GRADIENTS(check::check_gradients(f, check::wrt(x0), x0 = v0, x1 = v1));
+    else CTGRAD_CHECK_GRADIENTS(check::check_gradients(f, check::wrt(x1), x0 = v0, x1 = v1));
+  }
+}
+template <class Op, class T> void check_op() {
+  BOOST_TEST_CONTEXT("op " << Op::name << " in " << (std::is_same_v<T, float> ? "float" : "double")) {
+    check_op_in<Op, T>();
+  }
+}
+template <class... Ops> void check_ops(type_list<Ops...>) {
+  (check_op<Ops, double>(), ...);
+  (check_op<Ops, float>(), ...);
+}
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(elementwise)
+
+BOOST_AUTO_TEST_CASE(every_checked_op_passes_the_gradient_checker) {
+  check_ops(ops::checked_elementwise_ops{});
+}
+
+BOOST_AUTO_TEST_CASE(every_op_of_the_header_is_on_the_list) {
+  // The structs deriving from elementwise_op in the header, read from its text, against the names
+  // of CTGRAD_ELEMENTWISE_OPS: a new op cannot be left out of the gradient check by forgetting it.
+  const auto path = std::filesystem::path(__FILE__).parent_path().parent_path().parent_path() / "include" /
+                    "ctgrad" / "ops" / "elementwise.hpp";
+  std::ifstream in(path);
+  BOOST_TEST_REQUIRE(in.good(), "cannot read " << path);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::set<std::string> listed;
+#define CTGRAD_TEST_NAME(op) listed.insert(#op);
+  CTGRAD_ELEMENTWISE_OPS(CTGRAD_TEST_NAME, CTGRAD_TEST_NAME)
+#undef CTGRAD_TEST_NAME
+  const std::regex op_struct(R"(struct (\w+) : elementwise_op \{)");
+  std::size_t found = 0;
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), op_struct); it != std::sregex_iterator(); ++it) {
+    ++found;
+    BOOST_TEST(listed.count((*it)[1].str()) == 1u,
+               (*it)[1].str() << " derives from elementwise_op but is not in CTGRAD_ELEMENTWISE_OPS: add it "
+                                 "as CHECKED (its derivative is its value's) or RULE_ONLY");
+  }
+  BOOST_TEST(found == listed.size());
+}
 
 BOOST_AUTO_TEST_CASE(arithmetic_values_and_gradients_match_hand_formulas) {
   const double av = 1.7, bv = -0.6;
