@@ -81,7 +81,7 @@ PREFERRED = {
     "include/ctgrad/ops/function.hpp": ["autodiff/grad", "check/graph", "fn/activation_graph", "ops/function"],
     "include/ctgrad/ops/": ["ops/elementwise", "ops/linalg", "ops/reduce", "autodiff/grad", "check/graph"],
     "include/ctgrad/autodiff/": ["autodiff/grad", "ops/elementwise", "check/graph", "autodiff/jvp"],
-    "include/ctgrad/core/math.hpp": ["fn/activation_graph", "fn/activations_reference"],
+    "include/ctgrad/core/": ["fn/activation_graph", "fn/activations_reference"],
     "include/ctgrad/eval/": ["eval/compile", "eval/matvec_pair", "check/graph"],
 }
 

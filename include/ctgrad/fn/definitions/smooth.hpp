@@ -288,13 +288,13 @@ template <class M, class W> CTGRAD_DETAIL_MATH_INLINE constexpr W gelu_cdf(W x) 
   const bool in_range = ::ctgrad::math::abs(x) < W(1e100);
   const W w_hi = -p.hi;
   const W w_lo = ::ctgrad::math::select(in_range, -(p.lo + x * k_lo), W(0));
-  // max(w_hi, 0) by bit masks: with math::max, GCC threads the comparison into erfc's blends and
+  // max(w_hi, 0) by bit masks: with math::max, GCC threads the comparison into erfc's selects and
   // the loop is no longer if-converted (no vectorisation).
   W w_pos;
   if constexpr (std::is_same_v<W, long double>)
     w_pos = ::ctgrad::math::max(w_hi, W(0));  // the long double reference: no vectorisation concern
   else
-    w_pos = ::ctgrad::detail::math::blend(w_hi > W(0), w_hi, W(0));
+    w_pos = ::ctgrad::math::select(w_hi > W(0), w_hi, W(0));
   return W(0.5) * M::erfc(w_hi) * (W(1) - W(2) * w_pos * w_lo);
 }
 
