@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstdlib>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
@@ -119,6 +120,31 @@ std::string run_in(const std::string& dir, const std::string& program,
 }
 
 }  // namespace
+
+std::string history_metadata(const run_history& h) {
+  std::string s;
+  for (const auto& e : h.epochs)
+    absl::StrAppend(&s, s.empty() ? "" : ";",
+                    absl::StrFormat("%d,%.17g,%.17g,%.17g,%.17g,%.17g", e.epoch, e.loss, e.accuracy, e.val_loss,
+                                    e.val_accuracy, e.seconds));
+  return s;
+}
+
+absl::StatusOr<std::vector<epoch_record>> parse_history_metadata(std::string_view text, std::string_view source) {
+  std::vector<epoch_record> out;
+  if (text.empty()) return out;
+  for (absl::string_view row : absl::StrSplit(absl::string_view(text.data(), text.size()), ';')) {
+    std::vector<absl::string_view> f = absl::StrSplit(row, ',');
+    epoch_record r;
+    if (f.size() != 6 || !absl::SimpleAtoi(f[0], &r.epoch) || !absl::SimpleAtod(f[1], &r.loss) ||
+        !absl::SimpleAtod(f[2], &r.accuracy) || !absl::SimpleAtod(f[3], &r.val_loss) ||
+        !absl::SimpleAtod(f[4], &r.val_accuracy) || !absl::SimpleAtod(f[5], &r.seconds))
+      return absl::DataLossError(absl::StrFormat("%s: malformed history entry '%s'",
+                                                 absl::string_view(source.data(), source.size()), row));
+    out.push_back(r);
+  }
+  return out;
+}
 
 std::string history_csv(absl::Span<const run_history> runs) {
   std::string out = "activation,epoch,loss,accuracy,val_loss,val_accuracy,seconds\n";

@@ -12,41 +12,15 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/str_split.h"
 #include "ctgrad/io/checkpoint.hpp"
+#include "ctgrad/io/history.hpp"
 #include "ctgrad/io/progress.hpp"
 #include "ctgrad/nn/trainer.hpp"
 #include "train_run.hpp"
 
 namespace ctgrad::tools {
-
-/// The history as checkpoint metadata: "epoch,loss,accuracy,val_loss,val_accuracy,seconds;...".
-inline std::string encode_history(const io::run_history& h) {
-  std::string s;
-  for (const auto& e : h.epochs)
-    absl::StrAppend(&s, s.empty() ? "" : ";",
-                    absl::StrFormat("%d,%.17g,%.17g,%.17g,%.17g,%.17g", e.epoch, e.loss, e.accuracy, e.val_loss,
-                                    e.val_accuracy, e.seconds));
-  return s;
-}
-
-inline absl::StatusOr<std::vector<io::epoch_record>> decode_history(absl::string_view text, absl::string_view source) {
-  std::vector<io::epoch_record> out;
-  if (text.empty()) return out;
-  for (absl::string_view row : absl::StrSplit(text, ';')) {
-    std::vector<absl::string_view> f = absl::StrSplit(row, ',');
-    io::epoch_record r;
-    if (f.size() != 6 || !absl::SimpleAtoi(f[0], &r.epoch) || !absl::SimpleAtod(f[1], &r.loss) ||
-        !absl::SimpleAtod(f[2], &r.accuracy) || !absl::SimpleAtod(f[3], &r.val_loss) ||
-        !absl::SimpleAtod(f[4], &r.val_accuracy) || !absl::SimpleAtod(f[5], &r.seconds))
-      return absl::DataLossError(absl::StrFormat("%s: malformed history entry '%s'", source, row));
-    out.push_back(r);
-  }
-  return out;
-}
 
 /// Trains Model on `train` for cfg.epochs epochs (continuing from cfg.checkpoint when cfg.resume
 /// and the file exists), evaluating on `test` after every epoch, and checkpointing after every epoch
@@ -77,7 +51,7 @@ absl::StatusOr<run_result> run_model(const io::mnist_split& train, const io::mni
       if (!done.ok()) return done.status();
       auto hist_text = io::get_metadata(*ck, "history");
       if (!hist_text.ok()) return hist_text.status();
-      auto hist = decode_history(*hist_text, cfg.checkpoint);
+      auto hist = io::parse_history_metadata(*hist_text, cfg.checkpoint);
       if (!hist.ok()) return hist.status();
       if (static_cast<int>(hist->size()) != *done)
         return absl::DataLossError(absl::StrFormat("%s: %d epochs done but %d in the history", cfg.checkpoint, *done, hist->size()));
@@ -111,7 +85,7 @@ absl::StatusOr<run_result> run_model(const io::mnist_split& train, const io::mni
     if (!cfg.checkpoint.empty()) {
       absl::Status written = absl::OkStatus();
       if (lead) {
-        auto ck = t.save(epoch, {{"history", encode_history(out.history)}});
+        auto ck = t.save(epoch, {{"history", io::history_metadata(out.history)}});
         written = ck.ok() ? io::write_checkpoint(cfg.checkpoint, *ck) : ck.status();
       }
       if (cfg.group) written = cfg.group->agree(written);

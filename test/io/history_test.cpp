@@ -142,4 +142,32 @@ BOOST_AUTO_TEST_CASE(comparison_table_has_a_row_per_activation) {
   BOOST_TEST(io::mean_epoch_seconds(io::run_history{}) == 0.0);
 }
 
+BOOST_AUTO_TEST_CASE(history_metadata_gives_back_the_same_doubles) {
+  io::run_history h{"relu", {{1, 0.1, 1.0 / 3.0, 0.45, 0.84, 4.0}, {2, 1e-300, 0.86, 2.0 / 3.0, 0.85, 123.456}}};
+  const std::string text = io::history_metadata(h);
+  BOOST_TEST(text.find(';') != std::string::npos);
+  const auto back = io::parse_history_metadata(text, "ck.bin");
+  BOOST_TEST_REQUIRE(back.ok(), back.status().message());
+  BOOST_TEST_REQUIRE(back->size() == 2u);
+  for (std::size_t i = 0; i < 2; ++i) {
+    const auto& a = h.epochs[i];
+    const auto& b = (*back)[i];
+    BOOST_TEST(a.epoch == b.epoch);
+    BOOST_TEST(a.loss == b.loss);  // exactly: 17 significant digits
+    BOOST_TEST(a.accuracy == b.accuracy);
+    BOOST_TEST(a.val_loss == b.val_loss);
+    BOOST_TEST(a.val_accuracy == b.val_accuracy);
+    BOOST_TEST(a.seconds == b.seconds);
+  }
+  BOOST_TEST(io::history_metadata(io::run_history{"relu", {}}).empty());
+  BOOST_TEST(io::parse_history_metadata("", "ck.bin")->empty());
+}
+
+BOOST_AUTO_TEST_CASE(malformed_history_metadata_is_data_loss_naming_the_file_and_entry) {
+  const auto bad = io::parse_history_metadata("1,0.5,0.8,0.4,0.8,4;2,0.4,oops,0.4,0.8,4", "run/ck.bin");
+  BOOST_TEST(absl::IsDataLoss(bad.status()));
+  BOOST_TEST(contains(std::string(bad.status().message()), "run/ck.bin: malformed history entry '2,0.4,oops"));
+  BOOST_TEST(absl::IsDataLoss(io::parse_history_metadata("1,0.5,0.8", "x").status()));
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -24,6 +25,16 @@ struct run_history {
   std::string activation;
   std::vector<epoch_record> epochs;
 };
+
+/// The epochs of `h` as one line of text, for a checkpoint's metadata (ctgrad-train stores it under
+/// "history", so that a resumed run's history continues): "epoch,loss,accuracy,val_loss,
+/// val_accuracy,seconds" per epoch, epochs separated by ';', numbers with 17 significant digits
+/// (parse_history_metadata gives back the same doubles). Empty for no epochs.
+std::string history_metadata(const run_history& h);
+
+/// The epochs history_metadata wrote. DataLossError naming `source` (the checkpoint's path) and the
+/// entry for a malformed entry.
+absl::StatusOr<std::vector<epoch_record>> parse_history_metadata(std::string_view text, std::string_view source);
 
 /// CSV text with header "activation,epoch,loss,accuracy,val_loss,val_accuracy,seconds" and one row
 /// per epoch of each run, runs in order. Floats use %.6g.

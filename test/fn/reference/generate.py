@@ -9,8 +9,9 @@ Run by hand (python3-mpmath; not needed by CI, which reads the checked-in output
 Read by test/fn/activations_reference_test.cpp. Kink points carry the conventions of
 docs/activations.md's kink table (PyTorch's), written out below branch by branch.
 
-Grid (per activation, ~330 points; every x is a float, so the same row serves float and double):
-a walk over [-12, 12], a logarithmic walk of both tails out to +-1e4, small |x| down to 1e-7, the
+Grid (per activation, ~590 points; every x is a float, so the same row serves float and double):
+a walk over [-12, 12], a denser one over [-16, 16] (step 1/8), bands where a dense scan found an error
+between the walk's points (BANDS), a logarithmic walk of both tails out to +-1e4, small |x| down to 1e-7, the
 saturation points +-30 and 100, and every kink with its neighbours 1 and 4 float ulps (and 1 double
 ulp) away. Columns: name, x (exact, 17 digits), f, f', f''.
 """
@@ -162,10 +163,23 @@ ACTIVATIONS = [
 ]
 
 
-def grid(kinks):
+# Bands denser than the grid, per activation: where an evaluation once failed between grid points (a
+# dense scan, docs/activations.md "Accuracy"). gelu_tanh: sigmoid(2u) is subnormal while f, f', f'' are
+# normal (|x| ~ 21.2).
+BANDS = {
+    'gelu_tanh': [(-21.5, -20.9, 1 / 128), (20.9, 21.5, 1 / 128)],
+}
+
+
+def grid(kinks, name=''):
     xs = set()
     for i in range(121):  # [-12, 12], step 0.2 (rounded to float)
         xs.add(f32(-12 + 0.2 * i + 0.0123))
+    for i in range(-128, 129):  # [-16, 16], step 1/8, off the dyadic points by 3/2048 (exact floats)
+        xs.add(i / 8 + 3 / 2048)
+    for lo, hi, step in BANDS.get(name, []):
+        n = int(round((hi - lo) / step))
+        xs.update(f32(lo + step * i + 3 / 2048) for i in range(n + 1))
     for i in range(49):  # 12 .. 1e4, logarithmic, both signs
         v = f32(12 * (1e4 / 12) ** (i / 48))
         xs.update((v, -v))
@@ -311,7 +325,7 @@ def main():
         for x in (-7.3, -1.1, -0.3, 0.4, 2.5, 9.0):
             if all(abs(x - k) > 0.1 for k in kinks):
                 check(name, fun, x)
-        for x in grid(kinks):
+        for x in grid(kinks, name):
             v = fun(mp.mpf(x))
             out.write('%s,%r,%s\n' % (name, x, ','.join(mp.nstr(mp.mpf(t), 21, min_fixed=1, max_fixed=0) for t in v)))
 

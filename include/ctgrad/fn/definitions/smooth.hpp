@@ -245,7 +245,8 @@ struct softplus {
 /// hardswish(x) = x * min(max(x + 3, 0), 6) / 6. d1 = 0 for x < -3, x/3 + 1/2 on the closed [-3, 3],
 /// 1 for x > 3 — so f'(-3) = -1/2 and f'(3) = 3/2, PyTorch's hardswish_backward (its scalar CPU and CUDA
 /// kernels; the vectorised CPU path returns 1 at exactly x = 3, see pytorch#147801). d2 = 1/3 on the
-/// open (-3, 3), else 0. Accuracy <= 2 ulp; d1 near its zero at x = -1.5 is absolute (4 eps |x f''|).
+/// open (-3, 3), else 0. d1 is (2x + 3) / 6 (2x is exact, so two roundings): <= 1 ulp even near its zero
+/// at x = -1.5, where x / 3 + 1/2 cancelled (85 ulp at x = -1.5059). Accuracy <= 2 ulp.
 struct hardswish {
   static constexpr std::string_view name = "hardswish";
   static constexpr std::string_view formula = "x * min(max(x + 3, 0), 6) / 6";
@@ -262,7 +263,7 @@ struct hardswish {
     return x * (s < T(0) ? T(0) : (s > T(6) ? T(6) : s)) / T(6);
   }
   template <class T, class M = ::ctgrad::math::loop_math> static constexpr T d1(T x, T /*y*/) noexcept {
-    return ::ctgrad::math::select(x < T(-3), T(0), ::ctgrad::math::select(x <= T(3), x / T(3) + T(0.5), T(1)));
+    return ::ctgrad::math::select(x < T(-3), T(0), ::ctgrad::math::select(x <= T(3), (T(2) * x + T(3)) / T(6), T(1)));
   }
   template <class T, class M = ::ctgrad::math::loop_math> static constexpr T d2(T x, T /*y*/) noexcept {
     return ::ctgrad::math::select((x > T(-3)) & (x < T(3)), T(1) / T(3), T(0));
@@ -314,6 +315,12 @@ template <class W> struct gelu_tanh_parts {
   W neg_minus_pos;  // sigmoid(-2u) - sigmoid(2u)
   W neg;     // sigmoid(-2u)
   W xc;      // x clamped to +-1e6 (only multiplies terms that vanish there)
+  // Where |2u| > 600, sigmoid(-|2u|) < 2^-865 would lose bits as a subnormal although f, f' and f''
+  // (hundreds to 1e5 times larger) are normal: s and ss again, times 2^64 there (else equal to them),
+  // and `unscale` (2^-64 there, else 1), which a result formed from them by products is multiplied by last.
+  W s_scaled;
+  W ss_scaled;
+  W unscale;
 };
 template <class M, class W> CTGRAD_DETAIL_MATH_INLINE constexpr gelu_tanh_parts<W> gelu_tanh_eval(W x) noexcept {
   constexpr W k0 = W(0.797884560802865355879892119868763737L);  // sqrt(2/pi)
@@ -340,12 +347,33 @@ template <class M, class W> CTGRAD_DETAIL_MATH_INLINE constexpr gelu_tanh_parts<
   const W u = k0 * (x + k1 * (x * x * x));
   // |x| < 1e6: the exact products are valid (and u there is q.hi); beyond, sigma(2u) is 0 or 1 anyway.
   const W z_lo = ::ctgrad::math::select(::ctgrad::math::abs(x) < W(1e6), W(2) * u_lo, W(0));
-  const auto s = detail::act::logistic<M>(W(2) * ::ctgrad::math::select(::ctgrad::math::abs(x) < W(1e6), q.hi, u));
-  const W pos = s.pos * (W(1) + z_lo * s.neg);
-  const W neg = s.neg * (W(1) - z_lo * s.pos);
+  const W z = W(2) * ::ctgrad::math::select(::ctgrad::math::abs(x) < W(1e6), q.hi, u);
+  // sigmoid(z) and sigmoid(-z) from e = exp(-|z|) (detail::act::logistic's pair), with e also scaled by
+  // 2^64 where |z| > 600: exp(-|z| + 64 ln 2), the argument's rounding carried to first order, so the
+  // scaled e keeps its relative accuracy where e itself is subnormal. Elsewhere the shift is 0 and
+  // every value is the unscaled one, bit for bit.
+  const W az = ::ctgrad::math::abs(z);
+  const bool far = az > W(600);
+  constexpr W ln2_64_hi = W(44.3614195558365), ln2_64_lo = W(1.4841899608616318e-15);  // 64 ln 2
+  const W sh = ::ctgrad::math::select(far, ln2_64_hi, W(0));
+  const W a_hi = sh - az;  // exact where sh is 0; else |az| > |sh|, so a Fast2Sum gives its error
+  const W a_lo = (sh - (a_hi + az)) + ::ctgrad::math::select(far, ln2_64_lo, W(0));
+  const W e_scaled = M::exp(a_hi) * (W(1) + a_lo);
+  const W unscale = ::ctgrad::math::select(far, W(5.42101086242752217e-20L), W(1));  // 2^-64
+  const W scale = ::ctgrad::math::select(far, W(18446744073709551616.0L), W(1));      // 2^64
+  const W e = e_scaled * unscale;
+  const W r = W(1) / (W(1) + e);
+  const W small = e * r, small_scaled = e_scaled * r;
+  const bool z_pos = z >= W(0);
+  const W s_pos = ::ctgrad::math::select(z_pos, r, small), s_neg = ::ctgrad::math::select(z_pos, small, r);
+  const W c_pos = W(1) + z_lo * s_neg, c_neg = W(1) - z_lo * s_pos;
+  const W pos = s_pos * c_pos;
+  const W neg = s_neg * c_neg;
+  const W pos_scaled = ::ctgrad::math::select(z_pos, r * scale, small_scaled) * c_pos;
+  const W ss_scaled = ::ctgrad::math::select(far, (r * small_scaled) * (c_pos * c_neg), pos * neg);
   // u' = k0 + 3 k0 k1 x^2 with 3 k0 k1 rounded once (k0 (1 + 3 k1 x^2) rounded three times more: 4.2 ulp in f').
   constexpr W k01 = W(3 * 0.797884560802865355879892119868763737L * 0.044715L);
-  return {pos, pos * neg, k0 + k01 * xx, W(6) * k0 * k1 * xc, neg - pos, neg, xc};
+  return {pos, pos * neg, k0 + k01 * xx, W(6) * k0 * k1 * xc, neg - pos, neg, xc, pos_scaled, ss_scaled, unscale};
 }
 
 template <class T> struct mish_parts {
@@ -402,12 +430,13 @@ template <class T, class M> CTGRAD_DETAIL_MATH_INLINE constexpr T silu::d2(T x, 
 
 template <class T, class M> CTGRAD_DETAIL_MATH_INLINE constexpr T gelu_tanh::value(T x) noexcept {
   using W = detail::act::wide_t<T>;
-  return T(W(x) * detail::act::gelu_tanh_eval<M>(W(x)).s);
+  const auto p = detail::act::gelu_tanh_eval<M>(W(x));
+  return T(W(x) * p.s_scaled * p.unscale);
 }
 template <class T, class M> CTGRAD_DETAIL_MATH_INLINE constexpr T gelu_tanh::d1(T x, T /*y*/) noexcept {
   using W = detail::act::wide_t<T>;
   const auto p = detail::act::gelu_tanh_eval<M>(W(x));
-  const W r = p.s + W(2) * p.xc * p.ss * p.du;
+  const W r = (p.s_scaled + W(2) * p.xc * p.ss_scaled * p.du) * p.unscale;
   if constexpr (std::is_same_v<T, double>) return detail::act::near_zero(detail::act::gelu_tanh_d1_fit, x, r);
   else return T(r);
 }
@@ -425,11 +454,12 @@ template <class T, class M> CTGRAD_DETAIL_MATH_INLINE constexpr T gelu_tanh::d2(
     const auto p = detail::act::gelu_tanh_eval<M>(a);
     const double ac = p.xc;
     const double poly = c0 + ac * (c1 + ac * (c2 + ac * (c3 + ac * ac * c5)));
-    const double r = p.ss * (poly + 8.0 * ac * p.neg * p.du * p.du);
+    const double r = p.ss_scaled * (poly + 8.0 * ac * p.neg * p.du * p.du) * p.unscale;
     return detail::act::near_zero(detail::act::gelu_tanh_d2_fit, a, r);
   } else {
     const auto p = detail::act::gelu_tanh_eval<M>(W(x));
-    return T(p.ss * (W(4) * p.du + W(4) * p.xc * p.neg_minus_pos * p.du * p.du + W(2) * p.xc * p.d2u));
+    return T(p.ss_scaled * (W(4) * p.du + W(4) * p.xc * p.neg_minus_pos * p.du * p.du + W(2) * p.xc * p.d2u) *
+             p.unscale);
   }
 }
 
