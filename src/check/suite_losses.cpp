@@ -1,11 +1,14 @@
-// Suite cases: every loss (mse, cross_entropy with and without label smoothing, nll,
-// binary_cross_entropy, binary_cross_entropy_with_logits) and softmax / log_softmax (through
-// sum(softmax(x) * w)) on small random tensors, checked through compile()d graphs.
+// Suite cases: every loss of ctgrad::loss_list (fn/losses.hpp's CTGRAD_LOSSES: at its defaults, at each
+// parameter's checked_at value, and with reduction::sum where checks_sum_reduction) and every entry of
+// softmax_list (through sum(softmax(x) * w)) on small random tensors, checked through compile()d graphs.
+// Nothing here names a loss: a new registry line is checked by declaring it.
 #include <string>
+#include <utility>
 #include <vector>
 
-#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "ctgrad/check/graph.hpp"
+#include "ctgrad/core/type_list.hpp"
 #include "ctgrad/fn/losses.hpp"
 #include "ctgrad/fn/softmax.hpp"
 #include "suite_cases.hpp"
@@ -15,17 +18,36 @@ namespace {
 
 constexpr std::size_t batch = 3, classes = 4;
 
+// The random inputs every case of one dtype reads (drawn once, in this order, from the suite's seed).
+template <class T> struct loss_inputs {
+  std::vector<T> real, values, probabilities;  // in [-3, 3], [0, 1], [0.05, 0.95]
+  std::vector<int> labels;                      // in [0, classes)
+};
+
+// The gradient check of F's graph loss<R>(input, target, params...): in the input alone for class
+// labels, in the input and the targets for float targets.
+template <class F, reduction R, class T, class... P>
+absl::StatusOr<report> check_loss(const loss_inputs<T>& in, const options& o, P... params) {
+  const var<"x", T, shape<dyn, classes>> x;
+  if constexpr (F::target_kind == loss_target::class_labels) {
+    const var<"y", int, shape<dyn>> y;
+    return check_gradients(F::template loss<R>(x, y, params...), wrt(x), o, x = in.real, y = in.labels);
+  } else {
+    const var<"t", T, shape<dyn, classes>> t;
+    const std::vector<T>& xv = F::input_kind == loss_input::probability ? in.probabilities : in.real;
+    return check_gradients(F::template loss<R>(x, t, params...), wrt(x, t), o, x = xv, t = in.values);
+  }
+}
+
 template <class T> void add_losses(const context& ctx) {
   constexpr dtype dt = dtype_of<T>();
-  const var<"x", T, shape<dyn, classes>> x;
-  const var<"t", T, shape<dyn, classes>> t;
-  const var<"y", int, shape<dyn>> y;
   rng g{ctx.opts.seed};
-  const std::vector<T> xv = random_values<T>(batch * classes, -3, 3, g);
-  const std::vector<T> tv = random_values<T>(batch * classes, 0, 1, g);
-  const std::vector<T> pv = random_values<T>(batch * classes, 0.05, 0.95, g);
-  std::vector<int> yv(batch);
-  for (int& l : yv) l = static_cast<int>(g.next() % classes);
+  loss_inputs<T> in;
+  in.real = random_values<T>(batch * classes, -3, 3, g);
+  in.values = random_values<T>(batch * classes, 0, 1, g);
+  in.probabilities = random_values<T>(batch * classes, 0.05, 0.95, g);
+  in.labels.resize(batch);
+  for (int& l : in.labels) l = static_cast<int>(g.next() % classes);
   options o;
   o.seed = ctx.opts.seed;
 
@@ -34,29 +56,26 @@ template <class T> void add_losses(const context& ctx) {
     row.add(r, name);
     ctx.rows.push_back(std::move(row).finish());
   };
-  if (ctx.selected("mse"))
-    run("mse", "mse", check_gradients(mse(x, t), wrt(x, t), o, x = xv, t = tv));
-  if (ctx.selected("cross_entropy")) {
-    run("cross_entropy", "cross_entropy", check_gradients(cross_entropy(x, y), wrt(x), o, x = xv, y = yv));
-    run("cross_entropy(label_smoothing=0.1)", "cross_entropy",
-        check_gradients(cross_entropy(x, y, 0.1), wrt(x), o, x = xv, y = yv));
-    run("cross_entropy(reduction=sum)", "cross_entropy",
-        check_gradients(cross_entropy<reduction::sum>(x, y), wrt(x), o, x = xv, y = yv));
-  }
-  if (ctx.selected("nll"))
-    run("nll", "nll", check_gradients(nll(x, y), wrt(x), o, x = xv, y = yv));
-  if (ctx.selected("binary_cross_entropy"))
-    run("binary_cross_entropy", "binary_cross_entropy",
-        check_gradients(binary_cross_entropy(x, t), wrt(x, t), o, x = pv, t = tv));
-  if (ctx.selected("binary_cross_entropy_with_logits"))
-    run("binary_cross_entropy_with_logits", "binary_cross_entropy_with_logits",
-        check_gradients(binary_cross_entropy_with_logits(x, t), wrt(x, t), o, x = xv, t = tv));
-  // softmax and log_softmax along the last axis, weighted by t (any weights: the gradient is a
+  for_each_type<loss_list>([&]<class F>() {
+    const std::string base(F::name);
+    if (!ctx.selected(base)) return;
+    run(base, base, check_loss<F, reduction::mean>(in, o));
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      (run(absl::StrFormat("%s(%s=%g)", base, F::params[I].name, F::params[I].checked_at), base,
+           check_loss<F, reduction::mean>(in, o, F::params[I].checked_at)),
+       ...);
+    }(std::make_index_sequence<F::params.size()>{});
+    if constexpr (F::checks_sum_reduction) run(base + "(reduction=sum)", base, check_loss<F, reduction::sum>(in, o));
+  });
+  // softmax and log_softmax along the last axis, weighted by the targets (any weights: the gradient is a
   // Jacobian-vector product of the whole softmax, not only its diagonal).
-  if (ctx.selected("softmax"))
-    run("softmax", "softmax", check_gradients(sum(softmax(x) * t), wrt(x), o, x = xv, t = tv));
-  if (ctx.selected("log_softmax"))
-    run("log_softmax", "log_softmax", check_gradients(sum(log_softmax(x) * t), wrt(x), o, x = xv, t = tv));
+  for_each_type<softmax_list>([&]<class F>() {
+    const std::string name(F::name);
+    if (!ctx.selected(name)) return;
+    const var<"x", T, shape<dyn, classes>> x;
+    const var<"t", T, shape<dyn, classes>> t;
+    run(name, name, check_gradients(sum(F::template of<-1>(x) * t), wrt(x), o, x = in.real, t = in.values));
+  });
 }
 
 void add_loss_rows(const context& ctx) {

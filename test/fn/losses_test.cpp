@@ -1,10 +1,16 @@
-// Tests for ctgrad/fn/losses.hpp: values against direct formulas, gradients against the closed
-// forms PyTorch uses, label smoothing, reductions, stability, and out-of-range labels.
+// Tests for ctgrad/fn/losses.hpp: the registry (each CTGRAD_LOSSES line gives its loss_list entry, its
+// name and its function), values against direct formulas, gradients against the closed forms PyTorch
+// uses, label smoothing, reductions, stability, and out-of-range labels.
 #define BOOST_TEST_MODULE losses
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "ctgrad/ctgrad.hpp"
@@ -13,6 +19,62 @@ using namespace ctgrad;
 namespace tt = boost::test_tools;
 
 BOOST_AUTO_TEST_SUITE(losses)
+
+static_assert(detail::all_loss_fns<loss_list>, "loss_list must hold complete loss definitions");
+
+// What one registry line gives: ctgrad::id(input, target, params...) builds fn::id's graph (for both
+// reductions, and with the parameters), the list holds fn::id at the line's place, named by the line, and
+// no name twice. The gradient checker's rows (test tools/gradcheck_suite) and docs/activations.md's losses
+// table (test example_activations_table) iterate the same list.
+
+// check(input, target, params...) with F's operands (class labels or float targets, by its target_kind)
+// and its parameters at their defaults; a generic check, so that only the matching call is instantiated.
+template <class F, class Check> bool on_operands_of(Check check) {
+  const var<"x", double, shape<dyn, 3>> x;
+  const var<"t", double, shape<dyn, 3>> t;
+  const var<"y", int, shape<dyn>> y;
+  return [&]<std::size_t... I>(std::index_sequence<I...>) {
+    if constexpr (F::target_kind == loss_target::class_labels) return check(x, y, F::params[I].default_value...);
+    else return check(x, t, F::params[I].default_value...);
+  }(std::make_index_sequence<F::params.size()>{});
+}
+
+BOOST_AUTO_TEST_CASE(each_registry_line_gives_its_list_entry_function_and_name) {
+  std::vector<std::string_view> lines;
+#define CTGRAD_TEST_LOSS_LINE(id)                                                                                \
+  BOOST_TEST(on_operands_of<fn::id>([](const auto& a, const auto& b, auto... p) {                               \
+    return std::is_same_v<decltype(ctgrad::id(a, b)), decltype(fn::id::loss<reduction::mean>(a, b))> &&         \
+           std::is_same_v<decltype(ctgrad::id<reduction::sum>(a, b)), decltype(fn::id::loss<reduction::sum>(a, b))> && \
+           std::is_same_v<decltype(ctgrad::id(a, b, p...)), decltype(fn::id::loss<reduction::mean>(a, b, p...))>; \
+  }), "ctgrad::" #id "(input, target[, params]) and its <reduction::sum> must build fn::" #id "::loss<R>");     \
+  lines.push_back(#id);
+  CTGRAD_LOSSES(CTGRAD_TEST_LOSS_LINE)
+#undef CTGRAD_TEST_LOSS_LINE
+  const auto names = loss_names();
+  BOOST_TEST(std::vector<std::string_view>(names.begin(), names.end()) == lines, boost::test_tools::per_element());
+  std::size_t visited = 0;
+  for_each_type<loss_list>([&]<class F>() {
+    BOOST_TEST_CONTEXT("loss_list[" << visited << "]") {
+      BOOST_REQUIRE(visited < lines.size());
+      BOOST_TEST(F::name == lines[visited]);
+    }
+    ++visited;
+  });
+  BOOST_TEST(visited == lines.size());
+  BOOST_TEST(loss_count == lines.size());
+  for (std::size_t i = 0; i < names.size(); ++i)
+    for (std::size_t j = i + 1; j < names.size(); ++j) BOOST_TEST(names[i] != names[j]);
+}
+
+// The names users call, and cross_entropy's parameter: PyTorch's keyword and default (a rename breaks
+// users' code, so it is a decision, not a side effect of editing a struct).
+BOOST_AUTO_TEST_CASE(names_and_parameters_stay_pytorchs) {
+  const auto names = loss_names();
+  for (std::string_view used : {"mse", "cross_entropy", "nll", "binary_cross_entropy", "binary_cross_entropy_with_logits"})
+    BOOST_TEST(std::find(names.begin(), names.end(), used) != names.end(), used << " is not in the registry");
+  BOOST_TEST(fn::cross_entropy::params[0].name == "label_smoothing");
+  BOOST_TEST(fn::cross_entropy::params[0].default_value == 0.0);
+}
 
 BOOST_AUTO_TEST_CASE(cross_entropy_value_and_gradient_softmax_minus_onehot) {
   var<"z", double, shape<dyn, 3>> z;

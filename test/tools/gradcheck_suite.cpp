@@ -1,17 +1,22 @@
 // Tests for ctgrad/check/suite.hpp (the table logic of ctgrad-gradcheck): the suite passes for the
-// real registry — every activation, loss, softmax and the MLP, first and second order, float and
-// double — which is the promise that the gradient checker validates every activation's derivative;
-// flags parse and reject bad values; --only selects; the table and CSV carry every column.
+// real registries — every activation, every loss of loss_list and of softmax_list, and the MLP, first
+// and second order, float and double — which is the promise that the gradient checker validates every
+// activation's and every loss's derivative; flags parse and reject bad values; --only selects; the table
+// and CSV carry every column.
 #define BOOST_TEST_MODULE suite
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "ctgrad/check/suite.hpp"
+#include "ctgrad/core/type_list.hpp"
+#include "ctgrad/fn/losses.hpp"
 #include "ctgrad/fn/registry.hpp"
+#include "ctgrad/fn/softmax.hpp"
 
 namespace check = ctgrad::check;
 
@@ -43,8 +48,23 @@ BOOST_AUTO_TEST_CASE(every_activation_loss_and_mlp_passes_for_the_real_registry)
     BOOST_TEST(seen.size() == 4u, name);
     BOOST_TEST(mlp == in_mlp.contains(name), name);
   }
-  for (const char* loss : {"mse", "cross_entropy", "cross_entropy(label_smoothing=0.1)", "nll", "binary_cross_entropy",
-                           "binary_cross_entropy_with_logits", "softmax", "log_softmax"})
+  // every registered loss (fn/losses.hpp's loss_list) has its rows, in both dtypes: at its defaults, at each
+  // parameter's checked_at value, with reduction::sum where it asks for it; and every entry of softmax_list
+  std::vector<std::string> loss_rows;
+  ctgrad::for_each_type<ctgrad::loss_list>([&]<class F>() {
+    const std::string name(F::name);
+    loss_rows.push_back(name);
+    for (const auto& p : F::params) {
+      std::ostringstream row;
+      row << name << '(' << p.name << '=' << p.checked_at << ')';
+      loss_rows.push_back(row.str());
+    }
+    if (F::checks_sum_reduction) loss_rows.push_back(name + "(reduction=sum)");
+  });
+  ctgrad::for_each_type<ctgrad::softmax_list>([&]<class F>() { loss_rows.emplace_back(F::name); });
+  BOOST_TEST(loss_rows.size() >= ctgrad::loss_count + 2);
+  BOOST_TEST((std::find(loss_rows.begin(), loss_rows.end(), "cross_entropy(label_smoothing=0.1)") != loss_rows.end()));
+  for (const std::string& loss : loss_rows)
     BOOST_TEST(std::count_if(rows->begin(), rows->end(), [&](const auto& r) { return r.function == loss; }) == 2,
                loss);
   // kink conventions are asserted: relu's one kink per parameter set, hardtanh's two
