@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Proves that ctgrad's fused loops auto-vectorise without -ffast-math: compiles
 # vectorise_test.programs.cpp once per program at -O3 -march=x86-64-v3 and reads the compiler's
-# vectorisation report for the kernel loops of ctgrad/eval/compile.hpp (run_kernel and run_reduce, found
+# vectorisation report for the kernel loops of ctgrad/eval/compile.hpp (run_kernel to run_group, found
 # by their text, so edits elsewhere in compile.hpp do not matter). A program passes when at least one
 # kernel loop is reported vectorised and none is reported "not vectorised".
 # With GCC, programs -1 and -2 (gemv_float, gemv_double) check the matrix-vector loops of
@@ -31,7 +31,7 @@ KNOWN_SCALAR=${CTGRAD_KNOWN_SCALAR-""}
 
 compile_hpp=$inc/ctgrad/eval/compile.hpp
 first=$(grep -n 'absl::Status run_kernel()' "$compile_hpp" | head -1 | cut -d: -f1)
-last=$(grep -n 'operand() const' "$compile_hpp" | head -1 | cut -d: -f1)
+last=$(grep -n 'void run_pair()' "$compile_hpp" | head -1 | cut -d: -f1)  # the end of run_group_impl
 if [ -z "$first" ] || [ -z "$last" ]; then echo "vectorise_test: cannot find run_kernel/run_reduce in $compile_hpp"; exit 1; fi
 names=(chain_float chain_double)
 for f in $(sed -n '/using activation_list =/,/>;/p' "$inc/ctgrad/fn/registry.hpp" | grep -o 'fn::[a-z0-9_]*' | sed 's/fn:://'); do

@@ -7,7 +7,6 @@
 #include <array>
 #include <cmath>
 #include <cstddef>
-#include <limits>
 #include <memory>
 #include <string>
 #include <tuple>
@@ -230,60 +229,53 @@ class results {
 #endif
 
 namespace detail {
-// A reduction's start value, its step and its result from an accumulated value over `count`
-// elements (mean divides): one definition for run_reduce and loop groups, by kind and value type.
-template <ops::reduce_kind Kind, class T> struct reduce_rule {
-  static constexpr bool is_max = Kind == ops::reduce_kind::max;
-  static constexpr T init = is_max ? -std::numeric_limits<T>::infinity() : T(0);
-  static constexpr T combine(T a, T b) noexcept {
-    if constexpr (is_max) return a > b ? a : b;
-    else return a + b;
-  }
-  static constexpr T finish(T acc, std::size_t count) noexcept {
-    return Kind == ops::reduce_kind::mean ? acc / static_cast<T>(count) : acc;
-  }
-};
-
 // The value a loop group's kernel M takes per element: M itself (elementwise), or the input of a
-// reduction (with the reduction's kind and axis).
+// reduction (with the reduction's op, whose init, combine and finish the loop calls, and its axis).
 template <class M> struct group_value {
   using type = M;
-  static constexpr int kind = 0, axis = 0;
+  using reduction = void;
+  static constexpr int axis = 0;
 };
 template <class M> requires is_reduce_v<M> struct group_value<M> {
   using type = meta::at_t<0, typename M::children_types>;
-  static constexpr int kind = int(M::op::kind), axis = M::op::axis;
+  using reduction = typename M::op;
+  static constexpr int axis = M::op::axis;
 };
 
 // 16 independent partial results per row for a reduction: vectorisable without reassociating, and
 // the same order on every run, as run_reduce sums.
 inline constexpr std::size_t group_lanes = 16;
 
-// One kernel of a loop group, by positions: Reduce (with kind Kind, axis Axis) or elementwise, its
-// value read from Source (a step source: a slot, a buffer or a literal).
-template <class T, bool Reduce, int Kind, int Axis, class Source> struct group_member {
-  using rule = reduce_rule<static_cast<ops::reduce_kind>(Kind), T>;
+// One kernel of a loop group, by positions: a reduction by the rules of its op Reduction (init,
+// combine, finish: ops::reduction_op) along Axis, or elementwise (Reduction void), its value read
+// from Source (a step source: a slot, a buffer or a literal).
+template <class T, class Reduction> constexpr T group_init() {
+  if constexpr (std::is_void_v<Reduction>) return T(0);
+  else return Reduction::template init<T>;
+}
+template <class T, class Reduction, int Axis, class Source> struct group_member {
+  static constexpr bool Reduce = !std::is_void_v<Reduction>;
   static constexpr std::size_t lanes = Reduce ? group_lanes : 1;
-  static constexpr T init = Reduce ? rule::init : T(0);
+  static constexpr T init = group_init<T, Reduction>();
   template <class Slots>
   CTGRAD_ALWAYS_INLINE static void element(std::array<T, lanes>& l, T* out, const step_ctx<T>& x, const Slots& slots,
                                            std::size_t r, std::size_t c, std::size_t k, std::size_t cols) {
-    if constexpr (Reduce) l[k] = rule::combine(l[k], Source::read(x, slots, r, c));
+    if constexpr (Reduce) l[k] = Reduction::template combine<T>(l[k], Source::read(x, slots, r, c));
     else out[r * cols + c] = Source::read(x, slots, r, c);
   }
   static void start_row(std::array<T, lanes>& l) {
-    if constexpr (Reduce) l.fill(rule::init);
+    if constexpr (Reduce) l.fill(init);
   }
   static void end_row(const std::array<T, lanes>& l, T* out, T& total, std::size_t r, std::size_t cols) {
     if constexpr (Reduce) {
-      T acc = rule::init;
-      for (std::size_t k = 0; k < group_lanes; ++k) acc = rule::combine(acc, l[k]);
-      if constexpr (Axis == 1) out[r] = rule::finish(acc, cols);
-      else total = rule::combine(total, acc);
+      T acc = init;
+      for (std::size_t k = 0; k < group_lanes; ++k) acc = Reduction::template combine<T>(acc, l[k]);
+      if constexpr (Axis == 1) out[r] = Reduction::template finish<T>(acc, cols);
+      else total = Reduction::template combine<T>(total, acc);
     }
   }
   static void end(T* out, T total, std::size_t count) {
-    if constexpr (Reduce && Axis != 1) out[0] = rule::finish(total, count);
+    if constexpr (Reduce && Axis != 1) out[0] = Reduction::template finish<T>(total, count);
   }
 };
 }  // namespace detail
@@ -325,6 +317,46 @@ void bind_variable(const binding<V>& b, const void*& slot, bool used, std::size_
     }
   }
 }
+}  // namespace detail
+
+namespace detail {
+/// What the kernel and the check of an op see of a program's run (an op with a kernel of its own:
+/// `kernel<N>(context, out)`, `check<N>(context)`; docs/contributing.md): the values of the run,
+/// by node type, and the evaluator's gemm. It also serves as the context of element.hpp's
+/// evaluation for run_check_finite.
+template <class Program> class kernel_context {
+ public:
+  using value_type = typename Program::T;
+  explicit kernel_context(const Program& p) noexcept : p_(p) {}
+  /// The batch extent of the run (the rows of a `dyn` shape).
+  std::size_t batch() const noexcept { return p_.batch_; }
+  loop_info info() const noexcept { return {p_.batch_}; }
+  /// The value of literal L.
+  template <class L> value_t<L> literal() const { return p_.template literal<L>(); }
+  /// Element (r, c) of X, a variable or a node with a buffer.
+  template <class X> value_t<X> load_leaf(std::size_t r, std::size_t c) const { return p_.template load_leaf<X>(r, c); }
+  /// Element (r, c) of X, read from its buffer or, X fused, computed.
+  template <class X> value_t<X> value(std::size_t r, std::size_t c) const { return p_.template value<X>(r, c); }
+  /// The values of X, a variable or a node with a buffer (every child of an op whose needs_buffer
+  /// says so, but literals), row-major: for kernels that hand a whole buffer to a routine.
+  template <class X> const value_t<X>* buffer() const { return p_.template ptr_of<X>(); }
+  /// Whether the plan gives X a buffer.
+  template <class X> static constexpr bool materialized = Program::plan_type::template is_materialized<X>::value;
+  /// C = op(A) op(B) (op: transposed where ta, tb say; row-major, leading dimensions lda, ldb, ldc)
+  /// by the built-in kernel or BLAS (eval/gemm.hpp).
+  static void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const value_type* a, std::size_t lda,
+                   const value_type* b, std::size_t ldb, value_type* c, std::size_t ldc) {
+    kernel::gemm<value_type>(ta ? kernel::trans::yes : kernel::trans::no, tb ? kernel::trans::yes : kernel::trans::no,
+                             m, n, k, value_type(1), a, lda, b, ldb, value_type(0), c, ldc);
+  }
+  /// Child C (the I-th) of P at (r, c), as a fused loop reads it (element.hpp's context).
+  template <class P, std::size_t I, class C> value_t<C> load(std::size_t r, std::size_t c) const {
+    return p_.template load<P, I, C>(r, c);
+  }
+
+ private:
+  const Program& p_;
+};
 }  // namespace detail
 
 /// A compiled program: evaluates its outputs for given bindings. Buffers are planned at compile
@@ -449,7 +481,10 @@ class program<type_list<Outs...>, type_list<Origs...>> {
   /// element by element from X w) runs as one pass over X (docs/design.md, "Matrix-vector pairs").
   static constexpr bool fuses_matvec_pair = fusion::active;
 
-  // ---- element context (used by the fused loops) ----------------------------------------
+ private:
+  friend class detail::kernel_context<program>;
+  using context = detail::kernel_context<program>;
+  // ---- what kernels read (through context) -------------------------------------------------
   /// The value of literal L (outputs' literal ids are apart, or equal values: compile_valid).
   template <class L> value_t<L> literal() const { return static_cast<value_t<L>>(literals_[L::literal_count - 1]); }
   template <class X> value_t<X> load_leaf(std::size_t r, std::size_t c) const {
@@ -462,12 +497,6 @@ class program<type_list<Outs...>, type_list<Origs...>> {
     const std::array<T, 0> no_slots{};
     return source_of<typename P::op, C, type_list<>>::type::read(step_context(), no_slots, r, c);
   }
-  detail::loop_info info() const { return {batch_}; }
-  /// The values of X, a variable or a node the plan materialises (every child of an op with its own
-  /// kernel but literals), row-major: for kernels that hand a whole buffer to a routine (opaque ops).
-  template <class X> const value_t<X>* buffer() const { return ptr_of<X>(); }
-
- private:
   // Every output given as E was renumbered to the same type (E names one output).
   template <class E> static constexpr bool unambiguous() {
     using first = meta::at_t<meta::index_of<E, type_list<Origs...>>::value, outputs>;
@@ -507,15 +536,16 @@ class program<type_list<Outs...>, type_list<Origs...>> {
   }
 
   // Run-time checks of the bound data, before any kernel: an op with a static
-  // `check<N>(program)` (the label range of cross_entropy/nll and of its gradient) is checked
+  // `check<N>(context)` (the label range of cross_entropy/nll and of its gradient) is checked
   // once for every node of the graph that uses it, fused or not, so that no program, not even
   // one that computes only a gradient, runs on data its ops cannot take.
   // Only the nodes whose op has a check are visited (a class filter: no code per node).
-  template <class N> struct has_check : std::bool_constant<requires(program& p) { N::op::template check<N>(p); }> {};
+  template <class N> struct has_check : std::bool_constant<requires(const context& p) { N::op::template check<N>(p); }> {};
   absl::Status run_checks() {
     absl::Status st = absl::OkStatus();
+    const context ctx(*this);
     [&]<class... Ns>(type_list<Ns...>*) {
-      meta::in_order{(st = st.ok() ? Ns::op::template check<Ns>(*this) : st, 0)...};
+      meta::in_order{(st = st.ok() ? Ns::op::template check<Ns>(ctx) : st, 0)...};
     }(static_cast<meta::filter_t<has_check, nodes>*>(nullptr));
     return st;
   }
@@ -636,7 +666,7 @@ class program<type_list<Outs...>, type_list<Origs...>> {
       [&]<class... Ns>(type_list<Ns...>*) {
         meta::in_order{([&] {
           if (!st.ok()) return;
-          detail::compute_into<Ns, list, plan_type>(*this, slots, r, c);
+          detail::compute_into<Ns, list, plan_type>(context(*this), slots, r, c);
           const auto v = std::get<meta::index_of<Ns, list>::value>(slots);
           if constexpr (std::is_floating_point_v<decltype(v)>) {
             if (!std::isfinite(v)) st = report_non_finite<Ns>(v, r, c);
@@ -736,22 +766,20 @@ class program<type_list<Outs...>, type_list<Origs...>> {
       }
     } else if constexpr (detail::is_reduce_v<N>) {
       run_reduce<N>(out);
-    } else if constexpr (detail::is_matmul_v<N>) {
-      run_matmul<N>(out);
-    } else if constexpr (detail::is_transpose_v<N>) {
-      using X = meta::at_t<0, typename N::children_types>;
-      const std::size_t XR = shapes::rows<shape_t<X>>(batch_), XC = shapes::cols<shape_t<X>>(batch_);
-      for (std::size_t r = 0; r < XR; ++r)
-        for (std::size_t c = 0; c < XC; ++c) out[c * XR + r] = value<X>(r, c);
     } else {
-      return N::op::template run<N>(*this, out);  // ops with their own kernel (label lookups)
+      // an op with a kernel of its own (matmul, transpose, label lookups, opaque ops)
+      return N::op::template kernel<N>(context(*this), out);
     }
     return absl::OkStatus();
   }
 
-  // A reduction's start value, its step and its result from an accumulated value over `count`
-  // elements (mean divides): one definition for run_reduce and run_group.
-  template <class N> struct reduction : detail::reduce_rule<N::op::kind, T> {};
+  // A reduction by its op's rules (ops::reduction_op): the start value, the step, and the result
+  // from the accumulated value over `count` elements (mean divides). run_group follows them too.
+  template <class N> struct reduction {
+    static constexpr T init = N::op::template init<T>;
+    static constexpr T combine(T a, T b) noexcept { return N::op::template combine<T>(a, b); }
+    static constexpr T finish(T acc, std::size_t count) noexcept { return N::op::template finish<T>(acc, count); }
+  };
 
   template <class N> void run_reduce(T* out) {
     using op = typename N::op;
@@ -806,7 +834,7 @@ class program<type_list<Outs...>, type_list<Origs...>> {
   // value is read as an elementwise parent that maps no child by row reads it (add_op stands for
   // that parent: source_of asks the op only whether a rank-1 child is row-mapped).
   template <class M, class L> struct group_member_of {
-    using type = detail::group_member<T, detail::is_reduce_v<M>, detail::group_value<M>::kind, detail::group_value<M>::axis,
+    using type = detail::group_member<T, typename detail::group_value<M>::reduction, detail::group_value<M>::axis,
                                       typename source_of<ops::add_op, typename detail::group_value<M>::type, L>::type>;
   };
   // Kernel Is of the group reads and writes only its own lane array and output, indices being
@@ -846,14 +874,6 @@ class program<type_list<Outs...>, type_list<Origs...>> {
     meta::in_order{(group_member_of<Ms, list>::type::end(outs[Is], totals[Is], XR * XC), 0)...};
   }
 
-  // A matmul operand: its buffer, and whether it is read transposed (a folded transpose).
-  template <class X> std::pair<const T*, bool> operand() const {
-    if constexpr (detail::is_transpose_v<X> && !plan_type::template is_materialized<X>::value)
-      return {ptr_of<meta::at_t<0, typename X::children_types>>(), true};
-    else
-      return {ptr_of<X>(), false};
-  }
-
   // The matrix-vector pair in one pass over the matrix: per block of rows, the product's elements,
   // then the chain's (the adjoint last), then the rows added into the transposed product.
   void run_pair() {
@@ -870,17 +890,6 @@ class program<type_list<Outs...>, type_list<Origs...>> {
         }(), 0)...};
       }(static_cast<typename fusion::chain*>(nullptr));
     });
-  }
-
-  template <class N> void run_matmul(T* out) {
-    using A = meta::at_t<0, typename N::children_types>;
-    using B = meta::at_t<1, typename N::children_types>;
-    const std::size_t M = shapes::rows<shape_t<A>>(batch_), K = shapes::cols<shape_t<A>>(batch_);
-    const std::size_t Nn = shape_t<B>::rank == 2 ? shapes::cols<shape_t<B>>(batch_) : 1;
-    auto [pa, ta] = operand<A>();
-    auto [pb, tb] = operand<B>();
-    kernel::gemm<T>(ta ? kernel::trans::yes : kernel::trans::no, tb ? kernel::trans::yes : kernel::trans::no,
-                    M, Nn, K, T(1), pa, ta ? M : K, pb, tb ? K : Nn, T(0), out, Nn);
   }
 
   detail::tuple<Outs...> outs_;

@@ -21,17 +21,29 @@ namespace ctgrad::detail {
 // or concepts: a static constant, function or lambda per node type would be a symbol named after
 // the plan's node list and the node, which g++ carries to code generation; over a deep graph that is
 // quadratic (docs/design.md, "Tensor programs: steps keyed by positions").
+//
+// What the plan knows of an op it reads from the op's evaluation traits (no list of ops here):
+// - `elementwise`: fused into its consumers' loops; a child of another shape (a broadcast) is read
+//   from a buffer;
+// - a reduction (ops::reduction_op: `axis`, `init`, `combine`, `finish`): its child is fused into
+//   its accumulation loop, and it shares a loop group with kernels over its child's elements;
+// - any other op has a kernel of its own (`kernel<N>(context, out)`, eval/compile.hpp), and
+//   `needs_buffer<I>` says whether child I must be in a buffer (true when the op does not say);
+// - `foldable` (transpose): no buffer when every reader's op `folds_transpose<I>` (matmul), which
+//   then reads its child in place.
 template <class N> concept is_elementwise_v = is_elementwise_node<N>;
-template <class N> struct is_reduce_s : std::false_type {};
-template <ops::reduce_kind K, int A, bool D, class... Cs>
-struct is_reduce_s<node<ops::reduce_op<K, A, D>, Cs...>> : std::true_type {};
-template <class N> concept is_reduce_v = is_reduce_s<N>::value;
+template <class N> concept is_reduce_v = is_node_v<N> && ops::reduction_op<typename N::op>;
+template <class Op, std::size_t I> struct op_needs_buffer : std::true_type {};
+template <class Op, std::size_t I> requires requires { Op::template needs_buffer<I>; }
+struct op_needs_buffer<Op, I> : std::bool_constant<Op::template needs_buffer<I>> {};
+template <class Op, std::size_t I> struct op_folds_transpose : std::false_type {};
+template <class Op, std::size_t I> requires requires { Op::template folds_transpose<I>; }
+struct op_folds_transpose<Op, I> : std::bool_constant<Op::template folds_transpose<I>> {};
+template <class N> concept is_foldable_v = is_node_v<N> && requires { requires N::op::foldable; };
+// The matrix-vector pair (below) is a pattern of matmul and transpose nodes themselves.
 template <class N> struct is_transpose_s : std::false_type {};
 template <class... Cs> struct is_transpose_s<node<ops::transpose_op, Cs...>> : std::true_type {};
 template <class N> concept is_transpose_v = is_transpose_s<N>::value;
-template <class N> struct is_matmul_s : std::false_type {};
-template <class... Cs> struct is_matmul_s<node<ops::matmul_op, Cs...>> : std::true_type {};
-template <class N> concept is_matmul_v = is_matmul_s<N>::value;
 
 /// Pred<P, I> for each child I of P, as a type named by values only (a leaf: no children).
 template <bool... Bs> struct bool_list {};
@@ -50,7 +62,7 @@ constexpr void mark_children(bool* out, position_list<Ps...>, bool_list<Bs...>) 
   ((out[Ps] = out[Ps] || Bs), ...);
 }
 
-template <class P, std::size_t I> struct non_matmul_edge : std::bool_constant<!is_matmul_v<P>> {};
+template <class P, std::size_t I> struct non_folding_edge : std::bool_constant<!op_folds_transpose<typename P::op, I>::value> {};
 
 /// A set of positions below N (constexpr), a 64-bit word at a time: the plan's dependency sets.
 template <std::size_t N> struct root_set {
@@ -96,34 +108,35 @@ struct plan_impl {
   static constexpr std::size_t node_count = type_list_size<Nodes>::value;
   template <class N> struct node_position : meta::position_in<N, node_table> {};
 
-  // An edge that needs its child in a buffer: a broadcast read by an elementwise op, or any child of
-  // a matmul or transpose (a reduction's input is fused into its loop).
+  // An edge that needs its child in a buffer: a broadcast read by an elementwise op, or what the
+  // op's needs_buffer<I> says (a reduction's input is fused into its loop; a kernel's read in place).
   template <class P, std::size_t I> struct needs_buffer_edge
       : std::bool_constant<P::op::elementwise
                                ? !std::is_same<shape_t<P>, shape_t<meta::at_t<I, typename P::children_types>>>::value
-                               : !is_reduce_v<P>> {};
+                               : op_needs_buffer<typename P::op, I>::value> {};
   // Which nodes some consumer reads through a kind of edge, by position: one pass over the edges
   // on values (a class deriving from a tag per edge, asked by __is_base_of per node, took clang
   // seconds over a graph of a few hundred nodes).
   struct consumer_kinds {
     std::array<bool, node_count + 1> buffer{};      // through an edge that needs a buffer
-    std::array<bool, node_count + 1> non_matmul{};  // by a node that is not a matmul
+    std::array<bool, node_count + 1> non_folding{};  // by an edge whose op does not fold a transpose
   };
   static constexpr consumer_kinds consumers = [] {
     consumer_kinds k{};
     [&]<class... Ps>(type_list<Ps...>*) {
       meta::in_order{(mark_children(k.buffer.data(), typename child_positions<node_table, typename children_of<Ps>::type>::type{},
                                     typename edge_flags<Ps, needs_buffer_edge>::type{}),
-                      mark_children(k.non_matmul.data(), typename child_positions<node_table, typename children_of<Ps>::type>::type{},
-                                    typename edge_flags<Ps, non_matmul_edge>::type{}), 0)...};
+                      mark_children(k.non_folding.data(), typename child_positions<node_table, typename children_of<Ps>::type>::type{},
+                                    typename edge_flags<Ps, non_folding_edge>::type{}), 0)...};
     }(static_cast<Nodes*>(nullptr));
     return k;
   }();
 
-  // A transpose read only by matmuls is folded into the matmul kernel's call (no buffer).
+  // A transpose read only by matmuls (foldable, read only through folding edges) is folded into
+  // the readers' kernel calls (no buffer).
   template <class N> struct folded_transpose
-      : std::bool_constant<is_transpose_v<N> && !meta::contains_v<N, Outputs> &&
-                           !consumers.non_matmul[node_position<N>::value]> {};
+      : std::bool_constant<is_foldable_v<N> && !meta::contains_v<N, Outputs> &&
+                           !consumers.non_folding[node_position<N>::value]> {};
 
   // Materialised whatever the grouping: variables, outputs, what a buffer edge reads, and every
   // non-elementwise node but a folded transpose.

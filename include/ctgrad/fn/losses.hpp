@@ -46,7 +46,7 @@ template <class L, class Prog> absl::Status check_labels(const Prog& p, std::siz
 }  // namespace detail
 
 /// out[r] = x[r, labels[r]]: the log-likelihood lookup of nll/cross_entropy. Its check() rejects
-/// labels out of range before the program runs, so run() indexes with them unchecked.
+/// labels out of range before the program runs, so kernel() indexes with them unchecked.
 struct pick_op {
   static constexpr bool elementwise = false;
   static constexpr std::string_view name = "pick";
@@ -58,7 +58,7 @@ struct pick_op {
     using L = meta::at_t<1, typename N::children_types>;
     return detail::check_labels<L>(p, shapes::cols<shape_t<X>>(p.info().batch));
   }
-  template <class N, class Prog, class T> static absl::Status run(const Prog& p, T* out);
+  template <class N, class Prog, class T> static absl::Status kernel(const Prog& p, T* out);
   template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g);
   // Linear in x: the same lookup of the tangent (labels get none).
   template <std::size_t I, class Self, class T> static constexpr auto jvp(const Self& s, const T& dx) {
@@ -94,7 +94,7 @@ struct onehot_op : elementwise_op {
   }
 };
 
-template <class N, class Prog, class T> absl::Status pick_op::run(const Prog& p, T* out) {
+template <class N, class Prog, class T> absl::Status pick_op::kernel(const Prog& p, T* out) {
   using X = meta::at_t<0, typename N::children_types>;   // materialised by the plan
   using L = meta::at_t<1, typename N::children_types>;   // a bound label variable
   const std::size_t batch = p.info().batch;

@@ -1,10 +1,13 @@
 // ctgrad/ops/linalg.hpp — matrix products and transposition: matmul (matrix·matrix, matrix·vector)
-// and transpose, with their vector-Jacobian and Jacobian-vector products. Evaluated by eval/gemm.hpp's kernel.
-// Not for elementwise products (operator* in elementwise.hpp).
+// and transpose, with their vector-Jacobian and Jacobian-vector products and their kernels (matmul
+// calls the evaluator's gemm, eval/gemm.hpp). Not for elementwise products (operator* in elementwise.hpp).
 #pragma once
 
+#include <cstddef>
 #include <string_view>
+#include <utility>
 
+#include "absl/status/status.h"
 #include "ctgrad/ops/elementwise.hpp"
 #include "ctgrad/ops/reduce.hpp"
 
@@ -22,7 +25,15 @@ struct matmul_op {
   using shape_type = std::conditional_t<shape_t<B>::rank == 2,
                                         shape<shape_t<A>::extents[0], shape_t<B>::extents[shape_t<B>::rank - 1]>,
                                         shape<shape_t<A>::extents[0]>>;
+  // Evaluation traits (eval/plan.hpp reads them): both operands in buffers, and an operand that is
+  // a transpose is read in place with gemm's transpose flag (a transpose read only by such readers
+  // gets no buffer of its own).
   template <std::size_t I> static constexpr bool needs_buffer = true;
+  template <std::size_t I> static constexpr bool folds_transpose = true;
+  /// The kernel (eval/compile.hpp calls it): out = A·B by the evaluator's gemm.
+  template <class N, class Ctx, class T> static absl::Status kernel(const Ctx& p, T* out);
+  /// A matmul operand: its buffer, and whether gemm reads it transposed (a transpose the plan folded).
+  template <class X, class Ctx> static std::pair<const value_t<X>*, bool> operand(const Ctx& p);
   template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g);
   template <std::size_t I, class Self, class T> static constexpr auto jvp(const Self& s, const T& dx);
 };
@@ -34,7 +45,12 @@ struct transpose_op {
   static constexpr ops::curvature curvature = ops::curvature::linear;
   template <class A> using value_type = value_t<A>;
   template <class A> using shape_type = shape<shape_t<A>::extents[1], shape_t<A>::extents[0]>;
-  template <std::size_t I> static constexpr bool needs_buffer = false;
+  // Evaluation traits: foldable into readers whose op `folds_transpose` (matmul), which then read
+  // the child's buffer in place; so the child needs a buffer even when the transpose has one.
+  static constexpr bool foldable = true;
+  template <std::size_t I> static constexpr bool needs_buffer = true;
+  /// The kernel of a transpose some reader cannot fold: out[c, r] = x[r, c].
+  template <class N, class Ctx, class T> static absl::Status kernel(const Ctx& p, T* out);
   template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g);
   template <std::size_t I, class Self, class T> static constexpr auto jvp(const Self&, const T& dx);
 };
@@ -122,6 +138,36 @@ template <std::size_t I, class Self, class T> constexpr auto matmul_op::jvp(cons
 }
 template <std::size_t I, class Self, class T> constexpr auto transpose_op::jvp(const Self&, const T& dx) {
   return transpose(dx);
+}
+
+// ---- kernels -------------------------------------------------------------------------------------
+// Ctx is the evaluator's view of a program (eval/compile.hpp, detail::kernel_context).
+
+template <class X, class Ctx> std::pair<const value_t<X>*, bool> matmul_op::operand(const Ctx& p) {
+  if constexpr (is_node_v<X>) {
+    if constexpr (std::is_same_v<typename X::op, transpose_op>) {
+      if constexpr (!Ctx::template materialized<X>) return {p.template buffer<meta::at_t<0, typename X::children_types>>(), true};
+    }
+  }
+  return {p.template buffer<X>(), false};
+}
+template <class N, class Ctx, class T> absl::Status matmul_op::kernel(const Ctx& p, T* out) {
+  using A = meta::at_t<0, typename N::children_types>;
+  using B = meta::at_t<1, typename N::children_types>;
+  const std::size_t batch = p.batch();
+  const std::size_t M = shapes::rows<shape_t<A>>(batch), K = shapes::cols<shape_t<A>>(batch);
+  const std::size_t Nn = shape_t<B>::rank == 2 ? shapes::cols<shape_t<B>>(batch) : 1;
+  auto [pa, ta] = operand<A>(p);
+  auto [pb, tb] = operand<B>(p);
+  p.gemm(ta, tb, M, Nn, K, pa, ta ? M : K, pb, tb ? K : Nn, out, Nn);
+  return absl::OkStatus();
+}
+template <class N, class Ctx, class T> absl::Status transpose_op::kernel(const Ctx& p, T* out) {
+  using X = meta::at_t<0, typename N::children_types>;
+  const std::size_t XR = shapes::rows<shape_t<X>>(p.batch()), XC = shapes::cols<shape_t<X>>(p.batch());
+  for (std::size_t r = 0; r < XR; ++r)
+    for (std::size_t c = 0; c < XC; ++c) out[c * XR + r] = p.template value<X>(r, c);
+  return absl::OkStatus();
 }
 }  // namespace ops
 }  // namespace ctgrad

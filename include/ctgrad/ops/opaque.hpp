@@ -177,7 +177,7 @@ struct opaque_op {
   static constexpr ops::curvature curvature = ops::curvature::nonlinear;
   template <class C0, class... Cs> using value_type = value_t<C0>;
   template <class... Cs> using shape_type = typename F::output;
-  template <class N, class Prog, class T> static absl::Status run(const Prog& p, T* out) {
+  template <class N, class Prog, class T> static absl::Status kernel(const Prog& p, T* out) {
     return ctgrad::detail::with_children<N>(p, [&](const auto& in) {
       return [&]<std::size_t... I>(std::index_sequence<I...>) {
         return ctgrad::detail::opaque_call<F>([&] { return F::value(in[I]..., std::span<T>(out, shapes::size<shape_t<N>>(1))); });
@@ -215,7 +215,7 @@ struct opaque_vjp_op : opaque_derivative_rules<F> {
   static constexpr ops::curvature curvature = ops::curvature::nonlinear;
   template <class C0, class... Cs> using value_type = value_t<C0>;
   template <class... Cs> using shape_type = shape<ctgrad::detail::opaque_traits<F, value_t<meta::at_t<0, type_list<Cs...>>>>::offsets.back()>;
-  template <class N, class Prog, class T> static absl::Status run(const Prog& p, T* out) {
+  template <class N, class Prog, class T> static absl::Status kernel(const Prog& p, T* out) {
     using tr = ctgrad::detail::opaque_traits<F, T>;
     return ctgrad::detail::with_children<N>(p, [&](const auto& in) {
       return [&]<std::size_t... I>(std::index_sequence<I...>) {
@@ -237,7 +237,7 @@ struct opaque_part_op : opaque_derivative_rules<F> {
   static constexpr ops::curvature curvature = ops::curvature::linear;
   template <class P> using value_type = value_t<P>;
   template <class P> using shape_type = meta::at_t<I, typename F::inputs>;
-  template <class N, class Prog, class T> static absl::Status run(const Prog& p, T* out) {
+  template <class N, class Prog, class T> static absl::Status kernel(const Prog& p, T* out) {
     using P = meta::at_t<0, typename N::children_types>;
     using tr = ctgrad::detail::opaque_traits<F, T>;
     const T* packed = p.template buffer<P>() + tr::offsets[I];
@@ -256,7 +256,7 @@ struct opaque_jvp_op : opaque_derivative_rules<F> {
   static constexpr ops::curvature curvature = ops::curvature::nonlinear;
   template <class C0, class... Cs> using value_type = value_t<C0>;
   template <class... Cs> using shape_type = typename F::output;
-  template <class N, class Prog, class T> static absl::Status run(const Prog& p, T* out) {
+  template <class N, class Prog, class T> static absl::Status kernel(const Prog& p, T* out) {
     using tr = ctgrad::detail::opaque_traits<F, T>;
     return ctgrad::detail::with_children<N>(p, [&](const auto& in) {
       return [&]<std::size_t... K>(std::index_sequence<K...>) {

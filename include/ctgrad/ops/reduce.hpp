@@ -2,6 +2,9 @@
 // broadcasts that are their gradients, and element<K>(x) (a sum against the unit tensor e_K). Not for elementwise ops (elementwise.hpp).
 #pragma once
 
+#include <concepts>
+#include <cstddef>
+#include <limits>
 #include <string_view>
 
 #include "ctgrad/ops/elementwise.hpp"
@@ -10,6 +13,21 @@ namespace ctgrad {
 namespace ops {
 
 enum class reduce_kind { sum, mean, max };
+
+/// A reduction as compile() evaluates it (eval/plan.hpp and eval/compile.hpp read these traits; no
+/// list of reductions there): one child, reduced over `axis` (-1: all elements; 0: rows, [R,C] ->
+/// [C], or a vector's elements; 1: columns, [R,C] -> [R]) with `init<T>` as the start value,
+/// `combine(a, b)` as the step (applied to partial results too, so it must be associative up to
+/// rounding, and the evaluator keeps a fixed order) and `finish(acc, count)` for the result of
+/// `count` elements. The child is fused into the reduction's loop (`needs_buffer` false).
+template <class Op>
+concept reduction_op = requires {
+  requires !Op::elementwise;
+  { Op::axis } -> std::convertible_to<int>;
+  { Op::template init<float> } -> std::convertible_to<float>;
+  { Op::template combine<float>(1.0f, 1.0f) } -> std::same_as<float>;
+  { Op::template finish<float>(1.0f, std::size_t{1}) } -> std::same_as<float>;
+};
 
 /// Reduction of the child over Axis (-1: all elements; 0: rows; 1: columns), keeping the reduced
 /// dimension as extent 1 when KeepDims. Evaluated fused with its (elementwise) child.
@@ -23,7 +41,17 @@ struct reduce_op {
   static constexpr ops::curvature curvature = Kind == reduce_kind::max ? ops::curvature::nonlinear : ops::curvature::linear;
   template <class C> using value_type = value_t<C>;
   template <class C> using shape_type = shapes::reduce_t<shape_t<C>, Axis, KeepDims>;
-  template <std::size_t I> static constexpr bool needs_buffer = false;  // fused with its child
+  // Evaluation traits (reduction_op): the child is fused into the accumulation loop.
+  template <std::size_t I> static constexpr bool needs_buffer = false;
+  template <class T> static constexpr T init = Kind == reduce_kind::max ? -std::numeric_limits<T>::infinity() : T(0);
+  template <class T> static constexpr T combine(T a, T b) noexcept {
+    if constexpr (Kind == reduce_kind::max) return a > b ? a : b;
+    else return a + b;
+  }
+  template <class T> static constexpr T finish(T acc, std::size_t count) noexcept {
+    if constexpr (Kind == reduce_kind::mean) return acc / static_cast<T>(count);
+    else return acc;
+  }
   template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g);
   template <std::size_t I, class Self, class T> static constexpr auto jvp(const Self& s, const T& dx);
 };
