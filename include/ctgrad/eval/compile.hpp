@@ -740,9 +740,9 @@ class program<type_list<Outs...>, type_list<Origs...>> {
   template <class L> struct steps;
   template <class... Ns> struct steps<type_list<Ns...>> {
     template <class Slots>
-    static void run([[maybe_unused]] const step_ctx& x, [[maybe_unused]] Slots& slots,
+    static void compute([[maybe_unused]] const step_ctx& x, [[maybe_unused]] Slots& slots,
                     [[maybe_unused]] std::size_t r, [[maybe_unused]] std::size_t c) {
-      meta::in_order{(step_of<Ns, type_list<Ns...>>::type::run(x, slots, r, c), 0)...};
+      meta::in_order{(step_of<Ns, type_list<Ns...>>::type::compute(x, slots, r, c), 0)...};
     }
   };
   step_ctx step_context() const { return {var_ptrs_.data(), arena_.get(), offsets_.data(), literals_.data(), {batch_}}; }
@@ -750,7 +750,7 @@ class program<type_list<Outs...>, type_list<Origs...>> {
   template <class Root> static value_t<Root> element_at(const step_ctx& x, std::size_t r, std::size_t c) {
     using list = detail::element_list<Root, plan_type>;
     typename detail::slot_tuple<list>::type slots{};
-    steps<list>::run(x, slots, r, c);
+    steps<list>::compute(x, slots, r, c);
     return std::get<meta::index_of<Root, list>::value>(slots);
   }
 
@@ -856,7 +856,7 @@ class program<type_list<Outs...>, type_list<Origs...>> {
     const step_ctx x = step_context();
     auto element = [&](std::size_t r, std::size_t c, std::size_t k) CTGRAD_ALWAYS_INLINE {
       typename detail::slot_tuple<list>::type slots{};
-      steps<list>::run(x, slots, r, c);
+      steps<list>::compute(x, slots, r, c);
       meta::in_order{(group_member_of<Ms, list>::type::element(std::get<Is>(lanes), outs[Is], x, slots, r, c, k, XC), 0)...};
     };
     for (std::size_t r = 0; r < XR; ++r) {

@@ -130,7 +130,7 @@ template <class Op, class V> struct from_constant {
 };
 template <std::size_t Out, class Op, class V, class... Cs> struct step {
   template <class T, class Slots>
-  static constexpr void run([[maybe_unused]] const step_ctx<T>& x, Slots& s, [[maybe_unused]] std::size_t r,
+  static constexpr void compute([[maybe_unused]] const step_ctx<T>& x, Slots& s, [[maybe_unused]] std::size_t r,
                             [[maybe_unused]] std::size_t c) {
     if constexpr (Op::uses_index)
       std::get<Out>(s) = Op::template apply_at<V>(x.info, r, c, Cs::read(x, s, r, c)...);
