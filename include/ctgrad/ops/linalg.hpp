@@ -144,12 +144,9 @@ template <std::size_t I, class Self, class T> constexpr auto transpose_op::jvp(c
 // Ctx is the evaluator's view of a program (eval/compile.hpp, detail::kernel_context).
 
 template <class X, class Ctx> std::pair<const value_t<X>*, bool> matmul_op::operand(const Ctx& p) {
-  if constexpr (is_node_v<X>) {
-    if constexpr (std::is_same_v<typename X::op, transpose_op>) {
-      if constexpr (!Ctx::template materialized<X>) return {p.template buffer<meta::at_t<0, typename X::children_types>>(), true};
-    }
-  }
-  return {p.template buffer<X>(), false};
+  constexpr bool folded = requires { requires std::is_same_v<typename X::op, transpose_op> && !Ctx::template materialized<X>; };
+  if constexpr (folded) return {p.template buffer<meta::at_t<0, typename X::children_types>>(), true};
+  else return {p.template buffer<X>(), false};
 }
 template <class N, class Ctx, class T> absl::Status matmul_op::kernel(const Ctx& p, T* out) {
   using A = meta::at_t<0, typename N::children_types>;
