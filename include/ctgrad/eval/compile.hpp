@@ -766,9 +766,14 @@ class program<type_list<Outs...>, type_list<Origs...>> {
       }
     } else if constexpr (detail::is_reduce_v<N>) {
       run_reduce<N>(out);
-    } else {
+    } else if constexpr (requires(const context& p, T* o) { N::op::template kernel<N>(p, o); }) {
       // an op with a kernel of its own (matmul, transpose, label lookups, opaque ops)
       return N::op::template kernel<N>(context(*this), out);
+    } else {
+      static_assert(!std::is_same_v<N, N>,
+                    "compile: an op that is not elementwise needs a kernel<N>(context, out) returning "
+                    "absl::Status, or the traits of a reduction (axis, init, combine, finish: "
+                    "ops::reduction_op); see the recipe for a non-elementwise op in docs/contributing.md");
     }
     return absl::OkStatus();
   }
