@@ -20,6 +20,11 @@
 
 #include "ctgrad/ctgrad.hpp"
 
+#ifdef CTGRAD_VEC_ACTIVATIONS  // vectorise_test.sh's count of CTGRAD_ACTIVATIONS (its programs' names)
+static_assert(CTGRAD_VEC_ACTIVATIONS == int(ctgrad::type_list_size_v<ctgrad::activation_list>),
+              "vectorise_test.sh names a different number of activations than activation_list has");
+#endif
+
 namespace {
 
 // A user's function of three arguments written as docs/extending.md shows (a smooth clamp of x to

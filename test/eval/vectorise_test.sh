@@ -34,9 +34,17 @@ first=$(grep -n 'absl::Status run_kernel()' "$compile_hpp" | head -1 | cut -d: -
 last=$(grep -n 'void run_pair()' "$compile_hpp" | head -1 | cut -d: -f1)  # the end of run_group_impl
 if [ -z "$first" ] || [ -z "$last" ]; then echo "vectorise_test: cannot find run_kernel/run_reduce in $compile_hpp"; exit 1; fi
 names=(chain_float chain_double)
-for f in $(sed -n '/using activation_list =/,/>;/p' "$inc/ctgrad/fn/registry.hpp" | grep -o 'fn::[a-z0-9_]*' | sed 's/fn:://'); do
-  names+=("$f" "$f'")
+# The activations, in the registry's order, asked of the preprocessor (CTGRAD_ACTIVATIONS in
+# fn/registry.hpp, as Meson does for ctgrad-train); each program is then compiled with
+# -DCTGRAD_VEC_ACTIVATIONS=<their count>, which vectorise_test.programs.cpp checks against
+# activation_list, so that a list that lost activations fails instead of checking fewer programs.
+acts=$(printf '#include "ctgrad/fn/registry.hpp"\n#define CTGRAD_VEC_NAME(id) id\nCTGRAD_VEC_NAMES: CTGRAD_ACTIVATIONS(CTGRAD_VEC_NAME)\n' |
+       "$@" -std=c++20 -I"$inc" -E -P -x c++ - 2>/dev/null | sed -n 's/^CTGRAD_VEC_NAMES: //p')
+n_acts=0
+for f in $acts; do
+  names+=("$f" "$f'"); n_acts=$((n_acts + 1))
 done
+if [ "$n_acts" -eq 0 ]; then echo "vectorise_test: the preprocessor found no activations in CTGRAD_ACTIVATIONS ($inc/ctgrad/fn/registry.hpp)"; exit 1; fi
 names+=("user_fn" "user_fn'")  # a user's elementwise function of three arguments (ops/function.hpp)
 
 # The chunk loops (line numbers in compile.hpp).
@@ -82,7 +90,7 @@ fi
 for k in "${!names[@]}" "${gemv_ids[@]}"; do
   flags=("${report[@]}")
   if [ "$k" -lt 0 ]; then flags=(-fopt-info-vec-all-internals); fi  # names the in-order reductions
-  ( "$@" "${common[@]}" "${flags[@]}" "${pch[@]}" -I"$inc" -DCTGRAD_VEC_PROGRAM="$k" -c "$src" \
+  ( "$@" "${common[@]}" "${flags[@]}" "${pch[@]}" -I"$inc" -DCTGRAD_VEC_PROGRAM="$k" -DCTGRAD_VEC_ACTIVATIONS="$n_acts" -c "$src" \
       -o /dev/null > "$tmp/$k.out" 2>&1; echo $? > "$tmp/$k.rc" ) &
   while [ "$(jobs -rp | wc -l)" -ge "$max_jobs" ]; do sleep 0.2; done
 done
