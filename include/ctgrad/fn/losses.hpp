@@ -27,6 +27,11 @@ enum class reduction { mean, sum };
 
 namespace ops {
 
+// The gradient nodes the losses' rules build (defined after the ops that build them).
+template <class Shape> struct onehot_op;
+struct bce_grad_op;
+struct sigmoid_minus_op;
+
 namespace detail {
 /// Every label of the bound label variable L is a column index in [0, cols): the run-time check
 /// that pick and onehot (its gradient) make before a program computes anything.
@@ -59,7 +64,10 @@ struct pick_op {
     return detail::check_labels<L>(p, shapes::cols<shape_t<X>>(p.info().batch));
   }
   template <class N, class Prog, class T> static absl::Status kernel(const Prog& p, T* out);
-  template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g);
+  template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g) {
+    if constexpr (I == 0) return make_node<onehot_op<shape_t<decltype(s.template child<0>())>>>(g, s.template child<1>());
+    else return no_grad{};
+  }
   // Linear in x: the same lookup of the tangent (labels get none).
   template <std::size_t I, class Self, class T> static constexpr auto jvp(const Self& s, const T& dx) {
     if constexpr (I == 0) return make_node<pick_op>(dx, s.template child<1>());
@@ -112,7 +120,10 @@ struct bce_logits_op : elementwise_op {
   template <class T> static constexpr T apply(T x, T t) noexcept {
     return math::max(x, T(0)) - x * t + math::log1p(math::exp(-math::abs(x)));
   }
-  template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g);
+  template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g) {
+    if constexpr (I == 0) return make_node<mul_op>(g, make_node<sigmoid_minus_op>(s.template child<0>(), s.template child<1>()));
+    else return make_node<neg_op>(make_node<mul_op>(g, s.template child<0>()));
+  }
   // Elementwise (diagonal Jacobian): the JVP is the VJP rule applied to the tangent.
   template <std::size_t I, class Self, class T> static constexpr auto jvp(const Self& s, const T& dx) { return vjp<I>(s, dx); }
 };
@@ -125,7 +136,16 @@ struct bce_op : elementwise_op {
     T lp = math::max(math::log(p), T(-100)), l1p = math::max(math::log1p(-p), T(-100));
     return -(t * lp + (T(1) - t) * l1p);
   }
-  template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g);
+  template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g) {
+    if constexpr (I == 0) return make_node<mul_op>(g, make_node<bce_grad_op>(s.template child<0>(), s.template child<1>()));
+    else {
+      // d/dt = log(1 - p) - log(p), clamped like the value
+      using T = value_t<Self>;
+      (void)sizeof(T);
+      return make_node<mul_op>(g, make_node<sub_op>(make_node<log_op>(make_node<sub_op>(ones_node<T, scalar_shape>{}, s.template child<0>())),
+                                                    make_node<log_op>(s.template child<0>())));
+    }
+  }
   // Elementwise (diagonal Jacobian): the JVP is the VJP rule applied to the tangent.
   template <std::size_t I, class Self, class T> static constexpr auto jvp(const Self& s, const T& dx) { return vjp<I>(s, dx); }
 };
@@ -179,25 +199,6 @@ struct sigmoid_minus_op : elementwise_op {
   // Elementwise (diagonal Jacobian): the JVP is the VJP rule applied to the tangent.
   template <std::size_t I, class Self, class T> static constexpr auto jvp(const Self& s, const T& dx) { return vjp<I>(s, dx); }
 };
-
-template <std::size_t I, class Self, class G> constexpr auto bce_logits_op::vjp(const Self& s, const G& g) {
-  if constexpr (I == 0) return make_node<mul_op>(g, make_node<sigmoid_minus_op>(s.template child<0>(), s.template child<1>()));
-  else return make_node<neg_op>(make_node<mul_op>(g, s.template child<0>()));
-}
-template <std::size_t I, class Self, class G> constexpr auto bce_op::vjp(const Self& s, const G& g) {
-  if constexpr (I == 0) return make_node<mul_op>(g, make_node<bce_grad_op>(s.template child<0>(), s.template child<1>()));
-  else {
-    // d/dt = log(1 - p) - log(p), clamped like the value
-    using T = value_t<Self>;
-    (void)sizeof(T);
-    return make_node<mul_op>(g, make_node<sub_op>(make_node<log_op>(make_node<sub_op>(ones_node<T, scalar_shape>{}, s.template child<0>())),
-                                                  make_node<log_op>(s.template child<0>())));
-  }
-}
-template <std::size_t I, class Self, class G> constexpr auto pick_op::vjp(const Self& s, const G& g) {
-  if constexpr (I == 0) return make_node<onehot_op<shape_t<decltype(s.template child<0>())>>>(g, s.template child<1>());
-  else return no_grad{};
-}
 
 }  // namespace ops
 

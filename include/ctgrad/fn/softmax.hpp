@@ -15,6 +15,7 @@
 namespace ctgrad {
 
 namespace ops {
+struct log_softmax_vjp_op;  // log_softmax's VJP node, built by the rule of log_softmax_op below
 // The pieces of log_softmax (issue 25). With z = x - max(x) along the axis, log p = z - L with
 // L = log(sum exp(z)) = log1p(s), s = the sum of exp(z) over the elements below the max plus the number
 // of further maxima: 1 + s rounded would lose s where one class dominates (L ~ 1e-13 for a logit gap of
@@ -62,7 +63,17 @@ struct log_softmax_vjp_ds_op : elementwise_op {
   template <class M = math::loop_math, class T> static constexpr T apply(T logp, T p) noexcept {
     return math::select(softmax_dominant_op::apply(logp) != T(0), M::expm1(logp), -p);
   }
-  template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g);
+  // d/dlog p of expm1(log p) (dominant) and of -p: p and -p.
+  template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g) {
+    if constexpr (I == 1) {
+      return no_grad{};
+    } else {
+      const auto& logp = s.template child<0>();
+      const auto& p = s.template child<1>();
+      return make_node<mul_op>(g, make_node<sub_op>(make_node<mul_op>(p, make_node<softmax_dominant_op>(logp)),
+                                                   make_node<mul_op>(p, make_node<softmax_not_dominant_op>(logp))));
+    }
+  }
   // Elementwise in its children (diagonal Jacobian): the JVP is the VJP rule applied to the tangent.
   template <std::size_t I, class Self, class T> static constexpr auto jvp(const Self& s, const T& dx) { return vjp<I>(s, dx); }
 };
@@ -72,8 +83,28 @@ struct log_softmax_vjp_ds_op : elementwise_op {
 template <int A> struct log_softmax_op : elementwise_op {
   static constexpr std::string_view name = "log_softmax";
   template <class T> static constexpr T apply(T z, T lse) noexcept { return z - lse; }
-  template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g);
-  template <std::size_t I, class Self, class T> static constexpr auto jvp(const Self& s, const T& dz);
+  template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g) {
+    if constexpr (I == 1) {
+      return no_grad{};  // L's gradient is in child 0's (the whole Jacobian of log_softmax)
+    } else {
+      auto e = make_node<exp_op>(s.template child<0>());
+      auto p = make_node<div_op>(e, sum<A, true>(e));
+      auto s_all = sum<A, true>(g);
+      auto s_others = sum<A, true>(make_node<mul_op>(g, make_node<softmax_not_dominant_op>(s)));
+      return make_node<log_softmax_vjp_op>(g, s_all, s_others, s, p);
+    }
+  }
+  // d log p = dz - sum(p dz) along the axis (L's tangent is in it: child 1 gets none, as in the VJP),
+  // p = e / sum(e) as in the VJP.
+  template <std::size_t I, class Self, class T> static constexpr auto jvp(const Self& s, const T& dz) {
+    if constexpr (I == 1) {
+      return no_grad{};
+    } else {
+      auto e = make_node<exp_op>(s.template child<0>());
+      auto p = make_node<div_op>(e, sum<A, true>(e));
+      return make_node<sub_op>(dz, sum<A, true>(make_node<mul_op>(p, dz)));
+    }
+  }
 };
 /// The gradient of log_softmax for the cotangent g: g - p S, S = sum(g) along the axis. For the
 /// dominant class k (p_k > 1/2) it is computed as -S_k - expm1(log p_k) S, S_k = the sum of g over the
@@ -88,7 +119,17 @@ struct log_softmax_vjp_op : elementwise_op {
     const T other = g - p * s;
     return math::select(softmax_dominant_op::apply(logp) != T(0), dominant, other);
   }
-  template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g);
+  // The derivatives of log_softmax_vjp_op in its children (p is exp(log p): its dependence on z goes
+  // through the child log p, so p itself gets no gradient).
+  template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& gout) {
+    const auto& logp = s.template child<3>();
+    const auto& p = s.template child<4>();
+    if constexpr (I == 0) return make_node<mul_op>(gout, make_node<softmax_not_dominant_op>(logp));
+    else if constexpr (I == 1) return make_node<mul_op>(gout, make_node<log_softmax_vjp_ds_op>(logp, p));
+    else if constexpr (I == 2) return make_node<neg_op>(make_node<mul_op>(gout, make_node<softmax_dominant_op>(logp)));
+    else if constexpr (I == 3) return make_node<neg_op>(make_node<mul_op>(make_node<mul_op>(gout, p), s.template child<1>()));
+    else return no_grad{};
+  }
   // Elementwise in its children (diagonal Jacobian): the JVP is the VJP rule applied to the tangent.
   template <std::size_t I, class Self, class T> static constexpr auto jvp(const Self& s, const T& dx) { return vjp<I>(s, dx); }
 };
@@ -142,53 +183,6 @@ template <int A, class Z, class E> constexpr auto log_softmax_of_shifted(const Z
   return make_node<ops::log_softmax_op<A>>(z, lse);
 }
 }  // namespace detail
-
-namespace ops {
-template <int A> template <std::size_t I, class Self, class G> constexpr auto log_softmax_op<A>::vjp(const Self& s, const G& g) {
-  if constexpr (I == 1) {
-    return no_grad{};  // L's gradient is in child 0's (the whole Jacobian of log_softmax)
-  } else {
-    auto e = make_node<exp_op>(s.template child<0>());
-    auto p = make_node<div_op>(e, sum<A, true>(e));
-    auto s_all = sum<A, true>(g);
-    auto s_others = sum<A, true>(make_node<mul_op>(g, make_node<softmax_not_dominant_op>(s)));
-    return make_node<log_softmax_vjp_op>(g, s_all, s_others, s, p);
-  }
-}
-// d log p = dz - sum(p dz) along the axis (L's tangent is in it: child 1 gets none, as in the VJP),
-// p = e / sum(e) as in the VJP.
-template <int A> template <std::size_t I, class Self, class T> constexpr auto log_softmax_op<A>::jvp(const Self& s, const T& dz) {
-  if constexpr (I == 1) {
-    return no_grad{};
-  } else {
-    auto e = make_node<exp_op>(s.template child<0>());
-    auto p = make_node<div_op>(e, sum<A, true>(e));
-    return make_node<sub_op>(dz, sum<A, true>(make_node<mul_op>(p, dz)));
-  }
-}
-// The derivatives of log_softmax_vjp_op in its children (p is exp(log p): its dependence on z goes
-// through the child log p, so p itself gets no gradient).
-template <std::size_t I, class Self, class G> constexpr auto log_softmax_vjp_op::vjp(const Self& s, const G& gout) {
-  const auto& logp = s.template child<3>();
-  const auto& p = s.template child<4>();
-  if constexpr (I == 0) return make_node<mul_op>(gout, make_node<softmax_not_dominant_op>(logp));
-  else if constexpr (I == 1) return make_node<mul_op>(gout, make_node<log_softmax_vjp_ds_op>(logp, p));
-  else if constexpr (I == 2) return make_node<neg_op>(make_node<mul_op>(gout, make_node<softmax_dominant_op>(logp)));
-  else if constexpr (I == 3) return make_node<neg_op>(make_node<mul_op>(make_node<mul_op>(gout, p), s.template child<1>()));
-  else return no_grad{};
-}
-// d/dlog p of expm1(log p) (dominant) and of -p: p and -p.
-template <std::size_t I, class Self, class G> constexpr auto log_softmax_vjp_ds_op::vjp(const Self& s, const G& g) {
-  if constexpr (I == 1) {
-    return no_grad{};
-  } else {
-    const auto& logp = s.template child<0>();
-    const auto& p = s.template child<1>();
-    return make_node<mul_op>(g, make_node<sub_op>(make_node<mul_op>(p, make_node<softmax_dominant_op>(logp)),
-                                                 make_node<mul_op>(p, make_node<softmax_not_dominant_op>(logp))));
-  }
-}
-}  // namespace ops
 
 /// softmax(x)_i = exp(x_i) / sum_j exp(x_j) along Axis (default -1, the last), computed as
 /// exp(x - max) / sum(exp(x - max)): no overflow for any finite input. Same shape as x. (For a loss,

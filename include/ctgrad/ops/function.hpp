@@ -15,6 +15,10 @@
 namespace ctgrad {
 namespace ops {
 
+// The derivative nodes the rules below build (defined after fn_op).
+template <class F, std::size_t I> struct fn_d1_op;
+template <class F, std::size_t I, std::size_t J> struct fn_d2_op;
+
 /// The number of differentiable arguments of a function struct F: F::arity if it declares one (a
 /// function of several arguments, whose rules take the argument index I), else 1 (an activation:
 /// `d1(x, y, params...)`, `d2(x, y, params...)`). Arguments after them are F's parameters (literals).
@@ -91,7 +95,17 @@ struct fn_op : elementwise_op {
   CTGRAD_DETAIL_MATH_INLINE static constexpr T apply(T x, A... a) noexcept {
     return detail::fn_value<F, M>(x, a...);
   }
-  template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g);
+  template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g) {
+    if constexpr (I < fn_arity<F>()) {
+      // d/dx_I: g * dF/dx_I(x..., y); the node's children after the arguments are its parameters.
+      constexpr std::size_t k = fn_arity<F>(), n = type_list_size<typename Self::children_types>::value;
+      return [&]<std::size_t... A, std::size_t... P>(std::index_sequence<A...>, std::index_sequence<P...>) {
+        return make_node<mul_op>(g, make_node<fn_d1_op<F, I>>(s.template child<A>()..., s, s.template child<k + P>()...));
+      }(std::make_index_sequence<k>{}, std::make_index_sequence<n - k>{});
+    } else {
+      return no_grad{};  // parameters are constants
+    }
+  }
   // Elementwise: the Jacobian is diagonal, so the JVP is the VJP rule applied to the tangent.
   template <std::size_t I, class Self, class T> static constexpr auto jvp(const Self& s, const T& dx) { return vjp<I>(s, dx); }
 };
@@ -109,7 +123,18 @@ struct fn_d1_op : elementwise_op {
   CTGRAD_DETAIL_MATH_INLINE static constexpr T apply(T x, A... a) noexcept {
     return detail::fn_d1<F, I, M>(x, a...);
   }
-  template <std::size_t J, class Self, class G> static constexpr auto vjp(const Self& s, const G& g);
+  template <std::size_t J, class Self, class G> static constexpr auto vjp(const Self& s, const G& g) {
+    if constexpr (J < fn_arity<F>()) {
+      // The total derivative of dF/dx_I(x..., y(x...)) in x_J is d2F/dx_I dx_J: all of it flows through
+      // the arguments, none through y.
+      constexpr std::size_t lo = I < J ? I : J, hi = I < J ? J : I;
+      return ctgrad::detail::apply([&](const auto&... c) {
+        return make_node<mul_op>(g, make_node<fn_d2_op<F, lo, hi>>(c...));
+      }, s.children());
+    } else {
+      return no_grad{};  // y (see above) and the parameters
+    }
+  }
   template <std::size_t J, class Self, class T> static constexpr auto jvp(const Self& s, const T& dx) { return vjp<J>(s, dx); }
 };
 
@@ -135,35 +160,6 @@ struct fn_d2_op : elementwise_op {
     return no_grad{};
   }
 };
-
-template <class F>
-template <std::size_t I, class Self, class G>
-constexpr auto fn_op<F>::vjp(const Self& s, const G& g) {
-  if constexpr (I < fn_arity<F>()) {
-    // d/dx_I: g * dF/dx_I(x..., y); the node's children after the arguments are its parameters.
-    constexpr std::size_t k = fn_arity<F>(), n = type_list_size<typename Self::children_types>::value;
-    return [&]<std::size_t... A, std::size_t... P>(std::index_sequence<A...>, std::index_sequence<P...>) {
-      return make_node<mul_op>(g, make_node<fn_d1_op<F, I>>(s.template child<A>()..., s, s.template child<k + P>()...));
-    }(std::make_index_sequence<k>{}, std::make_index_sequence<n - k>{});
-  } else {
-    return no_grad{};  // parameters are constants
-  }
-}
-
-template <class F, std::size_t I>
-template <std::size_t J, class Self, class G>
-constexpr auto fn_d1_op<F, I>::vjp(const Self& s, const G& g) {
-  if constexpr (J < fn_arity<F>()) {
-    // The total derivative of dF/dx_I(x..., y(x...)) in x_J is d2F/dx_I dx_J: all of it flows through
-    // the arguments, none through y.
-    constexpr std::size_t lo = I < J ? I : J, hi = I < J ? J : I;
-    return ctgrad::detail::apply([&](const auto&... c) {
-      return make_node<mul_op>(g, make_node<fn_d2_op<F, lo, hi>>(c...));
-    }, s.children());
-  } else {
-    return no_grad{};  // y (see above) and the parameters
-  }
-}
 
 }  // namespace ops
 

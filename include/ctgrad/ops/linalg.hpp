@@ -34,8 +34,26 @@ struct matmul_op {
   template <class N, class Ctx, class T> static absl::Status kernel(const Ctx& p, T* out);
   /// A matmul operand: its buffer, and whether gemm reads it transposed (a transpose the plan folded).
   template <class X, class Ctx> static std::pair<const value_t<X>*, bool> operand(const Ctx& p);
-  template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g);
-  template <std::size_t I, class Self, class T> static constexpr auto jvp(const Self& s, const T& dx);
+  // dA = G·Bᵀ, dB = Aᵀ·G; for a vector B: dA = g ⊗ b, dB = Aᵀ·g. (transpose is the function below,
+  // found when the rule is instantiated.)
+  template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g) {
+    const auto& a = s.template child<0>();
+    const auto& b = s.template child<1>();
+    using SB = shape_t<decltype(b)>;
+    if constexpr (SB::rank == 2) {
+      if constexpr (I == 0) return make_node<matmul_op>(g, transpose(b));    // dA = G·Bᵀ
+      else return make_node<matmul_op>(transpose(a), g);                     // dB = Aᵀ·G
+    } else {
+      using SA = shape_t<decltype(a)>;
+      if constexpr (I == 0) return make_node<mul_op>(make_node<broadcast_to_op<SA, true, 1, count_scale::none>>(g), b);  // g ⊗ b
+      else return make_node<matmul_op>(transpose(a), g);                                   // Aᵀ·g
+    }
+  }
+  // Bilinear: d(A·B) = dA·B + A·dB, one term per child.
+  template <std::size_t I, class Self, class T> static constexpr auto jvp(const Self& s, const T& dx) {
+    if constexpr (I == 0) return make_node<matmul_op>(dx, s.template child<1>());
+    else return make_node<matmul_op>(s.template child<0>(), dx);
+  }
 };
 
 /// [M,N] -> [N,M].
@@ -51,8 +69,9 @@ struct transpose_op {
   template <std::size_t I> static constexpr bool needs_buffer = true;
   /// The kernel of a transpose some reader cannot fold: out[c, r] = x[r, c].
   template <class N, class Ctx, class T> static absl::Status kernel(const Ctx& p, T* out);
-  template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g);
-  template <std::size_t I, class Self, class T> static constexpr auto jvp(const Self&, const T& dx);
+  // Linear: the transpose of the adjoint, and of the tangent.
+  template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self&, const G& g) { return transpose(g); }
+  template <std::size_t I, class Self, class T> static constexpr auto jvp(const Self&, const T& dx) { return transpose(dx); }
 };
 
 }  // namespace ops
@@ -115,30 +134,6 @@ template <expression A, expression B> constexpr auto matmul(const A& a, const B&
 }
 
 namespace ops {
-template <std::size_t I, class Self, class G> constexpr auto matmul_op::vjp(const Self& s, const G& g) {
-  const auto& a = s.template child<0>();
-  const auto& b = s.template child<1>();
-  using SB = shape_t<decltype(b)>;
-  if constexpr (SB::rank == 2) {
-    if constexpr (I == 0) return make_node<matmul_op>(g, transpose(b));    // dA = G·Bᵀ
-    else return make_node<matmul_op>(transpose(a), g);                     // dB = Aᵀ·G
-  } else {
-    using SA = shape_t<decltype(a)>;
-    if constexpr (I == 0) return make_node<mul_op>(make_node<broadcast_to_op<SA, true, 1, count_scale::none>>(g), b);  // g ⊗ b
-    else return make_node<matmul_op>(transpose(a), g);                                   // Aᵀ·g
-  }
-}
-template <std::size_t I, class Self, class G> constexpr auto transpose_op::vjp(const Self&, const G& g) {
-  return transpose(g);
-}
-// Bilinear: d(A·B) = dA·B + A·dB, one term per child.
-template <std::size_t I, class Self, class T> constexpr auto matmul_op::jvp(const Self& s, const T& dx) {
-  if constexpr (I == 0) return make_node<matmul_op>(dx, s.template child<1>());
-  else return make_node<matmul_op>(s.template child<0>(), dx);
-}
-template <std::size_t I, class Self, class T> constexpr auto transpose_op::jvp(const Self&, const T& dx) {
-  return transpose(dx);
-}
 
 // ---- kernels -------------------------------------------------------------------------------------
 // Ctx is the evaluator's view of a program (eval/compile.hpp, detail::kernel_context).

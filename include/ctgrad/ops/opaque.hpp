@@ -168,6 +168,11 @@ template <std::size_t I> struct opaque_part_suffix {
 
 namespace ops {
 
+// The derivative nodes opaque_op's rules build (defined after it).
+template <class F> struct opaque_vjp_op;
+template <class F, std::size_t I> struct opaque_part_op;
+template <class F, std::size_t I> struct opaque_jvp_op;
+
 /// The node of an opaque op: children are the inputs, its value F::value's output.
 template <class F>
 struct opaque_op {
@@ -185,8 +190,25 @@ struct opaque_op {
     });
   }
   // Every input's part of one packed node that calls F::vjp once (CSE: the node is one type).
-  template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g);
-  template <std::size_t I, class Self, class D> static constexpr auto jvp(const Self& s, const D& dx);
+  template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g) {
+    if constexpr (!ctgrad::detail::opaque_traits<F, value_t<Self>>::has_vjp) {
+      ctgrad::detail::opaque_report_no_vjp<F>();
+      return no_grad{};
+    } else {
+      const auto packed = ctgrad::detail::apply(
+          [&](const auto&... x) { return make_node<opaque_vjp_op<F>>(x..., s, g); }, s.children());
+      return make_node<opaque_part_op<F, I>>(packed);
+    }
+  }
+  template <std::size_t I, class Self, class D> static constexpr auto jvp(const Self& s, const D& dx) {
+    if constexpr (!ctgrad::detail::opaque_traits<F, value_t<Self>>::template has_jvp<I>) {
+      ctgrad::detail::opaque_report_no_jvp<F>();
+      return no_grad{};
+    } else {
+      return ctgrad::detail::apply(
+          [&](const auto&... x) { return make_node<opaque_jvp_op<F, I>>(x..., s, dx); }, s.children());
+    }
+  }
 };
 
 /// The rules of the opaque op's derivative nodes (opaque_vjp_op, opaque_part_op, opaque_jvp_op): not
@@ -268,30 +290,6 @@ struct opaque_jvp_op : opaque_derivative_rules<F> {
     });
   }
 };
-
-template <class F>
-template <std::size_t I, class Self, class G>
-constexpr auto opaque_op<F>::vjp(const Self& s, const G& g) {
-  if constexpr (!ctgrad::detail::opaque_traits<F, value_t<Self>>::has_vjp) {
-    ctgrad::detail::opaque_report_no_vjp<F>();
-    return no_grad{};
-  } else {
-    const auto packed = ctgrad::detail::apply(
-        [&](const auto&... x) { return make_node<opaque_vjp_op<F>>(x..., s, g); }, s.children());
-    return make_node<opaque_part_op<F, I>>(packed);
-  }
-}
-template <class F>
-template <std::size_t I, class Self, class D>
-constexpr auto opaque_op<F>::jvp(const Self& s, const D& dx) {
-  if constexpr (!ctgrad::detail::opaque_traits<F, value_t<Self>>::template has_jvp<I>) {
-    ctgrad::detail::opaque_report_no_jvp<F>();
-    return no_grad{};
-  } else {
-    return ctgrad::detail::apply(
-        [&](const auto&... x) { return make_node<opaque_jvp_op<F, I>>(x..., s, dx); }, s.children());
-  }
-}
 
 }  // namespace ops
 

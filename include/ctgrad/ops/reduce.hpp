@@ -13,6 +13,11 @@ namespace ctgrad {
 namespace ops {
 
 enum class reduce_kind { sum, mean, max };
+enum class count_scale { none, inv_count };
+// Each op states its value's shape, its evaluation traits and its derivative rules together; the
+// rules build nodes of the ops below (the gradient of a reduction is a broadcast, and back), declared first.
+template <reduce_kind Kind, int Axis, bool KeepDims> struct reduce_op;
+template <class Shape, bool RowMapped, int Axis, count_scale Scale> struct broadcast_to_op;
 
 /// A reduction as compile() evaluates it (eval/plan.hpp and eval/compile.hpp read these traits; no
 /// list of reductions there): one child, reduced over `axis` (-1: all elements; 0: rows, [R,C] ->
@@ -52,8 +57,33 @@ struct reduce_op {
     if constexpr (Kind == reduce_kind::mean) return acc / static_cast<T>(count);
     else return acc;
   }
-  template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g);
-  template <std::size_t I, class Self, class T> static constexpr auto jvp(const Self& s, const T& dx);
+  // The gradient spreads g back over the reduced elements (divided by their count for the mean); max's
+  // goes to every maximal element.
+  template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g) {
+    using XS = shape_t<decltype(s.template child<0>())>;
+    constexpr bool row_mapped = Axis == 1 && !KeepDims;
+    constexpr count_scale sc = Kind == reduce_kind::mean ? count_scale::inv_count : count_scale::none;
+    auto spread = make_node<broadcast_to_op<XS, row_mapped, Axis, sc>>(g);
+    if constexpr (Kind == reduce_kind::max) {
+      auto m = make_node<broadcast_to_op<XS, row_mapped, Axis, count_scale::none>>(s);
+      return make_node<mul_op>(spread, make_node<eq_mask_op>(s.template child<0>(), m));
+    } else {
+      return spread;
+    }
+  }
+  // sum and mean are linear: the same reduction of the tangent. max: the tangent's sum over the maximal
+  // elements (the transpose of vjp's spreading of g to every maximal element).
+  template <std::size_t I, class Self, class T> static constexpr auto jvp(const Self& s, const T& dx) {
+    if constexpr (Kind == reduce_kind::max) {
+      using XS = shape_t<decltype(s.template child<0>())>;
+      constexpr bool row_mapped = Axis == 1 && !KeepDims;
+      auto m = make_node<broadcast_to_op<XS, row_mapped, Axis, count_scale::none>>(s);
+      return make_node<reduce_op<reduce_kind::sum, Axis, KeepDims>>(
+          make_node<mul_op>(dx, make_node<eq_mask_op>(s.template child<0>(), m)));
+    } else {
+      return make_node<reduce_op>(dx);
+    }
+  }
 };
 
 /// The unit tensor e_K of Shape (1 at flat position K, row-major, 0 elsewhere): a direction for jvp,
@@ -70,8 +100,6 @@ struct unit_op : elementwise_op {
     return U(r * shapes::cols<Shape>() + c == K);
   }
 };
-
-enum class count_scale { none, inv_count };
 
 /// Broadcasts its child to Shape: the gradient of a reduction. RowMapped: a rank-1 child indexes
 /// rows (the gradient of a reduction along axis 1). Scale::inv_count divides by the number of
@@ -94,7 +122,20 @@ struct broadcast_to_op : elementwise_op {
     if constexpr (Shape::rank == 1 && Axis == 0) n = shapes::cols<Shape>(info.batch);
     return g / static_cast<T>(n);
   }
-  template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g);
+  // The gradient of a broadcast is the reduction it undoes: a sum (a mean for inv_count) over what was
+  // spread, keeping the child's shape.
+  template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g) {
+    using CS = shape_t<decltype(s.template child<0>())>;
+    constexpr reduce_kind k = Scale == count_scale::inv_count ? reduce_kind::mean : reduce_kind::sum;
+    if constexpr (CS::rank == 0) return make_node<reduce_op<k, -1, false>>(g);
+    else if constexpr (RowMapped) return make_node<reduce_op<k, 1, false>>(g);
+    else if constexpr (Shape::rank == CS::rank) {
+      if constexpr (CS::extents[0] == 1 && CS::rank == 2 && CS::extents[1] == 1) return make_node<reduce_op<k, -1, true>>(g);
+      else if constexpr (CS::rank == 2 && CS::extents[0] == 1) return make_node<reduce_op<k, 0, true>>(g);
+      else if constexpr (CS::rank == 2) return make_node<reduce_op<k, 1, true>>(g);
+      else return make_node<reduce_op<k, -1, true>>(g);
+    } else return make_node<reduce_op<k, 0, false>>(g);
+  }
   // Linear: the same broadcast of the tangent.
   template <std::size_t I, class Self, class T> static constexpr auto jvp(const Self&, const T& dx) {
     return make_node<broadcast_to_op>(dx);
@@ -185,49 +226,4 @@ constexpr auto reduce_to(const G& g) {
   }
 }
 
-namespace ops {
-template <reduce_kind Kind, int Axis, bool KeepDims>
-template <std::size_t I, class Self, class G>
-constexpr auto reduce_op<Kind, Axis, KeepDims>::vjp(const Self& s, const G& g) {
-  using XS = shape_t<decltype(s.template child<0>())>;
-  constexpr bool row_mapped = Axis == 1 && !KeepDims;
-  constexpr count_scale sc = Kind == reduce_kind::mean ? count_scale::inv_count : count_scale::none;
-  auto spread = make_node<broadcast_to_op<XS, row_mapped, Axis, sc>>(g);
-  if constexpr (Kind == reduce_kind::max) {
-    auto m = make_node<broadcast_to_op<XS, row_mapped, Axis, count_scale::none>>(s);
-    return make_node<mul_op>(spread, make_node<eq_mask_op>(s.template child<0>(), m));
-  } else {
-    return spread;
-  }
-}
-// sum and mean are linear: the same reduction of the tangent. max: the tangent's sum over the maximal
-// elements (the transpose of vjp's spreading of g to every maximal element).
-template <reduce_kind Kind, int Axis, bool KeepDims>
-template <std::size_t I, class Self, class T>
-constexpr auto reduce_op<Kind, Axis, KeepDims>::jvp(const Self& s, const T& dx) {
-  if constexpr (Kind == reduce_kind::max) {
-    using XS = shape_t<decltype(s.template child<0>())>;
-    constexpr bool row_mapped = Axis == 1 && !KeepDims;
-    auto m = make_node<broadcast_to_op<XS, row_mapped, Axis, count_scale::none>>(s);
-    return make_node<reduce_op<reduce_kind::sum, Axis, KeepDims>>(
-        make_node<mul_op>(dx, make_node<eq_mask_op>(s.template child<0>(), m)));
-  } else {
-    return make_node<reduce_op>(dx);
-  }
-}
-template <class Shape, bool RowMapped, int Axis, count_scale Scale>
-template <std::size_t I, class Self, class G>
-constexpr auto broadcast_to_op<Shape, RowMapped, Axis, Scale>::vjp(const Self& s, const G& g) {
-  using CS = shape_t<decltype(s.template child<0>())>;
-  constexpr reduce_kind k = Scale == count_scale::inv_count ? reduce_kind::mean : reduce_kind::sum;
-  if constexpr (CS::rank == 0) return make_node<reduce_op<k, -1, false>>(g);
-  else if constexpr (RowMapped) return make_node<reduce_op<k, 1, false>>(g);
-  else if constexpr (Shape::rank == CS::rank) {
-    if constexpr (CS::extents[0] == 1 && CS::rank == 2 && CS::extents[1] == 1) return make_node<reduce_op<k, -1, true>>(g);
-    else if constexpr (CS::rank == 2 && CS::extents[0] == 1) return make_node<reduce_op<k, 0, true>>(g);
-    else if constexpr (CS::rank == 2) return make_node<reduce_op<k, 1, true>>(g);
-    else return make_node<reduce_op<k, -1, true>>(g);
-  } else return make_node<reduce_op<k, 0, false>>(g);
-}
-}  // namespace ops
 }  // namespace ctgrad
