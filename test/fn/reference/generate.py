@@ -166,7 +166,11 @@ ACTIVATIONS = [
 # Bands denser than the grid, per activation: where an evaluation once failed between grid points (a
 # dense scan, docs/activations.md "Accuracy"). gelu_tanh: sigmoid(2u) is subnormal while f, f', f'' are
 # normal (|x| ~ 21.2).
+# A band added for a fix was checked to fail (> 4 ulp) with the code it replaced, with g++ -O2 or -O3
+# -march=native.
 BANDS = {
+    # gelu f: math::erfc's polynomial on [2, 2.3] (x = -3.25), its tail and x times the corrected Phi.
+    'gelu': [(-3.5, -2.75, 1 / 128), (-24, -16, 1 / 16)],
     'gelu_tanh': [(-21.5, -20.9, 1 / 128), (20.9, 21.5, 1 / 128)],
 }
 
