@@ -106,10 +106,8 @@ struct known_gap {
   int order;
   long double ceiling;
 };
-constexpr std::array<known_gap, 3> known_gaps{{
+constexpr std::array<known_gap, 1> known_gaps{{
     {"silu", false, 2, 6.0L},       // 5.21 at x = -4.2485: the sum (2 - |x|) + e (2 + |x|) over (1 + e)^3
-    {"gelu_tanh", false, 1, 5.75L}, // 5.06 at x = -1.6235
-    {"gelu_tanh", false, 2, 6.0L},  // 5.48 at x = 4.1265
 }};
 template <class T> long double ceiling_of(std::string_view name, int order) {
   for (const auto& g : known_gaps)

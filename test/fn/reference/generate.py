@@ -171,7 +171,11 @@ ACTIVATIONS = [
 BANDS = {
     # gelu f: math::erfc's polynomial on [2, 2.3] (x = -3.25), its tail and x times the corrected Phi.
     'gelu': [(-3.5, -2.75, 1 / 128), (-24, -16, 1 / 16)],
-    'gelu_tanh': [(-21.5, -20.9, 1 / 128), (20.9, 21.5, 1 / 128)],
+    # gelu_tanh: the far tails (subnormal sigmoid(2u)); f' where s + 2x s (1-s) u' cancels (x = -1.62,
+    # -3.19, -4.5); f'' from the corrected sigmoid pair and P in plain Horner (x = 4.13, +-17.5).
+    'gelu_tanh': [(-21.5, -20.9, 1 / 128), (20.9, 21.5, 1 / 128), (-1.75, -1.5, 1 / 128),
+                  (-3.25, -3.125, 1 / 128), (-4.625, -4.375, 1 / 128), (4.0, 4.25, 1 / 128),
+                  (-6.0, -5.75, 1 / 128), (-18, -17.25, 1 / 64), (17.25, 18, 1 / 64)],
 }
 
 
