@@ -169,6 +169,8 @@ ACTIVATIONS = [
 # A band added for a fix was checked to fail (> 4 ulp) with the code it replaced, with g++ -O2 or -O3
 # -march=native.
 BANDS = {
+    # silu f'': the rounding of 1 + e entered (1 + e)^3 three times (x = -4.25).
+    'silu': [(-4.5, -4.0, 1 / 128), (-7, -5, 1 / 32)],
     # gelu f: math::erfc's polynomial on [2, 2.3] (x = -3.25), its tail and x times the corrected Phi.
     'gelu': [(-3.5, -2.75, 1 / 128), (-24, -16, 1 / 16)],
     # gelu_tanh: the far tails (subnormal sigmoid(2u)); f' where s + 2x s (1-s) u' cancels (x = -1.62,
