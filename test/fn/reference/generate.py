@@ -180,6 +180,9 @@ BANDS = {
                   (-6.0, -5.75, 1 / 128), (-18, -17.25, 1 / 64), (17.25, 18, 1 / 64)],
     # mish f', f'' for x < 0: t + x g and g (2 + x (sn - 2 t sp)) (x = -2.6, -15.8).
     'mish': [(-2.75, -2.25, 1 / 128), (-15.25, -14.75, 1 / 128), (-16.75, -15.5, 1 / 128)],
+    # tanh f'' in float: one point of the dense scan (a band of width 0), where the rounding of 1 + e
+    # entered sech^2 twice (4.06 ulp at x = -3.9046199).
+    'tanh': [(-3.9046199321746826 - 3 / 2048, -3.9046199321746826 - 3 / 2048, 1)],
 }
 
 
