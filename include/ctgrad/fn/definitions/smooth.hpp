@@ -331,7 +331,8 @@ template <class W> struct gelu_tanh_parts {
   W ss_scaled;
   W unscale;
   W e;     // exp(-|2u_hi|) (not scaled)
-  W z_lo;  // 2u - 2u_hi (0 where |x| >= 1e6)
+  W e_scaled;  // e, times 2^64 where |2u| > 600
+  W z_lo;  // 2u - 2u_hi (u of xc)
 };
 template <class M, class W> CTGRAD_DETAIL_MATH_INLINE constexpr gelu_tanh_parts<W> gelu_tanh_eval(W x) noexcept {
   constexpr W k0 = W(0.797884560802865355879892119868763737L);  // sqrt(2/pi)
@@ -355,10 +356,10 @@ template <class M, class W> CTGRAD_DETAIL_MATH_INLINE constexpr gelu_tanh_parts<
   const W in_lo = ((xc - (in_hi - in_b)) + (c1.hi - in_b)) + c1_lo;
   const auto q = detail::act::two_prod(k0, in_hi);
   const W u_lo = q.lo + k0 * in_lo + k0_lo * in_hi;
-  const W u = k0 * (x + k1 * (x * x * x));
-  // |x| < 1e6: the exact products are valid (and u there is q.hi); beyond, sigma(2u) is 0 or 1 anyway.
-  const W z_lo = ::ctgrad::math::select(::ctgrad::math::abs(x) < W(1e6), W(2) * u_lo, W(0));
-  const W z = W(2) * ::ctgrad::math::select(::ctgrad::math::abs(x) < W(1e6), q.hi, u);
+  // Beyond |x| = 1e6, u is u(xc) (|2u| ~ 7e16): sigma(2u) is 0 or 1 there as it would be for u(x), and e = 0
+  // annuls z_lo (the exact products stay valid for |xc| <= 1e6).
+  const W z_lo = W(2) * u_lo;
+  const W z = W(2) * q.hi;
   // sigmoid(z) and sigmoid(-z) from e = exp(-|z|) (detail::act::logistic's pair), with e also scaled by
   // 2^64 where |z| > 600: exp(-|z| + 64 ln 2), the argument's rounding carried to first order, so the
   // scaled e keeps its relative accuracy where e itself is subnormal. Elsewhere the shift is 0 and
@@ -384,7 +385,26 @@ template <class M, class W> CTGRAD_DETAIL_MATH_INLINE constexpr gelu_tanh_parts<
   const W ss_scaled = ::ctgrad::math::select(far, (r * small_scaled) * (c_pos * c_neg), pos * neg);
   // u' = k0 + 3 k0 k1 x^2 with 3 k0 k1 rounded once (k0 (1 + 3 k1 x^2) rounded three times more: 4.2 ulp in f').
   constexpr W k01 = W(3 * 0.797884560802865355879892119868763737L * 0.044715L);
-  return {pos, pos * neg, k0 + k01 * xx, W(6) * k0 * k1 * xc, neg - pos, neg, xc, pos_scaled, ss_scaled, unscale, e, z_lo};
+  return {pos, pos * neg, k0 + k01 * xx, W(6) * k0 * k1 * xc, neg - pos, neg, xc, pos_scaled, ss_scaled, unscale, e, e_scaled, z_lo};
+}
+
+// One step of compensated Horner (Graillat et al.): s x + c_hi = s + err exactly to first order, the
+// rounding errors of the product (two_prod) and of the sum, plus the coefficient's low part c_lo,
+// accumulated in err by plain Horner. The sum's error by Fast2Sum where |s x| >= |c_hi| holds wherever
+// the result is used (fast = true), else by a two-sum. (Written out at the call: gelu_tanh's f'' kernel
+// must stay small enough for clang to inline it into the loop, or the loop is not vectorised.)
+template <bool fast, class W> CTGRAD_DETAIL_MATH_INLINE constexpr void compensated_horner_step(W& s, W& err, W x, W c_hi, W c_lo) noexcept {
+  const auto pr = detail::act::two_prod(s, x);
+  const W sum = pr.hi + c_hi;
+  W sum_err;
+  if constexpr (fast) {
+    sum_err = c_hi - (sum - pr.hi);
+  } else {
+    const W bv = sum - pr.hi;
+    sum_err = (pr.hi - (sum - bv)) + (c_hi - bv);
+  }
+  err = err * x + ((pr.lo + sum_err) + c_lo);
+  s = sum;
 }
 
 template <class T> struct mish_parts {
@@ -489,27 +509,26 @@ template <class T, class M> CTGRAD_DETAIL_MATH_INLINE constexpr T gelu_tanh::d2(
     constexpr std::array<double, 6> ch{c0, c1, double(24 * k0 * k1), c3, 0.0, c5};
     constexpr std::array<double, 6> cl{double(4 * k0 - c0), double(-4 * k0 * k0 - c1), double(24 * k0 * k1 - c2),
                                        double(-24 * k0 * k0 * k1 - c3), 0.0, double(-36 * k0 * k0 * k1 * k1 - c5)};
-    double poly = ch[5], poly_err = cl[5];
-    const auto step = [&](std::size_t i) {  // written out below: no loop inside the vectorised loop
-      const auto pr = detail::act::two_prod(poly, ac);
-      const double sum = pr.hi + ch[i];
-      const double bv = sum - pr.hi;
-      const double sum_err = (pr.hi - (sum - bv)) + (ch[i] - bv);
-      poly_err = poly_err * ac + ((pr.lo + sum_err) + cl[i]);
-      poly = sum;
-    };
-    step(4), step(3), step(2), step(1), step(0);
+    // Written out, no loop or lambda: clang does not vectorise the kernel loop around a lambda's call.
+    const auto p5 = detail::act::two_prod(ch[5], ac);  // the step of the coefficient 0 of a^4: no sum
+    double poly = p5.hi, poly_err = p5.lo + cl[5] * ac;
+    // Fast2Sum is exact where s a has an exponent >= c's: for the steps of c2, c1 and c0 wherever a >= 2.12
+    // (below, down to 0.72, the fit is used; below 0.72 P is c0 plus small terms: no cancellation).
+    detail::act::compensated_horner_step<false>(poly, poly_err, ac, ch[3], cl[3]);
+    detail::act::compensated_horner_step<true>(poly, poly_err, ac, ch[2], 0.0);
+    detail::act::compensated_horner_step<true>(poly, poly_err, ac, ch[1], 0.0);
+    detail::act::compensated_horner_step<true>(poly, poly_err, ac, ch[0], cl[0]);
     poly += poly_err;
-    const double q = poly + 8.0 * ac * p.neg * p.du * p.du;
-    const double r = p.ss_scaled * q * p.unscale;
-    // Below a = 20 (|2u| < 600), sigmoid(2u) sigmoid(-2u) = e / d^2 with e = exp(-2u) corrected for 2u's
-    // low part and d = 1 + e's rounding carried: fewer roundings than the product of the corrected pair
-    // (5.5 ulp at x = 4.13, 6.4 at -5.92 without FMA).
-    const double ec = p.e - p.e * p.z_lo;
-    const double d = 1.0 + ec;
-    const double d_lo = (1.0 - d) + ec;
-    const double r_near = ec * q / (d * d + 2.0 * d * d_lo);
-    return detail::act::near_zero(detail::act::gelu_tanh_d2_fit, a, ::ctgrad::math::select(a < 20.0, r_near, r));
+    // sigmoid(2u) sigmoid(-2u) = e / d^2 with e = exp(-2u) corrected for 2u's low part and d = 1 + e's
+    // rounding carried: fewer roundings than the product of the corrected pair (5.5 ulp at x = 4.13, 6.4
+    // at -5.92 without FMA). Where |2u| > 600, e is taken scaled by 2^64 (d is 1 there) and the result
+    // unscaled last, as in gelu_tanh_eval.
+    const double ec_scaled = p.e_scaled - p.e_scaled * p.z_lo;
+    const double d = 1.0 + p.e;  // e's own correction changes d by < 0.4 ulp
+    const double d_lo = (1.0 - d) + p.e;
+    const double q = poly + 8.0 * ac * (p.e / d) * p.du * p.du;  // e / d = sigmoid(-2u)
+    const double r = ec_scaled * q / (d * d + 2.0 * d * d_lo) * p.unscale;
+    return detail::act::near_zero(detail::act::gelu_tanh_d2_fit, a, r);
   } else {
     const auto p = detail::act::gelu_tanh_eval<M>(W(x));
     return T(p.ss_scaled * (W(4) * p.du + W(4) * p.xc * p.neg_minus_pos * p.du * p.du + W(2) * p.xc * p.d2u) *
