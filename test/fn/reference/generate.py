@@ -166,8 +166,23 @@ ACTIVATIONS = [
 # Bands denser than the grid, per activation: where an evaluation once failed between grid points (a
 # dense scan, docs/activations.md "Accuracy"). gelu_tanh: sigmoid(2u) is subnormal while f, f', f'' are
 # normal (|x| ~ 21.2).
+# A band added for a fix was checked to fail (> 4 ulp) with the code it replaced, with g++ -O2 or -O3
+# -march=native.
 BANDS = {
-    'gelu_tanh': [(-21.5, -20.9, 1 / 128), (20.9, 21.5, 1 / 128)],
+    # silu f'': the rounding of 1 + e entered (1 + e)^3 three times (x = -4.25).
+    'silu': [(-4.5, -4.0, 1 / 128), (-7, -5, 1 / 32)],
+    # gelu f: math::erfc's polynomial on [2, 2.3] (x = -3.25), its tail and x times the corrected Phi.
+    'gelu': [(-3.5, -2.75, 1 / 128), (-24, -16, 1 / 16)],
+    # gelu_tanh: the far tails (subnormal sigmoid(2u)); f' where s + 2x s (1-s) u' cancels (x = -1.62,
+    # -3.19, -4.5); f'' from the corrected sigmoid pair and P in plain Horner (x = 4.13, +-17.5).
+    'gelu_tanh': [(-21.5, -20.9, 1 / 128), (20.9, 21.5, 1 / 128), (-1.75, -1.5, 1 / 128),
+                  (-3.25, -3.125, 1 / 128), (-4.625, -4.375, 1 / 128), (4.0, 4.25, 1 / 128),
+                  (-6.0, -5.75, 1 / 128), (-18, -17.25, 1 / 64), (17.25, 18, 1 / 64)],
+    # mish f', f'' for x < 0: t + x g and g (2 + x (sn - 2 t sp)) (x = -2.6, -15.8).
+    'mish': [(-2.75, -2.25, 1 / 128), (-15.25, -14.75, 1 / 128), (-16.75, -15.5, 1 / 128)],
+    # tanh f'' in float: one point of the dense scan (a band of width 0), where the rounding of 1 + e
+    # entered sech^2 twice (4.06 ulp at x = -3.9046199).
+    'tanh': [(-3.9046199321746826 - 3 / 2048, -3.9046199321746826 - 3 / 2048, 1)],
 }
 
 

@@ -13,7 +13,7 @@
 #include "ctgrad/fn/definitions/param.hpp"
 
 namespace ctgrad::detail::act {
-template <class M = ::ctgrad::math::loop_math, class W> CTGRAD_DETAIL_MATH_INLINE constexpr W gelu_cdf(W x) noexcept;
+template <class M = ::ctgrad::math::loop_math, class W> CTGRAD_DETAIL_MATH_INLINE constexpr W gelu_cdf(W x, W scale = W(1)) noexcept;
 template <class M = ::ctgrad::math::loop_math, class W> CTGRAD_DETAIL_MATH_INLINE constexpr W gelu_pdf(W x) noexcept;
 template <class W> struct gelu_tanh_parts;
 template <class M = ::ctgrad::math::loop_math, class W> CTGRAD_DETAIL_MATH_INLINE constexpr gelu_tanh_parts<W> gelu_tanh_eval(W x) noexcept;
@@ -52,7 +52,8 @@ namespace ctgrad::fn {
 /// silu(x) = x * sigmoid(x) (a.k.a. swish), sigmoid from exp(-|x|) so both tails are accurate.
 /// d1 = sigmoid(x) (1 + x sigmoid(-x)), computed with e = exp(-|x|) as (1 + e + x e) / (1 + e)^2 for
 /// x >= 0 and e ((1 + x) + e) / (1 + e)^2 for x < 0 (1 + x is exact where the sum cancels);
-/// d2 = sigmoid(x) sigmoid(-x) (2 - x tanh(x / 2)) = e ((2 - |x|) + e (2 + |x|)) / (1 + e)^3 (even).
+/// d2 = sigmoid(x) sigmoid(-x) (2 - x tanh(x / 2)) = e ((2 - |x|) + e (2 + |x|)) / (1 + e)^3 (even), the
+/// rounding of 1 + e carried to first order (it enters the cube three times: 5.2 ulp at x = -4.25).
 /// Near the zeros of d1 (x = -1.2785) and d2 (|x| = 2.3994) a fitted polynomial (detail::act::near_zero,
 /// float and double coefficients) replaces the cancelling sum.
 /// Accuracy: value, d1, d2 <= 4 ulp wherever the result is normal (test/fn/reference).
@@ -80,7 +81,9 @@ struct silu {
 
 /// gelu(x) = x * Phi(x) = x/2 * erfc(-x / sqrt(2)) (PyTorch's approximate='none'; erfc avoids the
 /// cancellation of 1 + erf in the left tail). The rounding of x / sqrt(2) is compensated with an exact
-/// product, so the relative error stays <= 4 ulp even in the far left tail. float evaluates in double.
+/// product, so the relative error stays <= 4 ulp even in the far left tail; x multiplies erfc / 2 before
+/// that correction is added (one rounding fewer). math::erfc's tail (its [1, 2] and [2, 2.3] polynomials,
+/// e^(-a^2) with a^2's low part in the reduced argument) keeps f within 4 ulp. float evaluates in double.
 /// d1 = Phi(x) + x phi(x); d2 = phi(x) (2 - x^2), phi(x) = exp(-x^2/2) / sqrt(2 pi) with x^2 exact.
 /// d1 near its zero at x = -0.7518 is a fitted polynomial in double (detail::act::near_zero): the sum
 /// Phi + x phi cancels there. Accuracy: value, d1, d2 <= 4 ulp wherever the result is normal.
@@ -97,7 +100,7 @@ struct gelu {
   template <class T> static constexpr std::array<T, 0> kinks() noexcept { return {}; }
   template <class T, class M = ::ctgrad::math::loop_math> CTGRAD_DETAIL_MATH_INLINE static constexpr T value(T x) noexcept {
     using W = detail::act::wide_t<T>;
-    return T(W(x) * detail::act::gelu_cdf<M>(W(x)));
+    return T(detail::act::gelu_cdf<M>(W(x), W(x)));
   }
   template <class T, class M = ::ctgrad::math::loop_math> CTGRAD_DETAIL_MATH_INLINE static constexpr T d1(T x, T /*y*/) noexcept {
     using W = detail::act::wide_t<T>;
@@ -135,7 +138,9 @@ struct gelu {
 /// double. d1 = s + 2 x s (1-s) u', s = sigmoid(2u), u' = sqrt(2/pi)(1 + 3 * 0.044715 x^2); d2 is even and
 /// is evaluated at |x| as s (1-s) (P(|x|) + 8 |x| sigmoid(-2u) u'^2), P a polynomial. u is carried in
 /// double-double (the left tail). In double, near the zeros of d1 (x = -0.7525) and d2 (|x| = 1.4185) a
-/// fitted polynomial (detail::act::near_zero) replaces the cancelling sums.
+/// fitted polynomial (detail::act::near_zero) replaces the cancelling sums; elsewhere d1 for -20 < x < 0 is
+/// e (d + 2x u') / d^2 (e = exp(2u) corrected for 2u's low part, d = 1 + e with its rounding carried), and d2
+/// for |x| < 20 is e q / d^2 the same way, P by compensated Horner (5.1 and 5.5 ulp before).
 /// Accuracy: value, d1, d2 <= 4 ulp wherever the result is normal (test/fn/reference).
 struct gelu_tanh {
   static constexpr std::string_view name = "gelu_tanh";
@@ -170,8 +175,9 @@ struct gelu_tanh {
 /// neither overflows nor cancels, and 1 - t^2 is formed from the same pieces, so the tails of d1 are
 /// accurate too. d1 = t + x (1 - t^2) sigmoid(x). float evaluates in double (t + x g cancels by ~3x
 /// around x = -2.3, which natively costs up to 4.3 ulp). In double, near the zeros of d1 (x = -1.1924)
-/// and d2 (x = -2.2564 and 1.4906) a fitted polynomial (detail::act::near_zero) replaces the cancelling sums, and d2
-/// for x >= 0 is 4 e^2 Q(x, e) / (1 + 2e + 2e^2)^3 with Q a polynomial in e (fewer roundings).
+/// and d2 (x = -2.2564 and 1.4906) a fitted polynomial (detail::act::near_zero) replaces the cancelling sums;
+/// elsewhere d1 is one quotient N(x, e) / D^2 and d2 is 4 e^2 Q(x, e) / D^3 (x >= 0) or 8 e Q(x, e) / D^3
+/// (x < 0), D the denominator of t with its rounding carried (fewer roundings than t + x g: 5.5 ulp).
 /// Accuracy: value, d1, d2 <= 4 ulp wherever the result is normal (test/fn/reference).
 struct mish {
   static constexpr std::string_view name = "mish";
@@ -281,7 +287,9 @@ struct hardswish {
 // ---- implementation details ---------------------------------------------------------------------------
 namespace ctgrad::detail::act {
 
-template <class M, class W> CTGRAD_DETAIL_MATH_INLINE constexpr W gelu_cdf(W x) noexcept {
+// scale * Phi(x): the scale multiplies erfc(w_hi) / 2 before the tiny correction is added (gelu's
+// x Phi(x) with one rounding fewer: 5.2 ulp in the left tail when x multiplied the corrected Phi).
+template <class M, class W> CTGRAD_DETAIL_MATH_INLINE constexpr W gelu_cdf(W x, W scale) noexcept {
   constexpr long double k_ld = 0.707106781186547524400844362104849039L;
   constexpr W k = W(k_ld);
   constexpr W k_lo = W(k_ld - static_cast<long double>(k));
@@ -296,7 +304,8 @@ template <class M, class W> CTGRAD_DETAIL_MATH_INLINE constexpr W gelu_cdf(W x) 
     w_pos = ::ctgrad::math::max(w_hi, W(0));  // the long double reference: no vectorisation concern
   else
     w_pos = ::ctgrad::math::select(w_hi > W(0), w_hi, W(0));
-  return W(0.5) * M::erfc(w_hi) * (W(1) - W(2) * w_pos * w_lo);
+  const W y = scale * (W(0.5) * M::erfc(w_hi));
+  return y - y * (W(2) * w_pos * w_lo);
 }
 
 // phi(x) = exp(-x^2 / 2) / sqrt(2 pi) with x^2 = hi + lo exact: exp(-hi/2 - lo/2) = exp(-hi/2)(1 - lo/2).
@@ -321,6 +330,9 @@ template <class W> struct gelu_tanh_parts {
   W s_scaled;
   W ss_scaled;
   W unscale;
+  W e;     // exp(-|2u_hi|) (not scaled)
+  W e_scaled;  // e, times 2^64 where |2u| > 600
+  W z_lo;  // 2u - 2u_hi (u of xc)
 };
 template <class M, class W> CTGRAD_DETAIL_MATH_INLINE constexpr gelu_tanh_parts<W> gelu_tanh_eval(W x) noexcept {
   constexpr W k0 = W(0.797884560802865355879892119868763737L);  // sqrt(2/pi)
@@ -344,10 +356,10 @@ template <class M, class W> CTGRAD_DETAIL_MATH_INLINE constexpr gelu_tanh_parts<
   const W in_lo = ((xc - (in_hi - in_b)) + (c1.hi - in_b)) + c1_lo;
   const auto q = detail::act::two_prod(k0, in_hi);
   const W u_lo = q.lo + k0 * in_lo + k0_lo * in_hi;
-  const W u = k0 * (x + k1 * (x * x * x));
-  // |x| < 1e6: the exact products are valid (and u there is q.hi); beyond, sigma(2u) is 0 or 1 anyway.
-  const W z_lo = ::ctgrad::math::select(::ctgrad::math::abs(x) < W(1e6), W(2) * u_lo, W(0));
-  const W z = W(2) * ::ctgrad::math::select(::ctgrad::math::abs(x) < W(1e6), q.hi, u);
+  // Beyond |x| = 1e6, u is u(xc) (|2u| ~ 7e16): sigma(2u) is 0 or 1 there as it would be for u(x), and e = 0
+  // annuls z_lo (the exact products stay valid for |xc| <= 1e6).
+  const W z_lo = W(2) * u_lo;
+  const W z = W(2) * q.hi;
   // sigmoid(z) and sigmoid(-z) from e = exp(-|z|) (detail::act::logistic's pair), with e also scaled by
   // 2^64 where |z| > 600: exp(-|z| + 64 ln 2), the argument's rounding carried to first order, so the
   // scaled e keeps its relative accuracy where e itself is subnormal. Elsewhere the shift is 0 and
@@ -373,7 +385,26 @@ template <class M, class W> CTGRAD_DETAIL_MATH_INLINE constexpr gelu_tanh_parts<
   const W ss_scaled = ::ctgrad::math::select(far, (r * small_scaled) * (c_pos * c_neg), pos * neg);
   // u' = k0 + 3 k0 k1 x^2 with 3 k0 k1 rounded once (k0 (1 + 3 k1 x^2) rounded three times more: 4.2 ulp in f').
   constexpr W k01 = W(3 * 0.797884560802865355879892119868763737L * 0.044715L);
-  return {pos, pos * neg, k0 + k01 * xx, W(6) * k0 * k1 * xc, neg - pos, neg, xc, pos_scaled, ss_scaled, unscale};
+  return {pos, pos * neg, k0 + k01 * xx, W(6) * k0 * k1 * xc, neg - pos, neg, xc, pos_scaled, ss_scaled, unscale, e, e_scaled, z_lo};
+}
+
+// One step of compensated Horner (Graillat et al.): s x + c_hi = s + err exactly to first order, the
+// rounding errors of the product (two_prod) and of the sum, plus the coefficient's low part c_lo,
+// accumulated in err by plain Horner. The sum's error by Fast2Sum where |s x| >= |c_hi| holds wherever
+// the result is used (fast = true), else by a two-sum. (Written out at the call: gelu_tanh's f'' kernel
+// must stay small enough for clang to inline it into the loop, or the loop is not vectorised.)
+template <bool fast, class W> CTGRAD_DETAIL_MATH_INLINE constexpr void compensated_horner_step(W& s, W& err, W x, W c_hi, W c_lo) noexcept {
+  const auto pr = detail::act::two_prod(s, x);
+  const W sum = pr.hi + c_hi;
+  W sum_err;
+  if constexpr (fast) {
+    sum_err = c_hi - (sum - pr.hi);
+  } else {
+    const W bv = sum - pr.hi;
+    sum_err = (pr.hi - (sum - bv)) + (c_hi - bv);
+  }
+  err = err * x + ((pr.lo + sum_err) + c_lo);
+  s = sum;
 }
 
 template <class T> struct mish_parts {
@@ -381,6 +412,9 @@ template <class T> struct mish_parts {
   T g;    // (1 - t^2) sigmoid(x)
   T sp;   // sigmoid(x)
   T sn;   // sigmoid(-x)
+  T e;    // exp(-|x|)
+  T den;  // the denominator of t: 1 + 2e + 2e^2 (x >= 0), 2 + e (e + 2) (x < 0)
+  T den_lo;  // for x < 0, 2 + e (e + 2) - den (the sum's rounding; the product's is e times smaller)
 };
 template <class M, class T> CTGRAD_DETAIL_MATH_INLINE constexpr mish_parts<T> mish_eval(T x) noexcept {
   const T e = M::exp(-::ctgrad::math::abs(x));
@@ -396,7 +430,8 @@ template <class M, class T> CTGRAD_DETAIL_MATH_INLINE constexpr mish_parts<T> mi
   const T sig_small = e * r;
   // (1 - t^2) sigmoid(x) = 4 e^2 (1 + e) / d_pos^2 for x >= 0, 4 e (1 + e) / d_neg^2 for x < 0.
   const T g = T(4) * ::ctgrad::math::select(pos, e * e, e) * one_e / (den * den);
-  return {t, g, ::ctgrad::math::select(pos, r, sig_small), ::ctgrad::math::select(pos, sig_small, r)};
+  const T den_lo = (T(2) - d_neg) + n_neg;
+  return {t, g, ::ctgrad::math::select(pos, r, sig_small), ::ctgrad::math::select(pos, sig_small, r), e, den, den_lo};
 }
 
 }  // namespace ctgrad::detail::act
@@ -422,7 +457,11 @@ template <class T, class M> CTGRAD_DETAIL_MATH_INLINE constexpr T silu::d2(T x, 
   const W aw = W(a);
   const W e = W(M::exp(-a));
   const W d = W(1) + e;
-  const W r = e * ((W(2) - aw) + e * (W(2) + aw)) / (d * d * d);
+  // d's rounding enters d^3 three times (1.5 ulp): its error d_lo = 1 + e - d (exact, e <= 1) is
+  // carried to first order, (d + d_lo)^3 ~ d^3 + 3 d^2 d_lo (5.2 ulp at x = -4.25 without it).
+  const W d_lo = (W(1) - d) + e;
+  const W dd = d * d;
+  const W r = e * ((W(2) - aw) + e * (W(2) + aw)) / (dd * d + W(3) * dd * d_lo);
   if constexpr (std::is_same_v<T, double>) return detail::act::near_zero(detail::act::silu_d2_fit, a, r);
   else if constexpr (std::is_same_v<T, float>) return detail::act::near_zero(detail::act::silu_d2_fit_float, a, T(r));
   else return T(r);
@@ -437,8 +476,20 @@ template <class T, class M> CTGRAD_DETAIL_MATH_INLINE constexpr T gelu_tanh::d1(
   using W = detail::act::wide_t<T>;
   const auto p = detail::act::gelu_tanh_eval<M>(W(x));
   const W r = (p.s_scaled + W(2) * p.xc * p.ss_scaled * p.du) * p.unscale;
-  if constexpr (std::is_same_v<T, double>) return detail::act::near_zero(detail::act::gelu_tanh_d1_fit, x, r);
-  else return T(r);
+  if constexpr (std::is_same_v<T, double>) {
+    // x < 0 (and |2u| <= 600), e = exp(2u): f' = e (d + 2x u') / d^2 with d = 1 + e, e corrected for 2u's
+    // low part and d's rounding carried: s + 2x s (1-s) u' (which cancels by ~2x there) reached 5.1 ulp
+    // at x = -1.62.
+    const double ec = p.e + p.e * p.z_lo;
+    const double d = 1.0 + ec;
+    const double d_lo = (1.0 - d) + ec;
+    const double num = (d + 2.0 * x * p.du) + d_lo;
+    const double r_neg = ec * num / (d * d + 2.0 * d * d_lo);
+    const double out = ::ctgrad::math::select((x < 0.0) & (x > -20.0), r_neg, r);
+    return detail::act::near_zero(detail::act::gelu_tanh_d1_fit, x, out);
+  } else {
+    return T(r);
+  }
 }
 template <class T, class M> CTGRAD_DETAIL_MATH_INLINE constexpr T gelu_tanh::d2(T x, T /*y*/) noexcept {
   using W = detail::act::wide_t<T>;
@@ -453,8 +504,30 @@ template <class T, class M> CTGRAD_DETAIL_MATH_INLINE constexpr T gelu_tanh::d2(
     const double a = ::ctgrad::math::abs(x);
     const auto p = detail::act::gelu_tanh_eval<M>(a);
     const double ac = p.xc;
-    const double poly = c0 + ac * (c1 + ac * (c2 + ac * (c3 + ac * ac * c5)));
-    const double r = p.ss_scaled * (poly + 8.0 * ac * p.neg * p.du * p.du) * p.unscale;
+    // P by compensated Horner (exact products and sums, the coefficients' low parts from long double):
+    // plain Horner erred by 2.6 ulp at |x| = 17.5 (f'' 4.9 ulp without FMA).
+    constexpr std::array<double, 6> ch{c0, c1, double(24 * k0 * k1), c3, 0.0, c5};
+    constexpr std::array<double, 6> cl{double(4 * k0 - c0), double(-4 * k0 * k0 - c1), double(24 * k0 * k1 - c2),
+                                       double(-24 * k0 * k0 * k1 - c3), 0.0, double(-36 * k0 * k0 * k1 * k1 - c5)};
+    // Written out, no loop or lambda: clang does not vectorise the kernel loop around a lambda's call.
+    const auto p5 = detail::act::two_prod(ch[5], ac);  // the step of the coefficient 0 of a^4: no sum
+    double poly = p5.hi, poly_err = p5.lo + cl[5] * ac;
+    // Fast2Sum is exact where s a has an exponent >= c's: for the steps of c2, c1 and c0 wherever a >= 2.12
+    // (below, down to 0.72, the fit is used; below 0.72 P is c0 plus small terms: no cancellation).
+    detail::act::compensated_horner_step<false>(poly, poly_err, ac, ch[3], cl[3]);
+    detail::act::compensated_horner_step<true>(poly, poly_err, ac, ch[2], 0.0);
+    detail::act::compensated_horner_step<true>(poly, poly_err, ac, ch[1], 0.0);
+    detail::act::compensated_horner_step<true>(poly, poly_err, ac, ch[0], cl[0]);
+    poly += poly_err;
+    // sigmoid(2u) sigmoid(-2u) = e / d^2 with e = exp(-2u) corrected for 2u's low part and d = 1 + e's
+    // rounding carried: fewer roundings than the product of the corrected pair (5.5 ulp at x = 4.13, 6.4
+    // at -5.92 without FMA). Where |2u| > 600, e is taken scaled by 2^64 (d is 1 there) and the result
+    // unscaled last, as in gelu_tanh_eval.
+    const double ec_scaled = p.e_scaled - p.e_scaled * p.z_lo;
+    const double d = 1.0 + p.e;  // e's own correction changes d by < 0.4 ulp
+    const double d_lo = (1.0 - d) + p.e;
+    const double q = poly + 8.0 * ac * (p.e / d) * p.du * p.du;  // e / d = sigmoid(-2u)
+    const double r = ec_scaled * q / (d * d + 2.0 * d * d_lo) * p.unscale;
     return detail::act::near_zero(detail::act::gelu_tanh_d2_fit, a, r);
   } else {
     const auto p = detail::act::gelu_tanh_eval<M>(W(x));
@@ -471,8 +544,25 @@ template <class T, class M> CTGRAD_DETAIL_MATH_INLINE constexpr T mish::d1(T x, 
   using W = detail::act::wide_t<T>;
   const auto p = detail::act::mish_eval<M>(W(x));
   const W r = p.t + W(x) * p.g;
-  if constexpr (std::is_same_v<T, double>) return detail::act::near_zero(detail::act::mish_d1_fit, W(x), r);
-  else return T(r);
+  if constexpr (std::is_same_v<T, double>) {
+    // One quotient N / D^2 for both signs, D's rounding carried, (D + D_lo)^2 ~ D^2 + 2 D D_lo: fewer
+    // roundings (and divisions) than t + x g, which reached 5.5 ulp in [-15, -2.3]. e = exp(-|x|):
+    // x >= 0: D = 1 + 2e (1 + e), N = (1 + 2e) D + 4x e^2 (1 + e);
+    // x < 0:  D = 2 + e (2 + e),  N = e (4 (1 + x) + e (6 + 4x) + 4e^2 + e^3) (1 + x exact).
+    // x is clamped to +-1e6 (e = 0 there) so that N stays finite.
+    const double e = p.e, xq = ::ctgrad::math::select(x > -1e6, ::ctgrad::math::select(x < 1e6, x, 1e6), -1e6);
+    const double pp = 2.0 * e * (1.0 + e);
+    const double d_pos = 1.0 + pp;
+    const double lo_pos = (1.0 - d_pos) + pp;
+    const double n_pos = (1.0 + 2.0 * e) * d_pos + (4.0 * xq) * (e * e) * (1.0 + e);
+    const double n_neg = e * (4.0 * (1.0 + xq) + e * ((6.0 + 4.0 * xq) + e * (4.0 + e)));
+    const bool pos = x >= 0.0;
+    const double den = ::ctgrad::math::select(pos, d_pos, p.den), den_lo = ::ctgrad::math::select(pos, lo_pos, p.den_lo);
+    const double q = ::ctgrad::math::select(pos, n_pos, n_neg) / (den * den + 2.0 * den * den_lo);
+    return detail::act::near_zero(detail::act::mish_d1_fit, W(x), q);
+  } else {
+    return T(r);
+  }
 }
 template <class T, class M> CTGRAD_DETAIL_MATH_INLINE constexpr T mish::d2(T x, T /*y*/) noexcept {
   using W = detail::act::wide_t<T>;
@@ -484,15 +574,21 @@ template <class T, class M> CTGRAD_DETAIL_MATH_INLINE constexpr T mish::d2(T x, 
     // e^2 (8 + 2x) + e^3 (4 + 2x): fewer roundings than g (2 + x (sn - 2 t sp)), which reached 5.2 ulp at
     // x = 6.8; d^3 as 1 + l (3 + l (3 + l)), l = d - 1. x is clamped at 1e6 (e = 0 there) so that Q stays
     // finite and e Q is never 0 * inf.
-    const double e = M::exp(-::ctgrad::math::abs(x));
+    const double e = p.e;
     const double e2 = e * e;
     const double xq = ::ctgrad::math::select(x < 1e6, x, 1e6);
     const double dl = 2.0 * e + 2.0 * e2;  // d - 1
     const double d3 = 1.0 + dl * (3.0 + dl * (3.0 + dl));
     const double q = 2.0 * (1.0 - xq) + e * ((6.0 - 3.0 * xq) + e * ((8.0 + 2.0 * xq) + e * (4.0 + 2.0 * xq)));
     const double r_pos = (4.0 * e2) * q / d3;
+    // x < 0, e = exp(x): f'' = 8 e Q / D^3, Q = (x + 2) + e (x + 4) + e^2 (3 - 1.5x) + e^3 (1 - x), D = 2 +
+    // e (2 + e) with its rounding carried (g (2 + x (...)) reached 5.4 ulp in [-16.6, -4.4]).
+    const double xn = ::ctgrad::math::select(x > -1e6, x, -1e6);
+    const double qn = (xn + 2.0) + e * ((xn + 4.0) + e * ((3.0 - 1.5 * xn) + e * (1.0 - xn)));
+    const double dd = p.den * p.den;
+    const double r_neg = (8.0 * e) * qn / (dd * p.den + 3.0 * dd * p.den_lo);
     // The second zero of f'', x = 1.4906 (where the closed form reached 119 ulp), has its own polynomial.
-    const double outside = ::ctgrad::math::select(x >= 0.0, r_pos, r);
+    const double outside = ::ctgrad::math::select(x >= 0.0, r_pos, r_neg);
     return detail::act::near_zero(detail::act::mish_d2_pos_fit, w, detail::act::near_zero(detail::act::mish_d2_fit, w, outside));
   } else {
     return T(r);
