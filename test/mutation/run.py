@@ -311,7 +311,7 @@ def apply_and_test(m, src, build, args):
                 # error means the mutation itself is not valid C++ for this use.
                 static = [e for e in errors if "static assertion failed" in e and
                           (os.path.relpath(e.split(":")[0], src).startswith("test" + os.sep) or
-                           e.split(":")[0].endswith(os.path.join("nn", "derivative_check.hpp")))]
+                           e.split(":")[0].endswith(os.path.join("fn", "derivative_check.hpp")))]
                 outcome = "KILLED_STATIC" if static and len(static) == len(errors) else "KILLED_COMPILER"
                 detail = f"{t}: " + " | ".join(os.path.relpath(e[:200], src) if e.startswith(src) else e[:200]
                                                for e in errors)
