@@ -89,6 +89,12 @@ activations_ulp() {
   /usr/bin/python3 test/fn/reference/pytorch_ulp.py --ctgrad-log ctgrad.log      # prints the table (without --ctgrad-log: PyTorch alone)
 }
 
+activations_scan() {
+  ninja -C build test/fn_activation_scan
+  python3 test/fn/reference/scan.py --points > /tmp/xs.txt
+  build/test/fn_activation_scan < /tmp/xs.txt | python3 test/fn/reference/scan.py   # every max > 3 ulp
+}
+
 benchmarks_w1() {
   ninja -C build test/bench/fused_bench
   build/test/bench/fused_bench --benchmark_filter='W1/(ctgrad|hand_fused_ctgrad_math)$' --benchmark_repetitions=20 --benchmark_enable_random_interleaving=true --benchmark_report_aggregates_only=true --benchmark_out=w1.json --benchmark_out_format=json

@@ -1,9 +1,9 @@
 #!/usr/bin/python3
 """A dense scan of every activation against mpmath, between the reference grid's points (issue 25).
 
-    ninja -C build test/fn/activation_scan
+    ninja -C build test/fn_activation_scan
     python3 test/fn/reference/scan.py --points > /tmp/xs.txt       # 4,873 points: step 1/64 on [-24, 24], random
-    build/test/fn/activation_scan < /tmp/xs.txt | python3 test/fn/reference/scan.py [digits]
+    build/test/fn_activation_scan < /tmp/xs.txt | python3 test/fn/reference/scan.py [digits]
 
 prints, per activation, precision and order whose maximum exceeds 3 ulp: the maximum (and where, which
 evaluator), and the range of the points over 4 ulp. x not exactly a float is judged in double only.

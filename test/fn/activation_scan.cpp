@@ -1,7 +1,7 @@
 // The dense scan's evaluator (test/fn/reference/scan.py reads its output): for every activation of the
 // registry (PyTorch's defaults) and each x read from stdin, one line "name x" then f f' f'' from value_at
 // in double, compile() in double, value_at in float and compile() in float (hexadecimal floats).
-// Built on demand, not by default: ninja -C build test/fn/activation_scan
+// Built on demand, not by default: ninja -C build test/fn_activation_scan
 #include <cstdio>
 #include <cstdlib>
 #include <string>
