@@ -5,6 +5,8 @@
 
 #include <vector>
 
+#include "ctgrad/check/boost_test.hpp"
+#include "ctgrad/check/graph.hpp"
 #include "ctgrad/ctgrad.hpp"
 
 using namespace ctgrad;
@@ -33,6 +35,26 @@ BOOST_AUTO_TEST_CASE(reductions_over_all_and_along_axes) {
   BOOST_TEST(prog[m_all].item() == 4.0);
   BOOST_TEST(prog[x1][1] == 9.0);
   BOOST_TEST(prog[x_all].item() == 9.0);
+}
+
+BOOST_AUTO_TEST_CASE(max_of_negative_values_is_the_largest_of_them) {
+  // max starts from -inf, not from 0: logits and log-probabilities are all below 0. Found by the
+  // mutation reduce_max_init_zero, which every other test survived.
+  var<"m", double, shape<dyn, 3>> m;
+  auto x0 = max<0>(m);
+  auto x1 = max<1>(m);
+  auto x_all = max(m);
+  auto prog = compile(x0, x1, x_all);
+  const std::vector<double> v{-4, -2.5, -3, -1.5, -6, -0.25};
+  BOOST_TEST_REQUIRE(prog.run(m = v).ok());
+  BOOST_TEST(prog[x0][0] == -1.5);
+  BOOST_TEST(prog[x0][1] == -2.5);
+  BOOST_TEST(prog[x0][2] == -0.25);
+  BOOST_TEST(prog[x1][0] == -2.5);
+  BOOST_TEST(prog[x1][1] == -0.25);
+  BOOST_TEST(prog[x_all].item() == -0.25);
+  // and their gradients (onto the maxima), against numeric derivatives
+  CTGRAD_CHECK_GRADIENTS(check::check_gradients(max(m) * 2.0 + sum(max<1>(m)) + sum(max<0>(m)), check::wrt(m), m = v));
 }
 
 BOOST_AUTO_TEST_CASE(long_sums_use_every_element_once) {
