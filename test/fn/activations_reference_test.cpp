@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "ctgrad/ctgrad.hpp"
+#include "support/ulp_error.hpp"
 
 namespace {
 
@@ -76,20 +77,7 @@ auto activate_defaults(const auto& x, std::index_sequence<I...>) {
 }
 template <class F> using seq = std::make_index_sequence<std::tuple_size_v<std::remove_cv_t<decltype(F::params)>>>;
 
-// The error of `got` in ulps of the reference in T, or +inf where the law above is broken outright.
-template <class T> long double ulp_error(T got, long double want) {
-  constexpr long double inf = std::numeric_limits<long double>::infinity();
-  if (std::isnan(got)) return inf;
-  const long double aw = std::fabs(want);
-  if (want == 0) return got == 0 ? 0 : inf;
-  if (aw >= std::numeric_limits<T>::min()) {
-    const long double ulp = std::ldexp(1.0L, std::ilogb(want) - std::numeric_limits<T>::digits + 1);
-    return std::fabs(static_cast<long double>(got) - want) / ulp;
-  }
-  if (aw >= std::numeric_limits<T>::denorm_min() / 2)
-    return std::fabs(got) < std::numeric_limits<T>::min() && (got == 0 || std::signbit(got) == std::signbit(want)) ? 0 : inf;
-  return std::fabs(got) <= std::numeric_limits<T>::denorm_min() ? 0 : inf;
-}
+using ctgrad_test::ulp_error;  // the law (test/support/ulp_error.hpp)
 
 constexpr long double max_ulp = 4;
 constexpr std::array<const char*, 3> order_name{"f", "f'", "f''"};

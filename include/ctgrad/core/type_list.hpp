@@ -17,6 +17,11 @@ template <class List> struct type_list_size { static constexpr std::size_t value
 template <class... Ts> struct type_list_size<type_list<Ts...>> { static constexpr std::size_t value = sizeof...(Ts); };
 template <class List> inline constexpr std::size_t type_list_size_v = type_list_size<List>::value;
 
+/// type_list<Ts...> without its first type: the list of an X-macro whose entries each expand to `, T`
+/// is `type_list_after_first<void X(...)>` (the leading void stands before the first comma). The
+/// registries of activations, losses and elementwise ops are built this way.
+template <class First, class... Ts> using type_list_after_first = type_list<Ts...>;
+
 /// Calls `f.template operator()<T>()` for each T of `List` (a type_list), in order. Usable in constant
 /// expressions when f's call operator is constexpr. Example: `for_each_type<L>([]<class T>() { ... });`
 template <class List, class F> constexpr void for_each_type(F&& f);

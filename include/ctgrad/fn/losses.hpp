@@ -433,7 +433,6 @@ concept loss_fn = requires {
 };
 
 namespace detail {
-template <class Void, class... Fs> struct losses_after_void { using type = type_list<Fs...>; };
 template <class... Fs> constexpr std::array<std::string_view, sizeof...(Fs)> loss_names_of(type_list<Fs...>) noexcept {
   return {Fs::name...};
 }
@@ -443,7 +442,7 @@ template <class... Fs> inline constexpr bool all_loss_fns<type_list<Fs...>> = (l
 
 /// type_list<fn::mse, fn::cross_entropy, ...>: the structs of CTGRAD_LOSSES, in its order.
 #define CTGRAD_DETAIL_LOSS_TYPE(id) , fn::id
-using loss_list = detail::losses_after_void<void CTGRAD_LOSSES(CTGRAD_DETAIL_LOSS_TYPE)>::type;
+using loss_list = type_list_after_first<void CTGRAD_LOSSES(CTGRAD_DETAIL_LOSS_TYPE)>;
 #undef CTGRAD_DETAIL_LOSS_TYPE
 
 /// The names of loss_list, in order (the functions' names; the docs table and the checker's rows).

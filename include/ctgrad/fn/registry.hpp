@@ -47,16 +47,9 @@ concept activation_fn =
   X(sigmoid) X(logsigmoid) X(hardsigmoid) X(tanh) X(softsign)                                 \
   X(silu) X(gelu) X(gelu_tanh) X(mish) X(softplus) X(hardswish)
 
-namespace detail {
-template <class List> struct drop_first;
-template <class First, class... Rest> struct drop_first<type_list<First, Rest...>> {
-  using type = type_list<Rest...>;
-};
-}  // namespace detail
-
 /// type_list<fn::relu, fn::leaky_relu, ...>: the structs of CTGRAD_ACTIVATIONS, in its order.
 #define CTGRAD_DETAIL_ACTIVATION_TYPE(id) , fn::id
-using activation_list = detail::drop_first<type_list<void CTGRAD_ACTIVATIONS(CTGRAD_DETAIL_ACTIVATION_TYPE)>>::type;
+using activation_list = type_list_after_first<void CTGRAD_ACTIVATIONS(CTGRAD_DETAIL_ACTIVATION_TYPE)>;
 #undef CTGRAD_DETAIL_ACTIVATION_TYPE
 
 /// True when every entry of `List` (a type_list) models activation_fn and no two share a name.

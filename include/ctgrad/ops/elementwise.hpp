@@ -11,6 +11,7 @@
 
 #include "ctgrad/core/math.hpp"
 #include "ctgrad/core/node.hpp"
+#include "ctgrad/core/type_list.hpp"
 
 namespace ctgrad {
 
@@ -233,14 +234,11 @@ struct eq_mask_op : elementwise_op {
   CHECKED(powi_op) RULE_ONLY(sign_op) RULE_ONLY(stop_gradient_op) RULE_ONLY(custom_gradient_op)    \
   RULE_ONLY(eq_mask_op) RULE_ONLY(constant_op)
 
-namespace detail {
-template <class, class... Ops> using drop_first = type_list<Ops...>;
 #define CTGRAD_DETAIL_OP_TYPE(op) , op
 #define CTGRAD_DETAIL_OP_NONE(op)
-}  // namespace detail
 /// The CHECKED entries of CTGRAD_ELEMENTWISE_OPS, as a type list.
 using checked_elementwise_ops =
-    detail::drop_first<void CTGRAD_ELEMENTWISE_OPS(CTGRAD_DETAIL_OP_TYPE, CTGRAD_DETAIL_OP_NONE)>;
+    type_list_after_first<void CTGRAD_ELEMENTWISE_OPS(CTGRAD_DETAIL_OP_TYPE, CTGRAD_DETAIL_OP_NONE)>;
 #undef CTGRAD_DETAIL_OP_TYPE
 #undef CTGRAD_DETAIL_OP_NONE
 

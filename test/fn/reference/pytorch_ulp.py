@@ -22,6 +22,9 @@ import mpmath as mp
 import torch
 import torch.nn.functional as F
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ulp_law import DOUBLE, FLOAT, ulp_error  # noqa: E402
+
 mp.mp.dps = 60
 torch.set_num_threads(1)
 
@@ -34,8 +37,7 @@ FUNCS = {
     'gelu': F.gelu, 'gelu_tanh': lambda x: F.gelu(x, approximate='tanh'), 'mish': F.mish,
     'softplus': F.softplus, 'hardswish': F.hardswish,
 }
-TYPES = {'float': (torch.float32, 24, mp.mpf(2) ** -126, mp.mpf(2) ** -149),
-         'double': (torch.float64, 53, mp.mpf(2) ** -1022, mp.mpf(2) ** -1074)}
+TYPES = {'float': (torch.float32,) + FLOAT, 'double': (torch.float64,) + DOUBLE}
 
 
 def read_table():
@@ -47,22 +49,6 @@ def read_table():
             name, x, *want = line.strip().split(',')
             rows.setdefault(name, []).append((float(x), [mp.mpf(w) for w in want]))
     return rows
-
-
-def ulp_error(got, want, digits, min_normal, denorm_min):
-    """The error in ulps, or None where the law is broken outright (as ulp_error in the C++ test)."""
-    if got != got:  # NaN
-        return None
-    got = mp.mpf(got)
-    if want == 0:
-        return mp.mpf(0) if got == 0 else None
-    if abs(want) >= min_normal * (1 - mp.mpf(10) ** -19):  # the 21 digits of the CSV, read as C++'s long double does
-        ulp = mp.mpf(2) ** (mp.floor(mp.log(abs(want), 2)) - digits + 1)
-        return abs(got - want) / ulp
-    if abs(want) >= denorm_min / 2:
-        ok = abs(got) < min_normal and (got == 0 or (got < 0) == (want < 0))
-        return mp.mpf(0) if ok else None
-    return mp.mpf(0) if abs(got) <= denorm_min else None
 
 
 def derivatives(fun, xs, dtype):

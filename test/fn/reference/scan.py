@@ -6,7 +6,9 @@
     build/test/fn_activation_scan < /tmp/xs.txt | python3 test/fn/reference/scan.py [digits]
 
 prints, per activation, precision and order whose maximum exceeds 3 ulp: the maximum (and where, which
-evaluator), and the range of the points over 4 ulp. x not exactly a float is judged in double only.
+evaluator), and the range of the points over 4 ulp; and every point that breaks the law outright (NaN, a
+normal number where the reference is subnormal, ...: ulp_law.py). x not exactly a float is judged in
+double only.
 The references are generate.py's forms (no cancellation), at 50 digits by default."""
 import os
 import random
@@ -14,6 +16,7 @@ import struct
 import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import generate as g
+from ulp_law import DOUBLE, FLOAT, ulp_error
 import mpmath as mp
 if sys.argv[1:] == ['--points']:
     def f32(v):
@@ -26,15 +29,9 @@ if sys.argv[1:] == ['--points']:
     sys.exit(0)
 mp.mp.dps = int(sys.argv[1]) if len(sys.argv) > 1 else 50
 funs = dict((n, f) for n, f, _ in g.ACTIVATIONS)
-TINY = {False: 2.2250738585072014e-308, True: 1.1754943508222875e-38}
-BITS = {False: 52, True: 23}
-def err(got, want, isf):
-    if abs(want) < TINY[isf]:
-        return 0.0
-    e = mp.floor(mp.log(abs(want), 2))
-    return float(abs(mp.mpf(got) - want) / mp.mpf(2) ** (e - BITS[isf]))
 worst = {}
 over = {}
+broken = []
 for line in sys.stdin:
     p = line.split()
     name, x = p[0], float.fromhex(p[1])
@@ -46,8 +43,12 @@ for line in sys.stdin:
         if isf and not xf_ok:
             continue
         for k in range(3):
-            e = err(vals[col * 3 + k], ref[k], isf)
+            e = ulp_error(vals[col * 3 + k], ref[k], *(FLOAT if isf else DOUBLE))
             key = (name, prec, k)
+            if e is None:
+                broken.append((name, prec, k, x, ev, vals[col * 3 + k]))
+                continue
+            e = float(e)
             if e > worst.get(key, (0, 0, ''))[0]:
                 worst[key] = (e, x, ev)
             if e > 4:
@@ -57,3 +58,5 @@ for (name, prec, k), (e, x, ev) in sorted(worst.items()):
         xs = over.get((name, prec, k), [])
         rng = ' over 4 on %d points in [%g, %g]' % (len(xs), min(xs), max(xs)) if xs else ''
         print('%-12s %s f%-2s max %8.2f ulp at x = %r (%s)%s' % (name, prec, "'" * k, e, x, ev, rng))
+for name, prec, k, x, ev, got in broken:
+    print('%-12s %s f%-2s breaks the law at x = %r (%s): %r' % (name, prec, "'" * k, x, ev, got))
