@@ -83,9 +83,9 @@ struct known_gap {
   bool is_float;
   long double ceiling;
 };
-// log_softmax_vjp in double: g - p S where it cancels (z = (-20, 10, 10): two tied classes, p = 1/2 - 2e-14,
-// g = 0.25, S = 0.75, a factor 3), which amplifies p's own rounding (the row sum of exp, ~1 ulp) to 4.3.
-constexpr std::array known_gaps{known_gap{"log_softmax_vjp", false, 4.5}};
+// None: log_softmax_vjp in double at a tie (z = (-20, 10, 10), where g - p S = 0.25 - 0.75 (1/2 - 2e-14)
+// cancels by 3) was 4.29 ulp until p's row sum was carried as a two-sum (ops::softmax_probability_op).
+constexpr std::array<known_gap, 0> known_gaps{};
 template <class T> long double ceiling_of(std::string_view kind) {
   for (const auto& g : known_gaps)
     if (g.kind == kind && g.is_float == std::is_same_v<T, float>) return g.ceiling;

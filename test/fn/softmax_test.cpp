@@ -1,11 +1,14 @@
 // Tests for ctgrad/fn/softmax.hpp: the seeds' examples, stability at extreme logits, and the
-// softmax Jacobian-vector product against the closed form s * (g - sum(g * s)).
+// softmax Jacobian-vector product against the closed form s * (g - sum(g * s)), and the gradient
+// checker on what differentiates softmax's probability itself (grad of log_softmax's jvp).
 #define BOOST_TEST_MODULE softmax
 #include <boost/test/unit_test.hpp>
 
 #include <cmath>
 #include <vector>
 
+#include "ctgrad/check/boost_test.hpp"
+#include "ctgrad/check/graph.hpp"
 #include "ctgrad/ctgrad.hpp"
 
 using namespace ctgrad;
@@ -18,6 +21,20 @@ std::vector<long double> reference_softmax(const std::vector<double>& v) {
   for (double x : v) s += std::exp(static_cast<long double>(x) - m);
   for (double x : v) out.push_back(std::exp(static_cast<long double>(x) - m) / s);
   return out;
+}
+
+// grad of a jvp through log_softmax along the rows of a matrix: the jvp is dz - sum(p dz), and the
+// gradient of that in z differentiates p (ops::softmax_probability_op's own rule), which neither
+// softmax's nor log_softmax's vector-Jacobian product does. A rank-2 z with rows that tie, that
+// saturate and that are ordinary.
+template <class T> auto log_softmax_jvp_gradient_report() {
+  var<"z", T, shape<3, 4>> z;
+  var<"dz", T, shape<3, 4>> dz;
+  var<"w", T, shape<3, 4>> w;
+  const std::vector<T> zv{T(0.5), T(-1), T(2), T(0.25), T(1), T(1), T(-3), T(0), T(9), T(-2), T(0.5), T(1.5)};
+  const std::vector<T> dzv{T(1), T(-0.5), T(0.75), T(2), T(-1.25), T(0.5), T(1), T(-0.25), T(0.5), T(1.5), T(-1), T(0.25)};
+  const std::vector<T> wv{T(0.25), T(1), T(-0.5), T(0.75), T(1.5), T(-1), T(0.5), T(2), T(-0.75), T(0.25), T(1), T(-1.5)};
+  return check::check_gradients(sum(jvp(log_softmax(z), z, dz) * w), check::wrt(z), z = zv, dz = dzv, w = wv);
 }
 }  // namespace
 
@@ -79,6 +96,11 @@ BOOST_AUTO_TEST_CASE(softmax_vjp_matches_closed_form) {
   double dot = 0;
   for (int i = 0; i < 4; ++i) dot += gv[i] * prog[s][i];
   for (int i = 0; i < 4; ++i) BOOST_TEST(prog[dx][i] == prog[s][i] * (gv[i] - dot), tt::tolerance(1e-14));
+}
+
+BOOST_AUTO_TEST_CASE(gradient_of_log_softmax_jvp_passes_the_checker_in_double_and_float) {
+  CTGRAD_CHECK_GRADIENTS(log_softmax_jvp_gradient_report<double>());
+  CTGRAD_CHECK_GRADIENTS(log_softmax_jvp_gradient_report<float>());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -55,6 +55,7 @@ DERIVATIVE_TESTS = [
     "autodiff/grad",          # grad(), fan-out, grad of grad
     "fn/activations",         # d1, d2, kinks of every activation against a long double reference
     "fn/activations_reference",  # f, f', f'' against the mpmath table, both evaluators
+    "fn/softmax_losses_reference",  # softmax, log_softmax, their VJPs and the losses' derivatives (mpmath)
     "check/graph",            # the gradient checker on ctgrad graphs (scalar and tensor)
     "fn/activation_graph",    # the graph computes the definition; value_at == compile()
     "fn/losses",

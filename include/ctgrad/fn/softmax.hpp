@@ -78,6 +78,42 @@ struct log_softmax_vjp_ds_op : elementwise_op {
   template <std::size_t I, class Self, class T> static constexpr auto jvp(const Self& s, const T& dx) { return vjp<I>(s, dx); }
 };
 
+/// softmax's probability p = e / (m + t) (children e = exp(z), t = the sum of e below the maxima and
+/// m = the number of maxima, the two sums softmax_lse_op reads). m + t is carried as hi + lo (two-sum,
+/// no products, so FMA contraction cannot change it) and p = q - q lo / hi with q = e / hi: the
+/// division's rounding only. With two tied classes p = 1/2 - 2e-14 sits just below a power of 2, where
+/// each rounding of the sum costs 1 ulp of p, and log_softmax's g - p S (which can cancel) multiplies it:
+/// 4.29 ulp with sum(e) formed in order, 1.71 with m + t rounded, 1.29 with the two-sum (docs/
+/// activations.md). Derivatives as e / (m + t) (m is piecewise constant: no gradient).
+struct softmax_probability_op : elementwise_op {
+  static constexpr std::string_view name = "softmax_probability";
+  template <class T> static constexpr T apply(T e, T tail, T maxima) noexcept {
+    const T hi = maxima + tail;
+    const T b = hi - maxima;
+    const T lo = (maxima - (hi - b)) + (tail - b);
+    const T q = e / hi;
+    return q - q * (lo / hi);
+  }
+  template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g) {
+    if constexpr (I == 2) {
+      return no_grad{};
+    } else {
+      auto d = make_node<add_op>(s.template child<2>(), s.template child<1>());
+      if constexpr (I == 0) return make_node<div_op>(g, d);
+      else return make_node<neg_op>(make_node<div_op>(make_node<mul_op>(g, s), d));
+    }
+  }
+  // Elementwise in its children (diagonal Jacobian): the JVP is the VJP rule applied to the tangent.
+  template <std::size_t I, class Self, class T> static constexpr auto jvp(const Self& s, const T& dx) { return vjp<I>(s, dx); }
+};
+/// p of a log_softmax node s (children z and softmax_lse_op(t, m)): the same node softmax() returns
+/// as its value, so that the value and log_softmax's rules share it.
+template <class LogSoftmax> constexpr auto softmax_probability_of(const LogSoftmax& s) {
+  const auto lse = s.template child<1>();
+  return make_node<softmax_probability_op>(make_node<exp_op>(s.template child<0>()), lse.template child<0>(),
+                                           lse.template child<1>());
+}
+
 /// log p = z - L (children z and L) along axis A (-1: all elements of a vector); its vector-Jacobian
 /// product is log_softmax_vjp_op.
 template <int A> struct log_softmax_op : elementwise_op {
@@ -87,21 +123,19 @@ template <int A> struct log_softmax_op : elementwise_op {
     if constexpr (I == 1) {
       return no_grad{};  // L's gradient is in child 0's (the whole Jacobian of log_softmax)
     } else {
-      auto e = make_node<exp_op>(s.template child<0>());
-      auto p = make_node<div_op>(e, sum<A, true>(e));
+      auto p = softmax_probability_of(s);
       auto s_all = sum<A, true>(g);
       auto s_others = sum<A, true>(make_node<mul_op>(g, make_node<softmax_not_dominant_op>(s)));
       return make_node<log_softmax_vjp_op>(g, s_all, s_others, s, p);
     }
   }
   // d log p = dz - sum(p dz) along the axis (L's tangent is in it: child 1 gets none, as in the VJP),
-  // p = e / sum(e) as in the VJP.
+  // p as in the VJP.
   template <std::size_t I, class Self, class T> static constexpr auto jvp(const Self& s, const T& dz) {
     if constexpr (I == 1) {
       return no_grad{};
     } else {
-      auto e = make_node<exp_op>(s.template child<0>());
-      auto p = make_node<div_op>(e, sum<A, true>(e));
+      auto p = softmax_probability_of(s);
       return make_node<sub_op>(dz, sum<A, true>(make_node<mul_op>(p, dz)));
     }
   }
@@ -110,7 +144,7 @@ template <int A> struct log_softmax_op : elementwise_op {
 /// dominant class k (p_k > 1/2) it is computed as -S_k - expm1(log p_k) S, S_k = the sum of g over the
 /// other classes, so p_k - 1 (cross_entropy's gradient for a confident right answer, 1e-13 for a logit
 /// gap of 30) keeps its relative accuracy instead of rounding to 0; p of the other classes is
-/// e / sum(e), not exp(log p) (whose rounding grows with |log p|). Children: g, S, S_k, log p, p.
+/// e / sum(e) (softmax_probability_op), not exp(log p) (whose rounding grows with |log p|). Children: g, S, S_k, log p, p.
 struct log_softmax_vjp_op : elementwise_op {
   static constexpr std::string_view name = "log_softmax_vjp";
   static constexpr bool uses_math = true;
@@ -197,8 +231,8 @@ template <int Axis = -1, expression X> constexpr auto softmax(const X& x) {
     // The value e / sum(e) with the gradient of exp(log_softmax) (ops::softmax_op), so that the
     // vector-Jacobian product keeps relative accuracy where a probability rounds to 1.
     auto z = detail::shifted_by_max<Axis>(x);
-    auto e = exp(z);
-    return make_node<ops::softmax_op>(make_node<ops::div_op>(e, sum<a, true>(e)), detail::log_softmax_of_shifted<a>(z, e));
+    auto logp = detail::log_softmax_of_shifted<a>(z, exp(z));
+    return make_node<ops::softmax_op>(ops::softmax_probability_of(logp), logp);
   }
 }
 
@@ -230,8 +264,8 @@ struct softmax {
   static constexpr std::string_view formula = "exp(x_i) / sum_j exp(x_j) along the axis";
   static constexpr std::string_view derivative = "vjp p (g - sum(g p)); Jacobian p_i (delta_ij - p_j)";
   static constexpr std::string_view stable_form =
-      "e / sum(e), e = exp(x - max); its vjp is g p into log_softmax's (relative where p rounds to 1)";
-  static constexpr std::string_view accuracy = "value 0.67 / 1.43, vjp 1.56 / 2.98 (10 rows, logit gaps up to 1000)";
+      "e / sum(e), e = exp(x - max), sum(e) carried as a two-sum; its vjp is g p into log_softmax's (relative where p rounds to 1)";
+  static constexpr std::string_view accuracy = "value 0.67 / 0.97, vjp 1.56 / 1.29 (10 rows, logit gaps up to 1000)";
   static constexpr std::string_view parameters = "Axis = -1 (template argument; PyTorch's dim)";
   template <int Axis = -1, class X> static constexpr auto of(const X& x) { return ctgrad::softmax<Axis>(x); }
 };
@@ -244,7 +278,7 @@ struct log_softmax {
       "z - log1p(s), z = x - max, s = the sum of exp(z) below the max + (maxima - 1); vjp -S_others - expm1(log p) S "
       "for a class with p > 1/2";
   static constexpr std::string_view accuracy =
-      "value 0.74 / 0.93, vjp 1.66 / 4.29 (10 rows; 4.29 at a tie, the test's one known gap, ceiling 4.5)";
+      "value 0.74 / 0.93, vjp 1.66 / 1.29 (10 rows, ties included)";
   static constexpr std::string_view parameters = "Axis = -1 (template argument; PyTorch's dim)";
   template <int Axis = -1, class X> static constexpr auto of(const X& x) { return ctgrad::log_softmax<Axis>(x); }
 };
