@@ -113,3 +113,7 @@ gradcheck_mutation() {
   test/mutation/run.py --subset ci            # the CI subset (the Meson test mutation/ci_subset runs it)
   test/mutation/run.py --only 'elu|kink' --markdown out.md   # by name or category; a markdown report
 }
+
+benchmarks_w5_run_time() {
+  for b in scalar_grad scalar_grad_o2 scalar_grad_32 scalar_grad_32_o2; do build/test/bench/${b}_bench --benchmark_filter='W5/(hand|ctgrad)$' --benchmark_repetitions=15 --benchmark_enable_random_interleaving=true --benchmark_report_aggregates_only=true; done
+}
