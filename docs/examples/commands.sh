@@ -20,8 +20,8 @@ training_running_it() {
 }
 
 training_threads() {
-  build/src/tools/ctgrad-train --threads=2 --checkpoint=run2   # 2 row shards per batch
-  build/src/tools/ctgrad-train --threads=2 --checkpoint=run2 --resume
+  build/src/tools/ctgrad-train --threads=2 --checkpoint=run2   # 2 threads share each step
+  build/src/tools/ctgrad-train --threads=1 --checkpoint=run2 --resume   # any count resumes, exactly
 }
 
 training_the_data() {
@@ -71,7 +71,7 @@ embedding_mpi() {
 }
 
 scaling_threads() {
-  build/src/tools/ctgrad-train --threads=2                          # 2 row shards per batch
+  build/src/tools/ctgrad-train --threads=2                          # 2 threads share each step
   build/src/tools/ctgrad-train --threads=2 --adaptive_threads=false # the workers always take part
   test/bench/train_scaling.sh build 5                               # the tool, 1 vs 2 threads, idle and busy
   BATCH=512 CONDITIONS=idle test/bench/train_scaling.sh build 3     # larger batches

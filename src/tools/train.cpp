@@ -51,11 +51,10 @@ ABSL_FLAG(std::vector<std::string>, activation, (std::vector<std::string>{"relu"
 ABSL_FLAG(int, epochs, 5, "Passes over the training data.");
 ABSL_FLAG(int, batch, 32, "Mini-batch size (Keras's default 32).");
 ABSL_FLAG(int, threads, 1,
-          "Threads per training step: each batch is split into this many row shards run in parallel and "
-          "combined in a fixed order (reproducible for a given count; other counts differ by rounding). "
-          "0: one per core, but at most one per 256 rows of a batch (1 at batch 32: every shard reads all "
-          "the weights and writes a whole weight gradient, docs/scaling.md). A checkpoint resumes only "
-          "with the count it was written with.");
+          "Threads per training step: they share each step's large matrix products and the optimiser's "
+          "update, every element computed as on one thread, so the results are the same digit for digit "
+          "for every count (and a checkpoint resumes with any count). 0: one per core, but at most one "
+          "per 256 rows of a batch (1 at batch 32, where a step is too small to share: docs/scaling.md).");
 ABSL_FLAG(bool, adaptive_threads, true,
           "With --threads > 1: now and then time the steps with and without the worker threads and keep "
           "the faster (the workers sleep while another process has the other cores). Results do not "

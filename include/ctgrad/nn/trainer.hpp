@@ -192,13 +192,8 @@ class trainer {
     if (auto st = expect("optimizer", std::string(name_of(options_.optimizer))); !st.ok()) return st;
     if (auto st = expect("seed", absl::StrCat(options_.seed)); !st.ok()) return st;
     if (auto st = expect("batch", absl::StrCat(options_.batch)); !st.ok()) return st;
-    if (ck.metadata.count("threads")) {
-      if (auto st = expect("threads", absl::StrCat(options_.threads)); !st.ok()) return st;
-    } else if (options_.threads != 1) {
-      return absl::FailedPreconditionError(absl::StrFormat(
-          "%s: checkpoint threads is '1' (not recorded) but this run has '%d'; resume with the same settings "
-          "or start a new run", ck.source, options_.threads));
-    }
+    // "threads" is recorded for the reader only: every thread count computes every element as one
+    // thread does (nn/data_parallel.hpp), so a run resumes exactly with any count.
     if (ck.metadata.count("ranks")) {
       if (auto st = expect("ranks", absl::StrCat(ranks())); !st.ok()) return st;
     } else if (ranks() != 1) {
