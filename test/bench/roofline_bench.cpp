@@ -2,7 +2,7 @@
 // roofline. Times each part of the step as ctgrad-train runs it, beside an analytical count of its
 // FLOPs and bytes and a measured limit for it on this machine:
 //   gather    32 random rows of 784 floats (and their labels) from a 60000x784 dataset, as
-//             nn::data_parallel::run_train_shard copies them;
+//             nn::data_parallel::run_train copies them;
 //   products  kernel::gemm at the program's five shapes (X W1, H W2, Hᵀ dZ, dZ W2ᵀ, Xᵀ dH);
 //   program   the trainer's compiled program run (forward + backward), as nn::trainer binds it; its
 //             elementwise work (bias, relu, softmax cross-entropy, column sums, relu mask) is the
@@ -213,7 +213,7 @@ int main(int argc, char** argv) {
   }
 #endif
 
-  // Gather, as run_train_shard does: rows in a shuffled order, each epoch visiting every row once.
+  // Gather, as run_train does: rows in a shuffled order, each epoch visiting every row once.
   std::vector<std::uint32_t> order(rows);
   std::iota(order.begin(), order.end(), 0u);
   std::shuffle(order.begin(), order.end(), std::mt19937(9));

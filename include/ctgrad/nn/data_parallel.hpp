@@ -7,7 +7,8 @@
 // sums the ranks' gradients in rank order, so every rank applies the same optimiser update.
 // Threads split the work inside a rank's step, not its rows: the program's large matrix products
 // run their column blocks on the team (kernel::parallel_for), and the optimiser's update runs its
-// parameter ranges on it. Every element is then computed exactly as on one thread, so the results
+// parameter ranges on it, each thread the columns of a weight matrix whose products' columns it
+// computes. Every element is then computed exactly as on one thread, so the results
 // do not depend on the thread count at all (nor on the pacer switching the workers on and off),
 // and a run is reproducible for a given K.
 #pragma once
@@ -47,7 +48,7 @@ class data_parallel {
   static constexpr int parameter_count = Model::parameter_count;
   using optimizer = optimizers::variant<T>;  // nn/optim.hpp's list
 
-  /// `threads` shards per rank slice (the calling thread and threads - 1 workers); `group` the
+  /// `threads` threads per step (the calling thread and threads - 1 workers); `group` the
   /// ranks (nullptr: this process alone); `max_batch` the largest training batch; `adaptive`: let
   /// the pacer switch the workers off while they slow the steps down (team.hpp).
   data_parallel(int threads, dist::reducer* group, std::size_t max_batch, std::size_t parameter_values,
@@ -55,7 +56,6 @@ class data_parallel {
       : group_(group ? group : &alone_),
         team_(threads),
         pacer_(adaptive),
-        shards_(1),
         grad_(parameter_values, T(0)) {
     par_.threads = team_.threads();
     par_.context = &team_;
@@ -64,14 +64,33 @@ class data_parallel {
       static_cast<team*>(t)->run(count, each);
     };
     const std::size_t rows = (max_batch + std::size_t(ranks()) - 1) / std::size_t(ranks());
-    const std::size_t per_shard = (rows + shards_.size() - 1) / shards_.size();
-    for (auto& sh : shards_) {
-      sh.x.resize(per_shard * std::size_t(Model::inputs));
-      sh.y.resize(per_shard);
-    }
+    slice_.x.resize(rows * std::size_t(Model::inputs));
+    slice_.y.resize(rows);
     for (int i = 0; i < parameter_count; ++i) {
       const std::size_t off = offset_of(i), size = size_of(i);
       for (std::size_t b = off; b < off + size; b += chunk) chunks_.push_back({i, b, std::min(off + size, b + chunk)});
+    }
+    // Each thread's share of the update (one process): of a weight matrix, the column block whose
+    // products' columns that thread computes (kernel::column_block, the cut gemm makes), so W, its
+    // gradient and the optimiser's state of those columns stay in that core's cache from the forward
+    // product through the update; of a vector, an even slice (whole 16-element vectors).
+    const std::size_t t = std::size_t(team_.threads());
+    shares_.resize(t);
+    for (int i = 0; i < parameter_count; ++i) {
+      const auto s = Model::parameter_shape(i);
+      const std::size_t rows = std::size_t(s[0]), cols = std::size_t(s[1]), off = offset_of(i);
+      if (rows > 1 && cols > 1) {
+        for (std::size_t p = 0; p < t; ++p) {
+          const auto [c0, c1] = kernel::column_block<T>(cols, t, p);
+          if (c0 < c1) shares_[p].push_back({i, off + c0, c1 - c0, rows, cols});
+        }
+      } else {
+        const std::size_t n = rows * cols, vectors = (n + 15) / 16;
+        for (std::size_t p = 0; p < t; ++p) {
+          const std::size_t b = std::min(n, vectors * p / t * 16), e = std::min(n, vectors * (p + 1) / t * 16);
+          if (b < e) shares_[p].push_back({i, off + b, e - b, 1, 0});
+        }
+      }
     }
   }
 
@@ -85,34 +104,39 @@ class data_parallel {
   team& workers() noexcept { return team_; }
   pacer& pace() noexcept { return pacer_; }
 
-  /// One step on the global batch data[rows[0]], ..., data[rows[n - 1]]: this rank's shards' forward
-  /// and backward passes, the gradient summed over shards and ranks, the optimiser's update (the
+  /// One step on the global batch data[rows[0]], ..., data[rows[n - 1]]: this rank's slice's forward
+  /// and backward pass, the gradient summed over the ranks, the optimiser's update (the
   /// same on every rank). `out` gets the global batch's totals. Errors: a program's run error, the
   /// reducer's (a failed peer).
   absl::Status train_step(parameter_store<Model>& params, optimizer& opt, const dataset_view& data,
                           std::span<const std::uint32_t> rows, batch_totals& out) {
     const std::size_t n = rows.size();
-    split(n, [&](shard& sh, std::size_t begin) { sh.rows_index = rows.data() + begin; });
+    const auto [first, count] = my_rows(n);
+    slice_.rows_index = rows.data() + first;
+    slice_.rows = count;
     params_ = &params;
     data_ = &data;
     {
       // The threads work inside the program's matrix products (kernel::parallel_for).
       kernel::parallel_scope scope(team_.threads() > 1 && team_.helping() ? &par_ : nullptr);
-      run_train_shard(shards_[0]);
+      run_train();
     }
-    if (auto st = first_error(); !st.ok()) return st;
-    std::array<double, 2> totals{};
-    for (const auto& sh : shards_) {
-      totals[0] += sh.loss * double(sh.rows);
-      totals[1] += double(sh.correct);
-    }
+    if (!slice_.status.ok()) return slice_.status;
+    std::array<double, 2> totals{slice_.loss * double(slice_.rows), double(slice_.correct)};
     std::visit([](auto& o) { o.begin_step(); }, opt);
     opt_ = &opt;
     n_ = n;
     if (ranks() == 1) {
-      // The program's gradient is the batch's: the update reads it where it is.
-      auto update_direct = [this](std::size_t c) { update_from_program(chunks_[c], std::make_index_sequence<parameter_count>{}); };
-      team_.run(chunks_.size(), update_direct);
+      // The program's gradient is the batch's: the update reads it where it is, thread k its share.
+      auto update_direct = [this](std::size_t k) {
+        for (const update_block& b : shares_[k])
+          for (std::size_t r = 0; r < b.rows; ++r) {
+            const std::size_t first = b.begin + r * b.stride;
+            update_from_program(update_chunk{b.parameter, first, first + b.width},
+                                std::make_index_sequence<parameter_count>{});
+          }
+      };
+      team_.run(shares_.size(), update_direct);
     } else {
       auto combine_only = [this](std::size_t c) { combine(chunks_[c]); };
       team_.run(chunks_.size(), combine_only);
@@ -131,18 +155,18 @@ class data_parallel {
   absl::Status evaluate_batch(const parameter_store<Model>& params, const dataset_view& data, std::size_t begin,
                               std::size_t end, batch_totals& acc) {
     const std::size_t n = end - begin;
-    split(n, [&](shard& sh, std::size_t b) { sh.first_row = begin + b; });
+    const auto [first, count] = my_rows(n);
+    slice_.first_row = begin + first;
+    slice_.rows = count;
     eval_params_ = &params;
     data_ = &data;
     {
       kernel::parallel_scope scope(team_.threads() > 1 && team_.helping() ? &par_ : nullptr);
-      run_eval_shard(shards_[0]);
+      run_eval();
     }
-    if (auto st = first_error(); !st.ok()) return st;
-    for (const auto& sh : shards_) {
-      acc.loss_sum += sh.loss * double(sh.rows);
-      acc.correct += double(sh.correct);
-    }
+    if (!slice_.status.ok()) return slice_.status;
+    acc.loss_sum += slice_.loss * double(slice_.rows);
+    acc.correct += double(slice_.correct);
     acc.rows += double(n);
     return absl::OkStatus();
   }
@@ -163,13 +187,14 @@ class data_parallel {
   // Elements of one parameter that one update task handles (whole 16-element vectors).
   static constexpr std::size_t chunk = 8192;
 
-  struct shard {
+  // This rank's rows of a batch: its compiled programs, its copy of the rows, what they gave.
+  struct slice {
     train_program train = compile(Model::gradients(), Model::logits());
     eval_program eval = compile(Model::loss(), Model::logits());
     std::vector<T> x;
     std::vector<int> y;
-    const std::uint32_t* rows_index = nullptr;  // training: the shard's rows of the dataset
-    std::size_t first_row = 0;                  // evaluation: the shard's first row
+    const std::uint32_t* rows_index = nullptr;  // training: the slice's rows of the dataset
+    std::size_t first_row = 0;                  // evaluation: the slice's first row
     std::size_t rows = 0;
     absl::Status status;
     double loss = 0;
@@ -178,6 +203,11 @@ class data_parallel {
   struct update_chunk {
     int parameter;
     std::size_t begin, end;  // in the flat parameter store
+  };
+  // rows runs of width elements of one parameter, the first at begin, each stride after the last.
+  struct update_block {
+    int parameter;
+    std::size_t begin, width, rows, stride;
   };
 
   static std::size_t offset_of(int i) {
@@ -189,28 +219,14 @@ class data_parallel {
     return layout.size(i);
   }
 
-  // This rank's slice of n rows cut into shards: sets each shard's rows and calls
-  // at(shard, first row of the shard within the global batch).
-  template <class At> void split(std::size_t n, At at) {
+  // This rank's rows of a global batch of n: {first row, count}, the ranks' slices contiguous.
+  std::pair<std::size_t, std::size_t> my_rows(std::size_t n) const {
     const std::size_t k = std::size_t(ranks()), r = std::size_t(rank());
-    std::size_t row = n * r / k;
-    const std::size_t mine = n * (r + 1) / k - row;
-    const std::size_t t = shards_.size(), base = mine / t, extra = mine % t;
-    for (std::size_t s = 0; s < t; ++s) {
-      shard& sh = shards_[s];
-      sh.rows = base + (s < extra ? 1 : 0);
-      at(sh, row);
-      row += sh.rows;
-    }
+    const std::size_t first = n * r / k;
+    return {first, n * (r + 1) / k - first};
   }
 
-  absl::Status first_error() const {
-    for (const auto& sh : shards_)
-      if (!sh.status.ok()) return sh.status;
-    return absl::OkStatus();
-  }
-
-  template <class Program> absl::Status run_program(Program& prog, const parameter_store<Model>& params, shard& sh) {
+  template <class Program> absl::Status run_program(Program& prog, const parameter_store<Model>& params, slice& sh) {
     return std::apply(
         [&](const auto&... b) {
           return prog.run(typename Model::input{} = std::span<const T>(sh.x.data(), sh.rows * Model::inputs),
@@ -229,7 +245,8 @@ class data_parallel {
     return correct;
   }
 
-  void run_train_shard(shard& sh) {
+  void run_train() {
+    slice& sh = slice_;
     sh.status = absl::OkStatus();
     sh.loss = 0;
     sh.correct = 0;
@@ -246,7 +263,8 @@ class data_parallel {
     sh.correct = count_correct(sh.train.template get<parameter_count + 1>(), sh.y.data(), sh.rows);
   }
 
-  void run_eval_shard(shard& sh) {
+  void run_eval() {
+    slice& sh = slice_;
     sh.status = absl::OkStatus();
     sh.loss = 0;
     sh.correct = 0;
@@ -262,7 +280,7 @@ class data_parallel {
     sh.correct = count_correct(sh.eval.template get<1>(), sh.y.data(), sh.rows);
   }
 
-  // grad[b, e) = sum over shards, in order, of (rows_s / n) * the shard's gradient.
+  // grad[b, e) = (rows / n) * this rank's gradient (its mean over its rows), 0 without rows.
   void combine(const update_chunk& c) {
     combine_one(c, std::make_index_sequence<parameter_count>{});
   }
@@ -271,22 +289,14 @@ class data_parallel {
   }
   template <std::size_t I> void combine_parameter(const update_chunk& c) {
     const std::size_t off = offset_of(int(I));
-    T* out = grad_.data();
-    bool first = true;
-    for (auto& sh : shards_) {
-      if (sh.rows == 0) continue;
-      const T w = static_cast<T>(double(sh.rows) / double(n_));
-      const T* g = sh.train.template get<I + 1>().span().data() + (c.begin - off);
-      T* o = out + c.begin;
-      const std::size_t m = c.end - c.begin;
-      if (first) {
-        for (std::size_t k = 0; k < m; ++k) o[k] = w * g[k];
-        first = false;
-      } else {
-        for (std::size_t k = 0; k < m; ++k) o[k] += w * g[k];
-      }
+    T* o = grad_.data() + c.begin;
+    if (slice_.rows == 0) {
+      std::fill(o, grad_.data() + c.end, T(0));
+      return;
     }
-    if (first) std::fill(out + c.begin, out + c.end, T(0));  // this rank had no rows
+    const T w = static_cast<T>(double(slice_.rows) / double(n_));
+    const T* g = slice_.train.template get<I + 1>().span().data() + (c.begin - off);
+    for (std::size_t k = 0, m = c.end - c.begin; k < m; ++k) o[k] = w * g[k];
   }
 
   // The optimiser's update of chunk c from its gradient g (g[0] is element c.begin's).
@@ -300,7 +310,7 @@ class data_parallel {
 
   template <std::size_t... I> void update_from_program(const update_chunk& c, std::index_sequence<I...>) {
     ((c.parameter == int(I)
-          ? update(c, shards_[0].train.template get<I + 1>().span().data() + (c.begin - offset_of(int(I))), c.begin)
+          ? update(c, slice_.train.template get<I + 1>().span().data() + (c.begin - offset_of(int(I))), c.begin)
           : void()),
      ...);
   }
@@ -310,8 +320,9 @@ class data_parallel {
   team team_;
   kernel::parallel_for par_;
   pacer pacer_;
-  std::vector<shard> shards_;
-  std::vector<update_chunk> chunks_;
+  slice slice_;
+  std::vector<update_chunk> chunks_;               // the update's tasks across ranks (flat ranges)
+  std::vector<std::vector<update_block>> shares_;  // of one process: thread k's part of the update
   std::vector<T> grad_;  // the combined gradient, in the parameter store's flat layout
   // The job of the current step, read by the tasks.
   parameter_store<Model>* params_ = nullptr;

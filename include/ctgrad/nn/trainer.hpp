@@ -41,10 +41,10 @@ using batch_callback = std::function<void(std::size_t, std::size_t, double)>;
 /// compile(Model::gradients(), Model::logits()): one fused evaluation gives the loss, every
 /// parameter gradient and the logits (for the running accuracy). After the first batch a step
 /// allocates nothing. With options.threads = T > 1 the trainer starts T - 1 worker threads once
-/// (joined by the destructor) and every batch is split into T row shards, each with its own
-/// compiled program; with a dist::reducer of K ranks (MPI, dist/mpi.hpp), each rank computes its
-/// slice of every global batch. Gradients are combined in a fixed order (data_parallel.hpp), so a
-/// run is reproducible for a given (K, T). A trainer is movable; it is not thread-safe itself
+/// (joined by the destructor), which share each step's large matrix products and the update, every
+/// element computed as on one thread; with a dist::reducer of K ranks (MPI, dist/mpi.hpp), each rank
+/// computes its slice of every global batch and the ranks' gradients are summed in rank order
+/// (data_parallel.hpp). So a run is reproducible for a given K, and the same for every T. A trainer is movable; it is not thread-safe itself
 /// (call it from one thread at a time).
 template <class Model>
 class trainer {
@@ -116,8 +116,8 @@ class trainer {
   }
 
   /// Mean loss and accuracy over `data`, in batches of `batch` (the parameters are not changed).
-  /// Each batch is split into row shards like a training batch (and over the ranks: each rank
-  /// evaluates its share, and every rank gets the totals).
+  /// The threads share each batch's products like a training step's; over the ranks each rank
+  /// evaluates its slice of the batch, and every rank gets the totals.
   absl::StatusOr<metrics> evaluate(const dataset_view& data, std::size_t batch = 1000) {
     if (auto st = check(data, "evaluation"); !st.ok()) return st;
     batch = std::max<std::size_t>(1, batch);
