@@ -251,12 +251,16 @@ class data_parallel {
     sh.loss = 0;
     sh.correct = 0;
     if (sh.rows == 0) return;
-    const std::size_t f = data_->features;
-    for (std::size_t r = 0; r < sh.rows; ++r) {
-      const std::size_t src = sh.rows_index[r];
-      std::copy_n(data_->images.data() + src * f, f, sh.x.data() + r * f);
-      sh.y[r] = data_->labels[src];
-    }
+    // The rows are gathered by the threads, each a contiguous part of them (one job of T tasks).
+    const std::size_t f = data_->features, t = std::size_t(team_.threads());
+    auto gather = [&](std::size_t k) {
+      for (std::size_t r = sh.rows * k / t, end = sh.rows * (k + 1) / t; r < end; ++r) {
+        const std::size_t src = sh.rows_index[r];
+        std::copy_n(data_->images.data() + src * f, f, sh.x.data() + r * f);
+        sh.y[r] = data_->labels[src];
+      }
+    };
+    team_.run(t, gather);
     sh.status = run_program(sh.train, *params_, sh);
     if (!sh.status.ok()) return;
     sh.loss = sh.train.template get<0>().item();
