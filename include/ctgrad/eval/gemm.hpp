@@ -141,17 +141,6 @@ template <class T> struct config {
   static_assert(mc >= mr && nc >= nr, "gemm: the packing buffers must hold at least one micro-tile");
 };
 
-// Block p of the column blocks a product with N columns is cut into on `threads` threads: whole
-// register tiles (nr columns), as even as the tiles allow; empty ({N, N}) past the last block.
-template <class T>
-constexpr std::pair<std::size_t, std::size_t> column_block(std::size_t N, std::size_t threads, std::size_t p) noexcept {
-  const std::size_t tiles = (N + config<T>::nr - 1) / config<T>::nr;
-  const std::size_t parts = std::max<std::size_t>(1, std::min(tiles, threads));
-  if (p >= parts) return {N, N};
-  const std::size_t t0 = tiles * p / parts, t1 = tiles * (p + 1) / parts;
-  return {std::min(N, t0 * config<T>::nr), std::min(N, t1 * config<T>::nr)};
-}
-
 template <class T> struct pack_buffers {
   alignas(64) T a[config<T>::mc * config<T>::kc];
   alignas(64) T b[config<T>::kc * config<T>::nc];
@@ -396,7 +385,8 @@ void blocked(std::size_t M, std::size_t N, std::size_t K, T alpha, const T* A, s
   } j{M, N, K, tiles, std::min<std::size_t>(tiles, std::size_t(par->threads)), alpha, beta, A, B, rsa, csa, rsb, csb, rsc, csc, C};
   const auto part = [](void* ctx, std::size_t p) {
     const job& b = *static_cast<const job*>(ctx);
-    const auto [c0, c1] = column_block<T>(b.N, b.parts, p);
+    const std::size_t t0 = b.tiles * p / b.parts, t1 = b.tiles * (p + 1) / b.parts;
+    const std::size_t c0 = t0 * config<T>::nr, c1 = std::min(b.N, t1 * config<T>::nr);
     if (c0 >= c1) return;
     kernel::parallel_scope alone(nullptr);  // a block never splits again
     blocked_serial(b.M, c1 - c0, b.K, b.alpha, b.A, b.rsa, b.csa, b.B + c0 * b.csb, b.rsb, b.csb, b.beta,
@@ -564,15 +554,6 @@ template <class T> void scale(std::size_t M, std::size_t N, T beta, T* C, std::s
 }  // namespace ctgrad::detail::gemm_impl
 
 namespace ctgrad::kernel {
-
-/// The columns [first, second) of block p (thread p's) when a product with N columns of element
-/// type T runs its column blocks on `threads` threads (parallel_for): the cut the built-in kernel
-/// makes, so that other work on a column block of C or B can stay on the thread, and in the cache,
-/// that computes it (nn::data_parallel's update of a weight matrix). Empty ({N, N}) past the blocks.
-template <class T>
-constexpr std::pair<std::size_t, std::size_t> column_block(std::size_t N, std::size_t threads, std::size_t p) noexcept {
-  return detail::gemm_impl::column_block<T>(N, threads, p);
-}
 
 template <class T>
 constexpr backend backend_for(std::size_t M, std::size_t N, std::size_t K, T alpha) noexcept {

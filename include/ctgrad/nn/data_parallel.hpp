@@ -7,8 +7,7 @@
 // sums the ranks' gradients in rank order, so every rank applies the same optimiser update.
 // Threads split the work inside a rank's step, not its rows: the program's large matrix products
 // run their column blocks on the team (kernel::parallel_for), and the optimiser's update runs its
-// parameter ranges on it, each thread the columns of a weight matrix whose products' columns it
-// computes. Every element is then computed exactly as on one thread, so the results
+// parameter ranges on it. Every element is then computed exactly as on one thread, so the results
 // do not depend on the thread count at all (nor on the pacer switching the workers on and off),
 // and a run is reproducible for a given K.
 #pragma once
@@ -70,28 +69,6 @@ class data_parallel {
       const std::size_t off = offset_of(i), size = size_of(i);
       for (std::size_t b = off; b < off + size; b += chunk) chunks_.push_back({i, b, std::min(off + size, b + chunk)});
     }
-    // Each thread's share of the update (one process): of a weight matrix, the column block whose
-    // products' columns that thread computes (kernel::column_block, the cut gemm makes), so W, its
-    // gradient and the optimiser's state of those columns stay in that core's cache from the forward
-    // product through the update; of a vector, an even slice (whole 16-element vectors).
-    const std::size_t t = std::size_t(team_.threads());
-    shares_.resize(t);
-    for (int i = 0; i < parameter_count; ++i) {
-      const auto s = Model::parameter_shape(i);
-      const std::size_t rows = std::size_t(s[0]), cols = std::size_t(s[1]), off = offset_of(i);
-      if (rows > 1 && cols > 1) {
-        for (std::size_t p = 0; p < t; ++p) {
-          const auto [c0, c1] = kernel::column_block<T>(cols, t, p);
-          if (c0 < c1) shares_[p].push_back({i, off + c0, c1 - c0, rows, cols});
-        }
-      } else {
-        const std::size_t n = rows * cols, vectors = (n + 15) / 16;
-        for (std::size_t p = 0; p < t; ++p) {
-          const std::size_t b = std::min(n, vectors * p / t * 16), e = std::min(n, vectors * (p + 1) / t * 16);
-          if (b < e) shares_[p].push_back({i, off + b, e - b, 1, 0});
-        }
-      }
-    }
   }
 
   data_parallel(const data_parallel&) = delete;
@@ -127,16 +104,9 @@ class data_parallel {
     opt_ = &opt;
     n_ = n;
     if (ranks() == 1) {
-      // The program's gradient is the batch's: the update reads it where it is, thread k its share.
-      auto update_direct = [this](std::size_t k) {
-        for (const update_block& b : shares_[k])
-          for (std::size_t r = 0; r < b.rows; ++r) {
-            const std::size_t first = b.begin + r * b.stride;
-            update_from_program(update_chunk{b.parameter, first, first + b.width},
-                                std::make_index_sequence<parameter_count>{});
-          }
-      };
-      team_.run(shares_.size(), update_direct);
+      // The program's gradient is the batch's: the update reads it where it is.
+      auto update_direct = [this](std::size_t c) { update_from_program(chunks_[c], std::make_index_sequence<parameter_count>{}); };
+      team_.run(chunks_.size(), update_direct);
     } else {
       auto combine_only = [this](std::size_t c) { combine(chunks_[c]); };
       team_.run(chunks_.size(), combine_only);
@@ -203,11 +173,6 @@ class data_parallel {
   struct update_chunk {
     int parameter;
     std::size_t begin, end;  // in the flat parameter store
-  };
-  // rows runs of width elements of one parameter, the first at begin, each stride after the last.
-  struct update_block {
-    int parameter;
-    std::size_t begin, width, rows, stride;
   };
 
   static std::size_t offset_of(int i) {
@@ -325,8 +290,7 @@ class data_parallel {
   kernel::parallel_for par_;
   pacer pacer_;
   slice slice_;
-  std::vector<update_chunk> chunks_;               // the update's tasks across ranks (flat ranges)
-  std::vector<std::vector<update_block>> shares_;  // of one process: thread k's part of the update
+  std::vector<update_chunk> chunks_;  // the update's tasks (flat ranges of the parameters)
   std::vector<T> grad_;  // the combined gradient, in the parameter store's flat layout
   // The job of the current step, read by the tasks.
   parameter_store<Model>* params_ = nullptr;
