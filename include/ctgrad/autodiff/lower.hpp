@@ -6,6 +6,7 @@
 // Not for tensor graphs: compile() plans those (eval/plan.hpp) from the nested types.
 #pragma once
 
+#include <algorithm>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
@@ -551,25 +552,25 @@ template <auto V> inline constexpr auto constant_v = V;
 // ---- the finished program -----------------------------------------------------------------------------
 /// The program value_at runs, all that is left of the builder: the live values only (those the roots
 /// need), leaves first (variables, literals, numbers), then the ops in program order, each value in a
-/// slot of its own numbered in that order (so the ops' slots follow the leaves'). Arrays sized
-/// exactly; built straight from the builder (a copy of every instruction as a constant, then read
-/// again, cost as much constant evaluation as the lowering).
-template <class T, std::size_t NV, std::size_t NL, std::size_t NI, std::size_t NO, std::size_t R>
+/// slot of its own numbered in that order (so the ops' slots follow the leaves'). Built straight from
+/// the builder (a copy of every instruction as a constant, then read again, cost as much constant
+/// evaluation as the lowering), in arrays of a capacity fixed before the lowering (CV variables, CL
+/// literals, CI numbers, CO ops): the counts are members, so one lowering both sizes and fills it
+/// (docs/design.md, "Compile time", tenth round). `fits` is false when the capacity was too small;
+/// then only the counts are set.
+template <class T, std::size_t CV, std::size_t CL, std::size_t CI, std::size_t CO, std::size_t R>
 struct program {
-  static constexpr std::size_t vars = NV, lits = NL, imms = NI, ops = NO;  // slots in this order
-  static constexpr std::size_t values = NV + NL + NI + NO;                 // all live values
-  const void* var_tag[NV + 1];     // each variable's type_tag (value_at finds its binding by it)
-  int lit_id[NL + 1];
-  T imm[NI + 1];
-  exec_fn<T> op_fn[NO + 1];        // each op's function
-  int op_args[NO + 1][max_args];   // its operands' slots
-  int op_nargs[NO + 1];            // and how many it has
+  bool fits = false;
+  std::size_t vars = 0, lits = 0, imms = 0, ops = 0;  // slots in this order
+  std::size_t values = 0;                             // all live values
+  int size = 0;                    // all instructions (live or not): the node budget counts these
+  const void* var_tag[CV + 1];     // each variable's type_tag (value_at finds its binding by it)
+  int lit_id[CL + 1];
+  T imm[CI + 1];
+  exec_fn<T> op_fn[CO + 1];        // each op's function
+  int op_args[CO + 1][max_args];   // its operands' slots
+  int op_nargs[CO + 1];            // and how many it has
   int root_slot[R];
-};
-
-/// The size of the whole program and how many live values of each kind it has.
-struct program_shape {
-  int size = 0, vars = 0, lits = 0, imms = 0, ops = 0;
 };
 
 /// Lowers Roots into b, writes their instructions to roots and marks what they need in live.
@@ -584,51 +585,28 @@ constexpr void lower_live(builder<T>& b, int* roots, cvec<bool>& live) {
       for (int j = 0; j < b.code[i].nargs; ++j) live[b.code[i].a[j]] = true;
 }
 
-template <class T, class M, class... Roots>
-constexpr program_shape shape_of_program() {
+/// One lowering of Roots into a program of capacity (CV, CL, CI, CO): filled when the live values fit.
+template <class T, class M, std::size_t CV, std::size_t CL, std::size_t CI, std::size_t CO, class... Roots>
+constexpr auto make_program() {
+  program<T, CV, CL, CI, CO, sizeof...(Roots)> p{};
   builder<T> b;
   int roots[sizeof...(Roots)] = {};
   cvec<bool> live;
   lower_live<T, M, Roots...>(b, roots, live);
-  program_shape s;
-  s.size = b.code.n;
+  p.size = b.code.n;
   for (int i = 0; i < b.code.n; ++i) {
     if (!live[i]) continue;
     switch (b.code[i].k) {
-      case kind::var: ++s.vars; break;
-      case kind::lit: ++s.lits; break;
-      case kind::imm: ++s.imms; break;
-      case kind::op: ++s.ops; break;
+      case kind::var: ++p.vars; break;
+      case kind::lit: ++p.lits; break;
+      case kind::imm: ++p.imms; break;
+      case kind::op: ++p.ops; break;
     }
   }
-  return s;
-}
-
-template <int Instructions, int Budget> struct instructions_within_budget {
-  static constexpr bool value = Instructions <= Budget;
-};
-
-template <class T, class M, class... Roots>
-constexpr auto make_program() {
-  constexpr program_shape shape = shape_of_program<T, M, Roots...>();
-  constexpr int size = shape.size;
-  // The node budget, written so that both compilers print the two numbers (g++ the comparison,
-  // clang the template arguments of the requirement).
-#if defined(__clang__)
-  static_assert(instructions_within_budget<size, CTGRAD_MAX_NODES>::value,
-#else
-  static_assert(size <= CTGRAD_MAX_NODES,
-#endif
-                "value_at: the function and its derivatives need more instructions than the node budget "
-                "CTGRAD_MAX_NODES (the comparison below shows both); split the function, or raise the budget "
-                "with -DCTGRAD_MAX_NODES=<n>");
-  constexpr std::size_t nv = std::size_t(shape.vars), nl = std::size_t(shape.lits), ni = std::size_t(shape.imms),
-                        no = std::size_t(shape.ops);
-  program<T, nv, nl, ni, no, sizeof...(Roots)> p{};
-  builder<T> b;
-  int roots[sizeof...(Roots)] = {};
-  cvec<bool> live;
-  lower_live<T, M, Roots...>(b, roots, live);
+  p.values = p.vars + p.lits + p.imms + p.ops;
+  p.fits = p.vars <= CV && p.lits <= CL && p.imms <= CI && p.ops <= CO;
+  if (!p.fits) return p;
+  const std::size_t nv = p.vars, nl = p.lits, ni = p.imms;
   cvec<int> slot_of(b.code.n, -1);
   std::size_t v = 0, l = 0, m = 0, o = 0;
   for (int i = 0; i < b.code.n; ++i) {
@@ -651,9 +629,77 @@ constexpr auto make_program() {
   return p;
 }
 
+// ---- the capacity, guessed from the types --------------------------------------------------------
+// The program's size is known only after the lowering (CSE merges values, derivative rules add
+// them), and a second lowering only to size it cost as much as the first (W5 at N = 64: 0.4 s of
+// g++'s 3.5 s). So one lowering fills a program whose capacity is guessed from the roots' types:
+// their nodes counted as a tree, each lazy gradient as four times its function's count and one per
+// variable (a sweep appends, per node, its derivative rules' nodes and one sum per operand: the
+// built-in rules make at most about three per node). When the guess is too small, that lowering has
+// counted the live values, and a second one fills a program of exactly that size (what every
+// program cost before). Unused capacity is nearly free (a zero-initialised tail: W5 at N = 64
+// compiles in the same time with twice the capacity), but a count over flat_guess_limit
+// (subexpressions shared many times over, whose tree is far larger than the graph) skips the guess.
+inline constexpr std::size_t flat_guess_limit = 16384;
+/// Nodes and variable leaves of E counted as a tree (types, not constants: no symbol per expression
+/// type), each saturated at flat_guess_limit + 1.
+template <std::size_t A, std::size_t B> using flat_sum = std::integral_constant<std::size_t, (A + B > flat_guess_limit ? flat_guess_limit + 1 : A + B)>;
+template <class E> struct flat_tree : std::integral_constant<std::size_t, 1> {};
+template <class Op, class... Cs> struct flat_tree<node<Op, Cs...>> : flat_sum<1, (std::size_t(0) + ... + flat_tree<Cs>::value)> {};
+template <std::size_t K, class... Vs, class F>
+struct flat_tree<node<ops::grad_op<K, type_list<Vs...>>, F>> : flat_sum<4 * flat_tree<F>::value, sizeof...(Vs)> {};
+template <class E> struct flat_vars : std::integral_constant<std::size_t, is_var_v<E> ? 1 : 0> {};
+template <class Op, class... Cs> struct flat_vars<node<Op, Cs...>> : flat_sum<0, (std::size_t(0) + ... + flat_vars<Cs>::value)> {};
+template <std::size_t K, class... Vs, class F>
+struct flat_vars<node<ops::grad_op<K, type_list<Vs...>>, F>> : flat_sum<flat_vars<F>::value, sizeof...(Vs)> {};
+
+/// The guessed capacity of the program of Roots: the largest root's count (the roots of a gradient
+/// set are a function and its gradients), 0 when a count is over the limit (no guess).
+template <class... Roots> struct flat_guess {
+  static constexpr std::size_t ops = std::max({flat_tree<Roots>::value...});
+  static constexpr std::size_t vars = std::max({flat_vars<Roots>::value...});
+  static constexpr std::size_t lits = std::size_t(std::max({Roots::literal_count...}));
+  static constexpr bool use = ops <= flat_guess_limit && vars <= flat_guess_limit;
+};
+
+template <int Instructions, int Budget> struct instructions_within_budget {
+  static constexpr bool value = Instructions <= Budget;
+};
+
+/// The program of Roots at its guessed capacity (an empty one when there is no guess).
+template <class T, class M, class G, class... Roots>
+inline constexpr auto guessed_program_v =
+    make_program<T, M, G::use ? G::vars : 0, G::use ? G::lits : 0, 0, G::use ? G::ops : 0, Roots...>();
+
+/// The program of Roots at exactly its size (the second lowering, when the guess was too small).
+template <class T, class M, std::size_t CV, std::size_t CL, std::size_t CI, std::size_t CO, class... Roots>
+inline constexpr auto exact_program_v = make_program<T, M, CV, CL, CI, CO, Roots...>();
+
+template <class T, class M, class... Roots> struct program_of {
+  static constexpr auto& guessed = guessed_program_v<T, M, flat_guess<Roots...>, Roots...>;
+  static constexpr int size = guessed.size;
+  // The node budget, written so that both compilers print the two numbers (g++ the comparison,
+  // clang the template arguments of the requirement).
+#if defined(__clang__)
+  static_assert(instructions_within_budget<size, CTGRAD_MAX_NODES>::value,
+#else
+  static_assert(size <= CTGRAD_MAX_NODES,
+#endif
+                "value_at: the function and its derivatives need more instructions than the node budget "
+                "CTGRAD_MAX_NODES (the comparison below shows both); split the function, or raise the budget "
+                "with -DCTGRAD_MAX_NODES=<n>");
+  static constexpr auto& exact() {
+    if constexpr (guessed.fits) {
+      return guessed;
+    } else {
+      return exact_program_v<T, M, guessed.vars, guessed.lits, guessed.imms, guessed.ops, Roots...>;
+    }
+  }
+};
+
 /// The program of Roots (built once per set of root types).
 template <class T, class M, class... Roots>
-inline constexpr auto program_v = make_program<T, M, Roots...>();
+inline constexpr auto& program_v = program_of<T, M, Roots...>::exact();
 
 /// The name of the first op without derivative rules that deriving grad_op nodes of Roots meets
 /// (empty: none).
