@@ -383,7 +383,7 @@ constexpr int emit_type(builder<T>& b, const int* ids) {
 // type but variables. Functions named after expression types were most of the compile time of a
 // large scalar gradient: the k-th partial sum of a fold has a type of size k, so the names of one
 // function per type grow with the square of the number of terms (docs/design.md, "Compile time").
-enum class dkind : unsigned char { var, lit, op, grad };
+enum class dkind : unsigned char { var, lit, op, grad, sum };
 /// The reverse sweep for one set of variables (sweep<T, M, Vs...>), as a grad node's descriptor holds it.
 template <class T> using sweep_fn = int (*)(builder<T>& b, int root);
 
@@ -400,6 +400,8 @@ struct type_desc {
   bool differentiable = true;
   std::uint64_t op_hash = 0;
   sweep_fn<T> sweep = nullptr;             // grad: the sweep over its variables
+  const type_desc* const* terms = nullptr; // sum: its nargs terms' descriptors (sum_terms_v)
+  bool left = false;                       // sum: nested to the left ((a + b) + c) or the right
 };
 
 /// The descriptor of expression type E (the specialisations below: variables, literals, nodes and
@@ -498,6 +500,53 @@ inline constexpr type_desc<T> desc_v<T, M, node<ops::grad_op<K, type_list<Vs...>
     .args = {&desc_v<T, M, F>},
     .sweep = &sweep<T, M, Vs...>};
 
+// ---- sums of many terms ------------------------------------------------------------------------
+// A sum written as a fold, a + (b + (c + ...)), has a partial sum per term, each a type the size of
+// the rest of the sum: a descriptor each was most of the characters g++ mangled for the W5 gradient
+// (the names grow with the square of the number of terms). A chain of add nodes nested to one
+// side (its spine) is described once, at its top, by its terms (what hangs off the spine) in order;
+// lower_desc adds them up in the nesting the types have, in the same order as node by node, so the
+// program is the same. The partial sums below the top get no descriptor (a partial sum used
+// elsewhere is lowered on its own: its instructions are found again, CSE by instruction).
+template <class E> struct is_add_node : std::false_type {};
+template <class L, class R> struct is_add_node<node<ops::add_op, L, R>> : std::true_type {};
+/// The terms of a spine: right: a + (b + (c + d)) -> a, b, c, d; left: ((a + b) + c) + d -> a, b, c, d.
+template <class E, class Terms> struct right_terms;
+template <class L, class R, class... Ts> struct right_terms<node<ops::add_op, L, R>, type_list<Ts...>> {
+  using type = typename std::conditional_t<is_add_node<R>::value, right_terms<R, type_list<Ts..., L>>,
+                                           std::type_identity<type_list<Ts..., L, R>>>::type;
+};
+template <class E, class Terms> struct left_terms;
+template <class L, class R, class... Ts> struct left_terms<node<ops::add_op, L, R>, type_list<Ts...>> {
+  using type = typename std::conditional_t<is_add_node<L>::value, left_terms<L, type_list<R, Ts...>>,
+                                           std::type_identity<type_list<L, R, Ts...>>>::type;
+};
+/// A spine's terms' descriptors: one constant per spine (named after all its terms, as its top is).
+template <class T, class M, class Terms> inline constexpr const type_desc<T>* sum_terms_v[1] = {};
+template <class T, class M, class... Ts>
+inline constexpr const type_desc<T>* sum_terms_v<T, M, type_list<Ts...>>[sizeof...(Ts)] = {&desc_v<T, M, Ts>...};
+template <class T, class M, bool Left, class... Ts>
+constexpr type_desc<T> sum_desc(type_list<Ts...>*) {
+  using add_sig = typename sig_of<T, node<ops::add_op, ref<T, 0>, ref<T, 1>>>::type;
+  return {.k = dkind::sum,
+          .hash = hash_children<T>(mix(op_hash_v<ops::add_op>, 0x73756dull + Left), {&desc_v<T, M, Ts>...}),
+          .nargs = int(sizeof...(Ts)),
+          .fn = &exec<add_sig, M, T>,
+          .vjp = &vjp_all<T, M, add_sig>,
+          .differentiable = true,
+          .op_hash = op_hash_v<ops::add_op>,
+          .terms = sum_terms_v<T, M, type_list<Ts...>>,
+          .left = Left};
+}
+template <class T, class M, class L, class R>
+  requires(is_add_node<R>::value)
+inline constexpr type_desc<T> desc_v<T, M, node<ops::add_op, L, R>> =
+    sum_desc<T, M, false>(static_cast<typename right_terms<node<ops::add_op, L, R>, type_list<>>::type*>(nullptr));
+template <class T, class M, class L, class R>
+  requires(is_add_node<L>::value && !is_add_node<R>::value)
+inline constexpr type_desc<T> desc_v<T, M, node<ops::add_op, L, R>> =
+    sum_desc<T, M, true>(static_cast<typename left_terms<node<ops::add_op, L, R>, type_list<>>::type*>(nullptr));
+
 /// The instruction of the expression described by d, lowered once per type (a value shared by
 /// several consumers, e.g. a function under each of its gradients, is walked once).
 template <class T>
@@ -508,6 +557,29 @@ constexpr int lower_desc(builder<T>& b, const type_desc<T>* d) {
     const int root = lower_desc(b, d->args[0]);
     const int first = d->sweep(b, root);
     i = b.sweep_results[first + d->lit];
+  } else if (d->k == dkind::sum) {
+    instr<T> in;
+    in.k = kind::op;
+    in.nargs = 2;
+    in.fn = d->fn;
+    in.vjp = d->vjp;
+    in.hash = d->op_hash;
+    if (d->left) {  // ((t0 + t1) + t2) + ...: each sum as soon as its right term is lowered
+      i = lower_desc(b, d->terms[0]);
+      for (int j = 1; j < d->nargs; ++j) {
+        const int t = lower_desc(b, d->terms[j]);
+        in.a[0] = i, in.a[1] = t;
+        i = b.add(in);
+      }
+    } else {  // t0 + (t1 + (... + tn)): every term first, then the sums from the innermost out
+      cvec<int> t(d->nargs, -1);
+      for (int j = 0; j < d->nargs; ++j) t[j] = lower_desc(b, d->terms[j]);
+      i = t[d->nargs - 1];
+      for (int j = d->nargs - 2; j >= 0; --j) {
+        in.a[0] = t[j], in.a[1] = i;
+        i = b.add(in);
+      }
+    }
   } else {
     instr<T> in;
     if (d->k == dkind::var) {
@@ -573,11 +645,35 @@ struct program {
   int root_slot[R];
 };
 
+/// A root as lower_live lowers it: a lazy gradient, the K-th of a sweep over its function
+/// (`function`, swept by `sweep_v<T, M, vars>`), or any other expression (`function`, K = -1).
+/// Types only: a descriptor per gradient was a constant named after the function and all its
+/// variables (W5 at N = 64: 64 names of 16 KB each, a fifth of what g++ mangled).
+template <class R> struct root_parts : std::integral_constant<int, -1> {
+  using function = R;
+  using vars = void;
+};
+template <std::size_t K, class Vars, class F>
+struct root_parts<node<ops::grad_op<K, Vars>, F>> : std::integral_constant<int, int(K)> {
+  using function = F;
+  using vars = Vars;
+};
+template <class T, class M, class Vars> inline constexpr sweep_fn<T> sweep_v = nullptr;
+template <class T, class M, class... Vs> inline constexpr sweep_fn<T> sweep_v<T, M, type_list<Vs...>> = &sweep<T, M, Vs...>;
+/// The instruction of a root: its function's, or the K-th result of the sweep over it.
+template <class T>
+constexpr int lower_root(builder<T>& b, const type_desc<T>* function, sweep_fn<T> sweep, int k) {
+  const int f = lower_desc(b, function);
+  return k < 0 ? f : b.sweep_results[sweep(b, f) + k];
+}
+
 /// Lowers Roots into b, writes their instructions to roots and marks what they need in live.
 template <class T, class M, class... Roots>
 constexpr void lower_live(builder<T>& b, int* roots, cvec<bool>& live) {
   int r = 0;
-  meta::in_order{(roots[r++] = lower_desc(b, &desc_v<T, M, Roots>), 0)...};
+  meta::in_order{(roots[r++] = lower_root(b, &desc_v<T, M, typename root_parts<Roots>::function>,
+                                          sweep_v<T, M, typename root_parts<Roots>::vars>, root_parts<Roots>::value),
+                  0)...};
   live.resize(b.code.n, false);
   for (int k = 0; k < r; ++k) live[roots[k]] = true;
   for (int i = b.code.n - 1; i >= 0; --i)
