@@ -109,6 +109,32 @@ BOOST_AUTO_TEST_CASE(a_family_of_variables_evaluates_the_same_at_compile_time_an
   BOOST_TEST(at_run_time[1] == at_compile_time[1], tt::tolerance(1e-15));
 }
 
+BOOST_AUTO_TEST_CASE(sums_nested_to_the_left_to_the_right_or_balanced_lower_to_the_same_values) {
+  // A chain of sums is lowered by its terms (flat::dkind::sum): a right fold, a left fold and a
+  // balanced tree of the same terms give the same program sizes and, at a point, the same values.
+  [&]<std::size_t... I>(std::index_sequence<I...>) {
+    constexpr int n = sizeof...(I);
+    constexpr auto right = (w5_term(a<int(I)>{}, a<int((I + 1) % n)>{}) + ...);
+    constexpr auto left = (... + w5_term(a<int(I)>{}, a<int((I + 1) % n)>{}));
+    constexpr auto balanced = (w5_term(a<0>{}, a<1>{}) + w5_term(a<1>{}, a<2>{})) +
+                              (w5_term(a<2>{}, a<3>{}) + (w5_term(a<3>{}, a<4>{}) + w5_term(a<4>{}, a<0>{})));
+    const auto p = w5_point<n>();
+    const auto r = value_and_grad_at(grad(right, a<int(I)>{}...), (a<int(I)>{} = p[I])...);
+    const auto l = value_and_grad_at(grad(left, a<int(I)>{}...), (a<int(I)>{} = p[I])...);
+    const auto b = value_and_grad_at(grad(balanced, a<int(I)>{}...), (a<int(I)>{} = p[I])...);
+    BOOST_TEST(l.first == r.first, tt::tolerance(1e-14));
+    BOOST_TEST(b.first == r.first, tt::tolerance(1e-14));
+    for (int k = 0; k < n; ++k) {
+      BOOST_TEST(l.second[k] == r.second[k], tt::tolerance(1e-14));
+      BOOST_TEST(b.second[k] == r.second[k], tt::tolerance(1e-14));
+    }
+    using M = math::scalar_math;
+    using R = std::remove_cvref_t<decltype(right)>;
+    using L = std::remove_cvref_t<decltype(left)>;
+    static_assert(detail::flat::program_v<double, M, R>.ops == detail::flat::program_v<double, M, L>.ops);
+  }(std::make_index_sequence<5>{});
+}
+
 BOOST_AUTO_TEST_CASE(one_lowering_fills_a_program_of_guessed_capacity_and_two_size_it_exactly) {
   // The W5 gradient's program fits the capacity guessed from its types (one lowering); a function
   // whose tree is far larger than its graph (a value squared 14 times: 2^15 leaves, 15 nodes) gets
