@@ -108,6 +108,12 @@ benchmarks_second_order() {
   CC_SHAPES=hessian bash test/bench/compile_cost.sh g++ none   # the W5 Hessian's compile cost beside Eigen's nested AutoDiffScalar
 }
 
+benchmarks_compile_cost() {
+  CC_SHAPES=w5 bash test/bench/compile_cost.sh g++ none       # the W5 gradient beside Eigen's AutoDiffScalar (issue 19)
+  CC_SHAPES=w5 bash test/bench/compile_cost.sh clang++ none
+  CC_SHAPES="recurrence shared_vars hessian_row user_fn" bash test/bench/compile_cost.sh g++ none
+}
+
 gradcheck_mutation() {
   test/mutation/run.py                        # the full run: every mutation of test/mutation/mutations.toml
   test/mutation/run.py --subset ci            # the CI subset (the Meson test mutation/ci_subset runs it)

@@ -109,6 +109,65 @@ BOOST_AUTO_TEST_CASE(a_family_of_variables_evaluates_the_same_at_compile_time_an
   BOOST_TEST(at_run_time[1] == at_compile_time[1], tt::tolerance(1e-15));
 }
 
+BOOST_AUTO_TEST_CASE(sums_nested_to_the_left_to_the_right_or_balanced_lower_to_the_same_values) {
+  // A chain of sums is lowered by its terms (flat::dkind::sum): a right fold, a left fold and a
+  // balanced tree of the same terms give the same program sizes and, at a point, the same values.
+  [&]<std::size_t... I>(std::index_sequence<I...>) {
+    constexpr int n = sizeof...(I);
+    constexpr auto right = (w5_term(a<int(I)>{}, a<int((I + 1) % n)>{}) + ...);
+    constexpr auto left = (... + w5_term(a<int(I)>{}, a<int((I + 1) % n)>{}));
+    constexpr auto balanced = (w5_term(a<0>{}, a<1>{}) + w5_term(a<1>{}, a<2>{})) +
+                              (w5_term(a<2>{}, a<3>{}) + (w5_term(a<3>{}, a<4>{}) + w5_term(a<4>{}, a<0>{})));
+    const auto p = w5_point<n>();
+    const auto r = value_and_grad_at(grad(right, a<int(I)>{}...), (a<int(I)>{} = p[I])...);
+    const auto l = value_and_grad_at(grad(left, a<int(I)>{}...), (a<int(I)>{} = p[I])...);
+    const auto b = value_and_grad_at(grad(balanced, a<int(I)>{}...), (a<int(I)>{} = p[I])...);
+    BOOST_TEST(l.first == r.first, tt::tolerance(1e-14));
+    BOOST_TEST(b.first == r.first, tt::tolerance(1e-14));
+    for (int k = 0; k < n; ++k) {
+      BOOST_TEST(l.second[k] == r.second[k], tt::tolerance(1e-14));
+      BOOST_TEST(b.second[k] == r.second[k], tt::tolerance(1e-14));
+    }
+    using M = math::scalar_math;
+    using R = std::remove_cvref_t<decltype(right)>;
+    using L = std::remove_cvref_t<decltype(left)>;
+    static_assert(detail::flat::program_v<double, M, R>.ops == detail::flat::program_v<double, M, L>.ops);
+  }(std::make_index_sequence<5>{});
+}
+
+BOOST_AUTO_TEST_CASE(one_lowering_fills_a_program_of_guessed_capacity_and_two_size_it_exactly) {
+  // The W5 gradient's program fits the capacity guessed from its types (one lowering); a function
+  // whose tree is far larger than its graph (a value squared 14 times: 2^15 leaves, 15 nodes) gets
+  // no guess and is lowered twice, to size it and to fill it. Both give the same values.
+  using M = math::scalar_math;
+  constexpr auto f = w5<4>(std::make_index_sequence<4>{});
+  using G = std::remove_cvref_t<decltype(grad(f, a<0>{}))>;
+  constexpr auto& guessed = detail::flat::program_v<double, M, std::remove_cvref_t<decltype(f)>, G>;
+  static_assert(guessed.fits && std::extent_v<decltype(guessed.op_fn)> > guessed.ops);
+  constexpr auto s1 = x{} * x{};
+  constexpr auto s2 = s1 * s1;
+  constexpr auto s4 = s2 * s2;
+  constexpr auto s8 = s4 * s4;
+  constexpr auto s16 = s8 * s8;
+  constexpr auto s32 = s16 * s16;
+  constexpr auto s64 = s32 * s32;
+  constexpr auto s128 = s64 * s64;
+  constexpr auto s256 = s128 * s128;
+  constexpr auto s512 = s256 * s256;
+  constexpr auto s1024 = s512 * s512;
+  constexpr auto s2048 = s1024 * s1024;
+  constexpr auto s4096 = s2048 * s2048;
+  constexpr auto s8192 = s4096 * s4096;
+  constexpr auto s16384 = s8192 * s8192;
+  using S = std::remove_cvref_t<decltype(grad(s16384, x{}))>;
+  static_assert(!detail::flat::flat_guess<S>::use);
+  constexpr auto& exact = detail::flat::program_v<double, M, S>;
+  static_assert(exact.fits && std::extent_v<decltype(exact.op_fn)> == exact.ops + 1);
+  // d/dx x^32768 at x = 1 is 32768, exactly.
+  static_assert(value_at(grad(s16384, x{}), x{} = 1.0) == 32768.0);
+  BOOST_TEST(value_at(grad(s16384, x{}), x{} = 1.0) == 32768.0);
+}
+
 BOOST_AUTO_TEST_CASE(indexed_names_spell_the_letter_and_the_index) {
   static_assert(indexed_name<'a', 1>() == fixed_string("a1"));
   static_assert(indexed_name<'w', 42>() == fixed_string("w42"));

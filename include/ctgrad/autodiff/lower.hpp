@@ -6,6 +6,7 @@
 // Not for tensor graphs: compile() plans those (eval/plan.hpp) from the nested types.
 #pragma once
 
+#include <algorithm>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
@@ -382,7 +383,7 @@ constexpr int emit_type(builder<T>& b, const int* ids) {
 // type but variables. Functions named after expression types were most of the compile time of a
 // large scalar gradient: the k-th partial sum of a fold has a type of size k, so the names of one
 // function per type grow with the square of the number of terms (docs/design.md, "Compile time").
-enum class dkind : unsigned char { var, lit, op, grad };
+enum class dkind : unsigned char { var, lit, op, grad, sum };
 /// The reverse sweep for one set of variables (sweep<T, M, Vs...>), as a grad node's descriptor holds it.
 template <class T> using sweep_fn = int (*)(builder<T>& b, int root);
 
@@ -399,6 +400,8 @@ struct type_desc {
   bool differentiable = true;
   std::uint64_t op_hash = 0;
   sweep_fn<T> sweep = nullptr;             // grad: the sweep over its variables
+  const type_desc* const* terms = nullptr; // sum: its nargs terms' descriptors (sum_terms_v)
+  bool left = false;                       // sum: nested to the left ((a + b) + c) or the right
 };
 
 /// The descriptor of expression type E (the specialisations below: variables, literals, nodes and
@@ -497,6 +500,53 @@ inline constexpr type_desc<T> desc_v<T, M, node<ops::grad_op<K, type_list<Vs...>
     .args = {&desc_v<T, M, F>},
     .sweep = &sweep<T, M, Vs...>};
 
+// ---- sums of many terms ------------------------------------------------------------------------
+// A sum written as a fold, a + (b + (c + ...)), has a partial sum per term, each a type the size of
+// the rest of the sum: a descriptor each was most of the characters g++ mangled for the W5 gradient
+// (the names grow with the square of the number of terms). A chain of add nodes nested to one
+// side (its spine) is described once, at its top, by its terms (what hangs off the spine) in order;
+// lower_desc adds them up in the nesting the types have, in the same order as node by node, so the
+// program is the same. The partial sums below the top get no descriptor (a partial sum used
+// elsewhere is lowered on its own: its instructions are found again, CSE by instruction).
+template <class E> struct is_add_node : std::false_type {};
+template <class L, class R> struct is_add_node<node<ops::add_op, L, R>> : std::true_type {};
+/// The terms of a spine: right: a + (b + (c + d)) -> a, b, c, d; left: ((a + b) + c) + d -> a, b, c, d.
+template <class E, class Terms> struct right_terms;
+template <class L, class R, class... Ts> struct right_terms<node<ops::add_op, L, R>, type_list<Ts...>> {
+  using type = typename std::conditional_t<is_add_node<R>::value, right_terms<R, type_list<Ts..., L>>,
+                                           std::type_identity<type_list<Ts..., L, R>>>::type;
+};
+template <class E, class Terms> struct left_terms;
+template <class L, class R, class... Ts> struct left_terms<node<ops::add_op, L, R>, type_list<Ts...>> {
+  using type = typename std::conditional_t<is_add_node<L>::value, left_terms<L, type_list<R, Ts...>>,
+                                           std::type_identity<type_list<L, R, Ts...>>>::type;
+};
+/// A spine's terms' descriptors: one constant per spine (named after all its terms, as its top is).
+template <class T, class M, class Terms> inline constexpr const type_desc<T>* sum_terms_v[1] = {};
+template <class T, class M, class... Ts>
+inline constexpr const type_desc<T>* sum_terms_v<T, M, type_list<Ts...>>[sizeof...(Ts)] = {&desc_v<T, M, Ts>...};
+template <class T, class M, bool Left, class... Ts>
+constexpr type_desc<T> sum_desc(type_list<Ts...>*) {
+  using add_sig = typename sig_of<T, node<ops::add_op, ref<T, 0>, ref<T, 1>>>::type;
+  return {.k = dkind::sum,
+          .hash = hash_children<T>(mix(op_hash_v<ops::add_op>, 0x73756dull + Left), {&desc_v<T, M, Ts>...}),
+          .nargs = int(sizeof...(Ts)),
+          .fn = &exec<add_sig, M, T>,
+          .vjp = &vjp_all<T, M, add_sig>,
+          .differentiable = true,
+          .op_hash = op_hash_v<ops::add_op>,
+          .terms = sum_terms_v<T, M, type_list<Ts...>>,
+          .left = Left};
+}
+template <class T, class M, class L, class R>
+  requires(is_add_node<R>::value)
+inline constexpr type_desc<T> desc_v<T, M, node<ops::add_op, L, R>> =
+    sum_desc<T, M, false>(static_cast<typename right_terms<node<ops::add_op, L, R>, type_list<>>::type*>(nullptr));
+template <class T, class M, class L, class R>
+  requires(is_add_node<L>::value && !is_add_node<R>::value)
+inline constexpr type_desc<T> desc_v<T, M, node<ops::add_op, L, R>> =
+    sum_desc<T, M, true>(static_cast<typename left_terms<node<ops::add_op, L, R>, type_list<>>::type*>(nullptr));
+
 /// The instruction of the expression described by d, lowered once per type (a value shared by
 /// several consumers, e.g. a function under each of its gradients, is walked once).
 template <class T>
@@ -507,6 +557,29 @@ constexpr int lower_desc(builder<T>& b, const type_desc<T>* d) {
     const int root = lower_desc(b, d->args[0]);
     const int first = d->sweep(b, root);
     i = b.sweep_results[first + d->lit];
+  } else if (d->k == dkind::sum) {
+    instr<T> in;
+    in.k = kind::op;
+    in.nargs = 2;
+    in.fn = d->fn;
+    in.vjp = d->vjp;
+    in.hash = d->op_hash;
+    if (d->left) {  // ((t0 + t1) + t2) + ...: each sum as soon as its right term is lowered
+      i = lower_desc(b, d->terms[0]);
+      for (int j = 1; j < d->nargs; ++j) {
+        const int t = lower_desc(b, d->terms[j]);
+        in.a[0] = i, in.a[1] = t;
+        i = b.add(in);
+      }
+    } else {  // t0 + (t1 + (... + tn)): every term first, then the sums from the innermost out
+      cvec<int> t(d->nargs, -1);
+      for (int j = 0; j < d->nargs; ++j) t[j] = lower_desc(b, d->terms[j]);
+      i = t[d->nargs - 1];
+      for (int j = d->nargs - 2; j >= 0; --j) {
+        in.a[0] = t[j], in.a[1] = i;
+        i = b.add(in);
+      }
+    }
   } else {
     instr<T> in;
     if (d->k == dkind::var) {
@@ -551,32 +624,56 @@ template <auto V> inline constexpr auto constant_v = V;
 // ---- the finished program -----------------------------------------------------------------------------
 /// The program value_at runs, all that is left of the builder: the live values only (those the roots
 /// need), leaves first (variables, literals, numbers), then the ops in program order, each value in a
-/// slot of its own numbered in that order (so the ops' slots follow the leaves'). Arrays sized
-/// exactly; built straight from the builder (a copy of every instruction as a constant, then read
-/// again, cost as much constant evaluation as the lowering).
-template <class T, std::size_t NV, std::size_t NL, std::size_t NI, std::size_t NO, std::size_t R>
+/// slot of its own numbered in that order (so the ops' slots follow the leaves'). Built straight from
+/// the builder (a copy of every instruction as a constant, then read again, cost as much constant
+/// evaluation as the lowering), in arrays of a capacity fixed before the lowering (CV variables, CL
+/// literals, CI numbers, CO ops): the counts are members, so one lowering both sizes and fills it
+/// (docs/design.md, "Compile time", tenth round). `fits` is false when the capacity was too small;
+/// then only the counts are set.
+template <class T, std::size_t CV, std::size_t CL, std::size_t CI, std::size_t CO, std::size_t R>
 struct program {
-  static constexpr std::size_t vars = NV, lits = NL, imms = NI, ops = NO;  // slots in this order
-  static constexpr std::size_t values = NV + NL + NI + NO;                 // all live values
-  const void* var_tag[NV + 1];     // each variable's type_tag (value_at finds its binding by it)
-  int lit_id[NL + 1];
-  T imm[NI + 1];
-  exec_fn<T> op_fn[NO + 1];        // each op's function
-  int op_args[NO + 1][max_args];   // its operands' slots
-  int op_nargs[NO + 1];            // and how many it has
+  bool fits = false;
+  std::size_t vars = 0, lits = 0, imms = 0, ops = 0;  // slots in this order
+  std::size_t values = 0;                             // all live values
+  int size = 0;                    // all instructions (live or not): the node budget counts these
+  const void* var_tag[CV + 1];     // each variable's type_tag (value_at finds its binding by it)
+  int lit_id[CL + 1];
+  T imm[CI + 1];
+  exec_fn<T> op_fn[CO + 1];        // each op's function
+  int op_args[CO + 1][max_args];   // its operands' slots
+  int op_nargs[CO + 1];            // and how many it has
   int root_slot[R];
 };
 
-/// The size of the whole program and how many live values of each kind it has.
-struct program_shape {
-  int size = 0, vars = 0, lits = 0, imms = 0, ops = 0;
+/// A root as lower_live lowers it: a lazy gradient, the K-th of a sweep over its function
+/// (`function`, swept by `sweep_v<T, M, vars>`), or any other expression (`function`, K = -1).
+/// Types only: a descriptor per gradient was a constant named after the function and all its
+/// variables (W5 at N = 64: 64 names of 16 KB each, a fifth of what g++ mangled).
+template <class R> struct root_parts : std::integral_constant<int, -1> {
+  using function = R;
+  using vars = void;
 };
+template <std::size_t K, class Vars, class F>
+struct root_parts<node<ops::grad_op<K, Vars>, F>> : std::integral_constant<int, int(K)> {
+  using function = F;
+  using vars = Vars;
+};
+template <class T, class M, class Vars> inline constexpr sweep_fn<T> sweep_v = nullptr;
+template <class T, class M, class... Vs> inline constexpr sweep_fn<T> sweep_v<T, M, type_list<Vs...>> = &sweep<T, M, Vs...>;
+/// The instruction of a root: its function's, or the K-th result of the sweep over it.
+template <class T>
+constexpr int lower_root(builder<T>& b, const type_desc<T>* function, sweep_fn<T> sweep, int k) {
+  const int f = lower_desc(b, function);
+  return k < 0 ? f : b.sweep_results[sweep(b, f) + k];
+}
 
 /// Lowers Roots into b, writes their instructions to roots and marks what they need in live.
 template <class T, class M, class... Roots>
 constexpr void lower_live(builder<T>& b, int* roots, cvec<bool>& live) {
   int r = 0;
-  meta::in_order{(roots[r++] = lower_desc(b, &desc_v<T, M, Roots>), 0)...};
+  meta::in_order{(roots[r++] = lower_root(b, &desc_v<T, M, typename root_parts<Roots>::function>,
+                                          sweep_v<T, M, typename root_parts<Roots>::vars>, root_parts<Roots>::value),
+                  0)...};
   live.resize(b.code.n, false);
   for (int k = 0; k < r; ++k) live[roots[k]] = true;
   for (int i = b.code.n - 1; i >= 0; --i)
@@ -584,51 +681,28 @@ constexpr void lower_live(builder<T>& b, int* roots, cvec<bool>& live) {
       for (int j = 0; j < b.code[i].nargs; ++j) live[b.code[i].a[j]] = true;
 }
 
-template <class T, class M, class... Roots>
-constexpr program_shape shape_of_program() {
+/// One lowering of Roots into a program of capacity (CV, CL, CI, CO): filled when the live values fit.
+template <class T, class M, std::size_t CV, std::size_t CL, std::size_t CI, std::size_t CO, class... Roots>
+constexpr auto make_program() {
+  program<T, CV, CL, CI, CO, sizeof...(Roots)> p{};
   builder<T> b;
   int roots[sizeof...(Roots)] = {};
   cvec<bool> live;
   lower_live<T, M, Roots...>(b, roots, live);
-  program_shape s;
-  s.size = b.code.n;
+  p.size = b.code.n;
   for (int i = 0; i < b.code.n; ++i) {
     if (!live[i]) continue;
     switch (b.code[i].k) {
-      case kind::var: ++s.vars; break;
-      case kind::lit: ++s.lits; break;
-      case kind::imm: ++s.imms; break;
-      case kind::op: ++s.ops; break;
+      case kind::var: ++p.vars; break;
+      case kind::lit: ++p.lits; break;
+      case kind::imm: ++p.imms; break;
+      case kind::op: ++p.ops; break;
     }
   }
-  return s;
-}
-
-template <int Instructions, int Budget> struct instructions_within_budget {
-  static constexpr bool value = Instructions <= Budget;
-};
-
-template <class T, class M, class... Roots>
-constexpr auto make_program() {
-  constexpr program_shape shape = shape_of_program<T, M, Roots...>();
-  constexpr int size = shape.size;
-  // The node budget, written so that both compilers print the two numbers (g++ the comparison,
-  // clang the template arguments of the requirement).
-#if defined(__clang__)
-  static_assert(instructions_within_budget<size, CTGRAD_MAX_NODES>::value,
-#else
-  static_assert(size <= CTGRAD_MAX_NODES,
-#endif
-                "value_at: the function and its derivatives need more instructions than the node budget "
-                "CTGRAD_MAX_NODES (the comparison below shows both); split the function, or raise the budget "
-                "with -DCTGRAD_MAX_NODES=<n>");
-  constexpr std::size_t nv = std::size_t(shape.vars), nl = std::size_t(shape.lits), ni = std::size_t(shape.imms),
-                        no = std::size_t(shape.ops);
-  program<T, nv, nl, ni, no, sizeof...(Roots)> p{};
-  builder<T> b;
-  int roots[sizeof...(Roots)] = {};
-  cvec<bool> live;
-  lower_live<T, M, Roots...>(b, roots, live);
+  p.values = p.vars + p.lits + p.imms + p.ops;
+  p.fits = p.vars <= CV && p.lits <= CL && p.imms <= CI && p.ops <= CO;
+  if (!p.fits) return p;
+  const std::size_t nv = p.vars, nl = p.lits, ni = p.imms;
   cvec<int> slot_of(b.code.n, -1);
   std::size_t v = 0, l = 0, m = 0, o = 0;
   for (int i = 0; i < b.code.n; ++i) {
@@ -651,9 +725,77 @@ constexpr auto make_program() {
   return p;
 }
 
+// ---- the capacity, guessed from the types --------------------------------------------------------
+// The program's size is known only after the lowering (CSE merges values, derivative rules add
+// them), and a second lowering only to size it cost as much as the first (W5 at N = 64: 0.4 s of
+// g++'s 3.5 s). So one lowering fills a program whose capacity is guessed from the roots' types:
+// their nodes counted as a tree, each lazy gradient as four times its function's count and one per
+// variable (a sweep appends, per node, its derivative rules' nodes and one sum per operand: the
+// built-in rules make at most about three per node). When the guess is too small, that lowering has
+// counted the live values, and a second one fills a program of exactly that size (what every
+// program cost before). Unused capacity is nearly free (a zero-initialised tail: W5 at N = 64
+// compiles in the same time with twice the capacity), but a count over flat_guess_limit
+// (subexpressions shared many times over, whose tree is far larger than the graph) skips the guess.
+inline constexpr std::size_t flat_guess_limit = 16384;
+/// Nodes and variable leaves of E counted as a tree (types, not constants: no symbol per expression
+/// type), each saturated at flat_guess_limit + 1.
+template <std::size_t A, std::size_t B> using flat_sum = std::integral_constant<std::size_t, (A + B > flat_guess_limit ? flat_guess_limit + 1 : A + B)>;
+template <class E> struct flat_tree : std::integral_constant<std::size_t, 1> {};
+template <class Op, class... Cs> struct flat_tree<node<Op, Cs...>> : flat_sum<1, (std::size_t(0) + ... + flat_tree<Cs>::value)> {};
+template <std::size_t K, class... Vs, class F>
+struct flat_tree<node<ops::grad_op<K, type_list<Vs...>>, F>> : flat_sum<4 * flat_tree<F>::value, sizeof...(Vs)> {};
+template <class E> struct flat_vars : std::integral_constant<std::size_t, is_var_v<E> ? 1 : 0> {};
+template <class Op, class... Cs> struct flat_vars<node<Op, Cs...>> : flat_sum<0, (std::size_t(0) + ... + flat_vars<Cs>::value)> {};
+template <std::size_t K, class... Vs, class F>
+struct flat_vars<node<ops::grad_op<K, type_list<Vs...>>, F>> : flat_sum<flat_vars<F>::value, sizeof...(Vs)> {};
+
+/// The guessed capacity of the program of Roots: the largest root's count (the roots of a gradient
+/// set are a function and its gradients), 0 when a count is over the limit (no guess).
+template <class... Roots> struct flat_guess {
+  static constexpr std::size_t ops = std::max({flat_tree<Roots>::value...});
+  static constexpr std::size_t vars = std::max({flat_vars<Roots>::value...});
+  static constexpr std::size_t lits = std::size_t(std::max({Roots::literal_count...}));
+  static constexpr bool use = ops <= flat_guess_limit && vars <= flat_guess_limit;
+};
+
+template <int Instructions, int Budget> struct instructions_within_budget {
+  static constexpr bool value = Instructions <= Budget;
+};
+
+/// The program of Roots at its guessed capacity (an empty one when there is no guess).
+template <class T, class M, class G, class... Roots>
+inline constexpr auto guessed_program_v =
+    make_program<T, M, G::use ? G::vars : 0, G::use ? G::lits : 0, 0, G::use ? G::ops : 0, Roots...>();
+
+/// The program of Roots at exactly its size (the second lowering, when the guess was too small).
+template <class T, class M, std::size_t CV, std::size_t CL, std::size_t CI, std::size_t CO, class... Roots>
+inline constexpr auto exact_program_v = make_program<T, M, CV, CL, CI, CO, Roots...>();
+
+template <class T, class M, class... Roots> struct program_of {
+  static constexpr auto& guessed = guessed_program_v<T, M, flat_guess<Roots...>, Roots...>;
+  static constexpr int size = guessed.size;
+  // The node budget, written so that both compilers print the two numbers (g++ the comparison,
+  // clang the template arguments of the requirement).
+#if defined(__clang__)
+  static_assert(instructions_within_budget<size, CTGRAD_MAX_NODES>::value,
+#else
+  static_assert(size <= CTGRAD_MAX_NODES,
+#endif
+                "value_at: the function and its derivatives need more instructions than the node budget "
+                "CTGRAD_MAX_NODES (the comparison below shows both); split the function, or raise the budget "
+                "with -DCTGRAD_MAX_NODES=<n>");
+  static constexpr auto& exact() {
+    if constexpr (guessed.fits) {
+      return guessed;
+    } else {
+      return exact_program_v<T, M, guessed.vars, guessed.lits, guessed.imms, guessed.ops, Roots...>;
+    }
+  }
+};
+
 /// The program of Roots (built once per set of root types).
 template <class T, class M, class... Roots>
-inline constexpr auto program_v = make_program<T, M, Roots...>();
+inline constexpr auto& program_v = program_of<T, M, Roots...>::exact();
 
 /// The name of the first op without derivative rules that deriving grad_op nodes of Roots meets
 /// (empty: none).

@@ -129,7 +129,7 @@ constexpr auto value_at_flat(const T* lits, const binding<Vs>&... bs) {
   using M = ::ctgrad::math::scalar_math;
   constexpr auto& p = flat_program_of<M, Roots>::value;
   using prog = std::remove_cvref_t<decltype(p)>;
-  constexpr std::size_t nv = prog::vars, nl = prog::lits, ni = prog::imms, no = prog::ops;
+  constexpr std::size_t nv = p.vars, nl = p.lits, ni = p.imms, no = p.ops;
   constexpr std::size_t nr = std::extent_v<decltype(prog::root_slot)>;
   // Which binding each variable reads (-1: not bound).
   constexpr auto bound_at = [] {
