@@ -65,16 +65,10 @@ class data_parallel {
     const std::size_t rows = (max_batch + std::size_t(ranks()) - 1) / std::size_t(ranks());
     slice_.x.resize(rows * std::size_t(Model::inputs));
     slice_.y.resize(rows);
-    // The update's tasks: thread k's are tasks [k P, (k + 1) P) (team::run's share of thread k),
-    // part k of each of the P parameters, every part an even flat slice of whole 16-element vectors.
-    // (Chunks of 8,192 elements gave thread 0 eight of W1's thirteen at the MLP's 784 x 128.)
-    const std::size_t t = std::size_t(team_.threads());
-    for (std::size_t k = 0; k < t; ++k)
-      for (int i = 0; i < parameter_count; ++i) {
-        const std::size_t off = offset_of(i), size = size_of(i), vectors = (size + 15) / 16;
-        const std::size_t b = std::min(size, vectors * k / t * 16), e = std::min(size, vectors * (k + 1) / t * 16);
-        chunks_.push_back({i, off + b, off + e});  // possibly empty: the task count stays t P
-      }
+    for (int i = 0; i < parameter_count; ++i) {
+      const std::size_t off = offset_of(i), size = size_of(i);
+      for (std::size_t b = off; b < off + size; b += chunk) chunks_.push_back({i, b, std::min(off + size, b + chunk)});
+    }
   }
 
   data_parallel(const data_parallel&) = delete;
@@ -160,6 +154,8 @@ class data_parallel {
   using train_program = decltype(compile(Model::gradients(), Model::logits()));
   using eval_program = decltype(compile(Model::loss(), Model::logits()));
 
+  // Elements of one parameter that one update task handles (whole 16-element vectors).
+  static constexpr std::size_t chunk = 8192;
 
   // This rank's rows of a batch: its compiled programs, its copy of the rows, what they gave.
   struct slice {
