@@ -1,6 +1,7 @@
-// ctgrad/ops/linalg.hpp — matrix products and transposition: matmul (matrix·matrix, matrix·vector)
-// and transpose, with their vector-Jacobian and Jacobian-vector products and their kernels (matmul
-// calls the evaluator's gemm, eval/gemm.hpp). Not for elementwise products (operator* in elementwise.hpp).
+// ctgrad/ops/linalg.hpp — matrix products and layout: matmul (matrix·matrix, matrix·vector),
+// transpose and reshape, with their vector-Jacobian and Jacobian-vector products and their kernels
+// or evaluation traits (matmul calls the evaluator's gemm, eval/gemm.hpp). Not for elementwise
+// products (operator* in elementwise.hpp).
 #pragma once
 
 #include <cstddef>
@@ -74,6 +75,27 @@ struct transpose_op {
   template <std::size_t I, class Self, class T> static constexpr auto jvp(const Self&, const T& dx) { return transpose(dx); }
 };
 
+/// The child's elements, row-major, in Shape (the same number of elements, fixed extents): [R, C] ->
+/// [R C] flattens a matrix, [R C] -> [R, C] folds a vector back. Linear: its vjp reshapes the adjoint
+/// to the child's shape, its jvp the tangent to Shape.
+template <class Shape>
+struct reshape_op : elementwise_op {
+  static constexpr std::string_view name = "reshape";
+  static constexpr ops::curvature curvature = ops::curvature::linear;
+  template <class C> using shape_type = Shape;
+  // Evaluation trait (eval/compile.hpp, source_of): the child, of another shape and so in a buffer
+  // (plan.hpp), is read at the element's flat position r * flat_child_stride + c, the child's buffer
+  // seen row-major as Shape. The op itself is fused into its readers' loops like any elementwise op.
+  static constexpr std::size_t flat_child_stride = shapes::cols<Shape>();
+  template <class T> static constexpr T apply(T x) noexcept { return x; }
+  template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g) {
+    return make_node<reshape_op<shape_t<decltype(s.template child<0>())>>>(g);
+  }
+  template <std::size_t I, class Self, class T> static constexpr auto jvp(const Self&, const T& dx) {
+    return make_node<reshape_op>(dx);
+  }
+};
+
 }  // namespace ops
 
 /// The transpose of a matrix expression (transpose(transpose(a)) is a).
@@ -89,6 +111,38 @@ template <expression A> constexpr auto transpose(const A& a) {
     else return make_node<ops::transpose_op>(a);
   } else {
     return make_node<ops::transpose_op>(a);
+  }
+}
+
+/// The elements of x, row-major, as an expression of shape Shape (`reshape<shape<6>>(X)` flattens a
+/// [2, 3] matrix; `reshape<shape<2, 3>>(v)` folds a 6-vector). Both shapes of rank 1 or 2, with fixed
+/// extents and the same number of elements (compile errors otherwise); x itself when Shape is its shape.
+template <class Shape, expression X> constexpr auto reshape(const X& x) {
+  using SX = shape_t<X>;
+  constexpr bool ranks = is_shape_v<Shape> && Shape::rank >= 1 && SX::rank >= 1;
+  constexpr bool fixed = ranks && Shape::is_static && SX::is_static;
+  if constexpr (any_invalid_v<X>) {
+    return invalid_expression{};  // a misuse already reported
+  } else if constexpr (!ranks || !fixed) {
+    static_assert(ranks && fixed,
+                  "reshape: needs a vector or matrix of fixed extents and a target shape<...> of rank 1 or 2 "
+                  "with fixed extents (no dyn: a batch cannot be reshaped)");
+    return invalid_expression{};
+  } else if constexpr (shapes::size<Shape>(1) != shapes::size<SX>(1)) {
+    static_assert(shapes::size<Shape>(1) == shapes::size<SX>(1),
+                  "reshape: the target shape must have as many elements as the expression");
+    return invalid_expression{};
+  } else if constexpr (std::is_same_v<Shape, SX>) {
+    return x;
+  } else if constexpr (is_node_v<X>) {
+    if constexpr (requires { typename X::op::template shape_type<X>; } &&
+                  std::is_same_v<typename X::op, ops::reshape_op<SX>>) {
+      return reshape<Shape>(x.template child<0>());  // reshape(reshape(a)) is one reshape of a
+    } else {
+      return make_node<ops::reshape_op<Shape>>(x);
+    }
+  } else {
+    return make_node<ops::reshape_op<Shape>>(x);
   }
 }
 
