@@ -254,6 +254,23 @@ BOOST_AUTO_TEST_CASE(jacobian_of_matrix_graphs_in_matrix_variables_passes_in_dou
   CTGRAD_CHECK_GRADIENTS(check::check_jacobian(Ff, check::wrt(Af), Xf = xfv, Af = afv));
 }
 
+BOOST_AUTO_TEST_CASE(hessian_blocks_of_tensor_variables_pass_as_jacobians_of_the_gradient) {
+  // hessian(f, x, A)'s blocks are jacobian(grad(f, vi), vj): checked against central differences of
+  // the gradient of the double graph, f = sum(tanh(A x)) * sum(x), x [3], A [4, 3].
+  var<"x", double, shape<3>> x;
+  var<"A", double, shape<4, 3>> A;
+  const std::vector<double> xv{0.5, -0.25, 0.75}, av = A_values<double>();
+  const auto f = sum(tanh(matmul(A, x))) * sum(x);
+  const auto h = hessian(f, x, A);
+  static_assert(std::is_same_v<std::remove_cvref_t<decltype(h(x, A))>, decltype(jacobian(grad(f, x), A))>);
+  static_assert(std::is_same_v<std::remove_cvref_t<decltype(h(A, A))>, decltype(jacobian(grad(f, A), A))>);
+  CTGRAD_CHECK_GRADIENTS(check::check_jacobian(grad(f, x), check::wrt(x), x = xv, A = av));
+  CTGRAD_CHECK_GRADIENTS(check::check_jacobian(grad(f, x), check::wrt(A), x = xv, A = av));
+  const auto raa = check::check_jacobian(grad(f, A), check::wrt(A), x = xv, A = av);
+  CTGRAD_REQUIRE_GRADIENTS(raa);
+  BOOST_TEST(raa->checked == 144u);
+}
+
 BOOST_AUTO_TEST_CASE(hvp_of_correct_tensor_and_scalar_graphs_passes) {
   var<"x", double, shape<3>> x;
   var<"A", double, shape<4, 3>> A;
