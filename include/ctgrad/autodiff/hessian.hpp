@@ -163,7 +163,8 @@ struct hessian_set<F, type_list<Vs...>, type_list<Gs...>, type_list<Hs...>, Tens
     }
   }
   /// What compile(h) evaluates (Tensor sets): f, the gradients, the upper blocks, then the transposed
-  /// blocks h(vi, vj), i > j, of two tensor variables, row by row (views of the same values).
+  /// blocks h(vi, vj), i > j, of two tensor variables, row by row (a transpose kernel copies each; no
+  /// second derivative is computed twice).
   constexpr auto outputs() const
     requires Tensor
   {

@@ -135,8 +135,7 @@ template <class Shape, expression X> constexpr auto reshape(const X& x) {
   } else if constexpr (std::is_same_v<Shape, SX>) {
     return x;
   } else if constexpr (is_node_v<X>) {
-    if constexpr (requires { typename X::op::template shape_type<X>; } &&
-                  std::is_same_v<typename X::op, ops::reshape_op<SX>>) {
+    if constexpr (std::is_same_v<typename X::op, ops::reshape_op<SX>>) {
       return reshape<Shape>(x.template child<0>());  // reshape(reshape(a)) is one reshape of a
     } else {
       return make_node<ops::reshape_op<Shape>>(x);
