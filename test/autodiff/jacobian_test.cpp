@@ -270,4 +270,26 @@ BOOST_AUTO_TEST_CASE(matrix_function_of_a_vector_and_vector_function_of_a_matrix
   for (double e : prog[Js]) BOOST_TEST(e == 0.0);
 }
 
+BOOST_AUTO_TEST_CASE(forward_columns_read_the_matrix_instead_of_a_product_by_e_k) {
+  // F = A (x ⊙ x) + A exp(x) + tanh(A x), forward (5 >= 3): J = A diag(2x + e^x) + diag(1 - t^2) A.
+  // The tangent of A x along e_k is column k of A (ops::column_op), of A (x ⊙ x) column k times 2 x_k.
+  var<"x", double, shape<3>> x;
+  var<"A", double, shape<5, 3>> A;
+  auto t = tanh(matmul(A, x));
+  auto F = matmul(A, x * x) + matmul(A, exp(x)) + t;
+  auto J = jacobian(F, x);
+  static_assert(jacobian_mode_v<decltype(F), decltype(x)> == jacobian_mode::forward);
+  static_assert(contains_v<decltype(J), node<ops::column_op<3, 1>, decltype(A)>>);
+  static_assert(!contains_v<decltype(J), decltype(matmul(A, node<ops::unit_op<double, shape<3>, 1>>{}))>);
+  auto prog = compile(J, t);
+  const std::vector<double> xv{0.3, -0.8, 0.5}, av{0.1, -0.4, 0.7, 0.2, 0.9, -0.3, -0.6, 0.5, 0.8, 0.4, -0.2, 0.1, 0.3, 0.6, -0.9};
+  BOOST_REQUIRE(prog.run(x = xv, A = av).ok());
+  for (int i = 0; i < 5; ++i)
+    for (int k = 0; k < 3; ++k) {
+      const double ti = prog[t][i];
+      const double ref = av[i * 3 + k] * (2 * xv[k] + std::exp(xv[k])) + (1 - ti * ti) * av[i * 3 + k];
+      BOOST_TEST(prog[J](i, k) == ref, tt::tolerance(1e-14));
+    }
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,7 +1,7 @@
 // reshape to a shape with another number of elements: reshape keeps every element, row-major.
 // expect: reshape: the target shape must have as many elements as the expression
 // max-lines: 20
-#include "ctgrad/ops/linalg.hpp"
+#include "ctgrad/ops/reshape.hpp"
 using namespace ctgrad;
 int main() {
   var<"W", float, shape<2, 3>> W;

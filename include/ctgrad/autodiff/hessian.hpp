@@ -148,6 +148,9 @@ struct hessian_set<F, type_list<Vs...>, type_list<Gs...>, type_list<Hs...>, Tens
     } else {
       constexpr std::size_t i = meta::index_of<A, variables>::value, j = meta::index_of<B, variables>::value;
       constexpr std::size_t k = detail::upper_index(i, j, size);
+      // transpose (ops/linalg.hpp) is found when this is instantiated (by argument-dependent lookup):
+      // hessian.hpp stays light for scalar.hpp, and a tensor set is compiled with eval/compile.hpp,
+      // which includes linalg.hpp.
       if constexpr (i > j && shape_t<A>::rank > 0 && shape_t<B>::rank > 0) return transpose(detail::get<k>(upper));
       else return detail::get<k>(upper);
     }

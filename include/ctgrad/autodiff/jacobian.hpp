@@ -15,7 +15,7 @@
 #include "ctgrad/autodiff/jvp.hpp"
 #include "ctgrad/core/node.hpp"
 #include "ctgrad/ops/elementwise.hpp"
-#include "ctgrad/ops/linalg.hpp"
+#include "ctgrad/ops/reshape.hpp"
 #include "ctgrad/ops/reduce.hpp"
 
 namespace ctgrad {

@@ -745,12 +745,12 @@ class program<type_list<Outs...>, type_list<Origs...>> {
                                      S::rank == 2 ? S::extents[1] != 1 : (S::rank == 1 && !row_mapped && S::extents[0] != 1),
                                      S::rank == 2 ? S::extents[1] : 1, value_t<C>>;
   };
-  // An op that reads its child at the element's flat position (ops::reshape_op's trait
-  // flat_child_stride): the child's buffer seen row-major in the op's own shape.
+  // An op that says where it reads its child (the trait child_position(r, c): ops::reshape_op,
+  // ops::column_op): the child's buffer at that position.
   template <class Op, class C, class L, class Table>
-    requires requires { Op::flat_child_stride; }
+    requires requires { Op::child_position(std::size_t{0}, std::size_t{0}); }
   struct source_of<Op, C, L, Table, 3> {
-    using type = detail::from_buffer<is_var_v<C>, source_index<C>::value, true, true, Op::flat_child_stride, value_t<C>>;
+    using type = detail::from_buffer_at<is_var_v<C>, source_index<C>::value, Op, value_t<C>>;
   };
   template <class Op, class C, class L, class Table> struct source_of<Op, C, L, Table, 0> {
     using type = detail::from_literal<std::size_t(C::literal_count - 1), value_t<C>>;

@@ -1,19 +1,44 @@
-// ctgrad/ops/linalg.hpp — matrix products and layout: matmul (matrix·matrix, matrix·vector),
-// transpose and reshape, with their vector-Jacobian and Jacobian-vector products and their kernels
-// or evaluation traits (matmul calls the evaluator's gemm, eval/gemm.hpp). Not for elementwise
-// products (operator* in elementwise.hpp).
+// ctgrad/ops/linalg.hpp — matrix products and transposition: matmul (matrix·matrix, matrix·vector)
+// and transpose, with their vector-Jacobian and Jacobian-vector products and their kernels (matmul
+// calls the evaluator's gemm, eval/gemm.hpp). Not for elementwise products (operator* in
+// elementwise.hpp) nor reshaping (reshape.hpp).
 #pragma once
 
 #include <cstddef>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 
 #include "absl/status/status.h"
 #include "ctgrad/ops/elementwise.hpp"
 #include "ctgrad/ops/reduce.hpp"
+#include "ctgrad/ops/reshape.hpp"
 
 namespace ctgrad {
+namespace detail {
+// A tangent that is a unit vector e_K (jacobian's forward directions), or e_K times an expression
+// (e_K's tangent through an elementwise op: 2 x e_K through square): its index K and the factor.
+template <class D> struct unit_tangent { static constexpr bool value = false; };
+template <class T, std::size_t E, std::size_t K> struct unit_tangent<node<ops::unit_op<T, shape<E>, K>>> {
+  static constexpr bool value = true, scaled = false;
+  static constexpr std::size_t index = K;
+};
+template <class T, std::size_t E, std::size_t K, class Y> struct unit_tangent<node<ops::mul_op, node<ops::unit_op<T, shape<E>, K>>, Y>> {
+  static constexpr bool value = std::is_same_v<shape_t<Y>, shape<E>>, scaled = true;
+  static constexpr std::size_t index = K, factor = 1;
+};
+template <class T, std::size_t E, std::size_t K, class Y> struct unit_tangent<node<ops::mul_op, Y, node<ops::unit_op<T, shape<E>, K>>>> {
+  static constexpr bool value = std::is_same_v<shape_t<Y>, shape<E>>, scaled = true;
+  static constexpr std::size_t index = K, factor = 0;
+};
+template <class T, std::size_t E, std::size_t K, class U, std::size_t E2, std::size_t K2>
+struct unit_tangent<node<ops::mul_op, node<ops::unit_op<T, shape<E>, K>>, node<ops::unit_op<U, shape<E2>, K2>>>> {
+  static constexpr bool value = false;  // e_K e_K2: the general product
+};
+}  // namespace detail
+
 namespace ops {
+
 
 /// [M,K]·[K,N] -> [M,N] and [M,K]·[K] -> [M]. Children are materialised (a transpose child is
 /// folded into the kernel call instead).
@@ -50,10 +75,25 @@ struct matmul_op {
       else return make_node<matmul_op>(transpose(a), g);                                   // Aᵀ·g
     }
   }
-  // Bilinear: d(A·B) = dA·B + A·dB, one term per child.
+  // Bilinear: d(A·B) = dA·B + A·dB, one term per child. A tangent e_K of a vector B (jacobian's
+  // forward directions) reads column K of A instead of a product (scaled by y_K for y ⊙ e_K).
   template <std::size_t I, class Self, class T> static constexpr auto jvp(const Self& s, const T& dx) {
-    if constexpr (I == 0) return make_node<matmul_op>(dx, s.template child<1>());
-    else return make_node<matmul_op>(s.template child<0>(), dx);
+    if constexpr (I == 0) {
+      return make_node<matmul_op>(dx, s.template child<1>());
+    } else if constexpr (detail::unit_tangent<T>::value) {
+      using SA = shape_t<decltype(s.template child<0>())>;
+      constexpr std::size_t K = detail::unit_tangent<T>::index;
+      auto col = make_node<column_op<SA::extents[1], K>>(s.template child<0>());
+      if constexpr (!detail::unit_tangent<T>::scaled) {
+        return col;
+      } else {
+        const auto y = dx.template child<detail::unit_tangent<T>::factor>();
+        return make_node<mul_op>(col, make_node<reduce_op<reduce_kind::sum, -1, false>>(
+                                          make_node<mul_op>(y, node<unit_op<value_t<Self>, shape_t<decltype(y)>, K>>{})));
+      }
+    } else {
+      return make_node<matmul_op>(s.template child<0>(), dx);
+    }
   }
 };
 
@@ -75,27 +115,6 @@ struct transpose_op {
   template <std::size_t I, class Self, class T> static constexpr auto jvp(const Self&, const T& dx) { return transpose(dx); }
 };
 
-/// The child's elements, row-major, in Shape (the same number of elements, fixed extents): [R, C] ->
-/// [R C] flattens a matrix, [R C] -> [R, C] folds a vector back. Linear: its vjp reshapes the adjoint
-/// to the child's shape, its jvp the tangent to Shape.
-template <class Shape>
-struct reshape_op : elementwise_op {
-  static constexpr std::string_view name = "reshape";
-  static constexpr ops::curvature curvature = ops::curvature::linear;
-  template <class C> using shape_type = Shape;
-  // Evaluation trait (eval/compile.hpp, source_of): the child, of another shape and so in a buffer
-  // (plan.hpp), is read at the element's flat position r * flat_child_stride + c, the child's buffer
-  // seen row-major as Shape. The op itself is fused into its readers' loops like any elementwise op.
-  static constexpr std::size_t flat_child_stride = shapes::cols<Shape>();
-  template <class T> static constexpr T apply(T x) noexcept { return x; }
-  template <std::size_t I, class Self, class G> static constexpr auto vjp(const Self& s, const G& g) {
-    return make_node<reshape_op<shape_t<decltype(s.template child<0>())>>>(g);
-  }
-  template <std::size_t I, class Self, class T> static constexpr auto jvp(const Self&, const T& dx) {
-    return make_node<reshape_op>(dx);
-  }
-};
-
 }  // namespace ops
 
 /// The transpose of a matrix expression (transpose(transpose(a)) is a).
@@ -111,37 +130,6 @@ template <expression A> constexpr auto transpose(const A& a) {
     else return make_node<ops::transpose_op>(a);
   } else {
     return make_node<ops::transpose_op>(a);
-  }
-}
-
-/// The elements of x, row-major, as an expression of shape Shape (`reshape<shape<6>>(X)` flattens a
-/// [2, 3] matrix; `reshape<shape<2, 3>>(v)` folds a 6-vector). Both shapes of rank 1 or 2, with fixed
-/// extents and the same number of elements (compile errors otherwise); x itself when Shape is its shape.
-template <class Shape, expression X> constexpr auto reshape(const X& x) {
-  using SX = shape_t<X>;
-  constexpr bool ranks = is_shape_v<Shape> && Shape::rank >= 1 && SX::rank >= 1;
-  constexpr bool fixed = ranks && Shape::is_static && SX::is_static;
-  if constexpr (any_invalid_v<X>) {
-    return invalid_expression{};  // a misuse already reported
-  } else if constexpr (!ranks || !fixed) {
-    static_assert(ranks && fixed,
-                  "reshape: needs a vector or matrix of fixed extents and a target shape<...> of rank 1 or 2 "
-                  "with fixed extents (no dyn: a batch cannot be reshaped)");
-    return invalid_expression{};
-  } else if constexpr (shapes::size<Shape>(1) != shapes::size<SX>(1)) {
-    static_assert(shapes::size<Shape>(1) == shapes::size<SX>(1),
-                  "reshape: the target shape must have as many elements as the expression");
-    return invalid_expression{};
-  } else if constexpr (std::is_same_v<Shape, SX>) {
-    return x;
-  } else if constexpr (is_node_v<X>) {
-    if constexpr (std::is_same_v<typename X::op, ops::reshape_op<SX>>) {
-      return reshape<Shape>(x.template child<0>());  // reshape(reshape(a)) is one reshape of a
-    } else {
-      return make_node<ops::reshape_op<Shape>>(x);
-    }
-  } else {
-    return make_node<ops::reshape_op<Shape>>(x);
   }
 }
 
