@@ -80,14 +80,14 @@ struct matmul_op {
   template <std::size_t I, class Self, class T> static constexpr auto jvp(const Self& s, const T& dx) {
     if constexpr (I == 0) {
       return make_node<matmul_op>(dx, s.template child<1>());
-    } else if constexpr (detail::unit_tangent<T>::value) {
+    } else if constexpr (::ctgrad::detail::unit_tangent<T>::value) {
       using SA = shape_t<decltype(s.template child<0>())>;
-      constexpr std::size_t K = detail::unit_tangent<T>::index;
+      constexpr std::size_t K = ::ctgrad::detail::unit_tangent<T>::index;
       auto col = make_node<column_op<SA::extents[1], K>>(s.template child<0>());
-      if constexpr (!detail::unit_tangent<T>::scaled) {
+      if constexpr (!::ctgrad::detail::unit_tangent<T>::scaled) {
         return col;
       } else {
-        const auto y = dx.template child<detail::unit_tangent<T>::factor>();
+        const auto y = dx.template child<::ctgrad::detail::unit_tangent<T>::factor>();
         return make_node<mul_op>(col, make_node<reduce_op<reduce_kind::sum, -1, false>>(
                                           make_node<mul_op>(y, node<unit_op<value_t<Self>, shape_t<decltype(y)>, K>>{})));
       }
