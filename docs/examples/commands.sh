@@ -106,6 +106,7 @@ benchmarks_second_order() {
   meson test -C build bench/second_order       # the values the benchmark times agree (also checked before timing)
   build/test/bench/second_order_bench --benchmark_repetitions=10 --benchmark_enable_random_interleaving=true --benchmark_report_aggregates_only=true --benchmark_out=second_order.json --benchmark_out_format=json
   CC_SHAPES=hessian bash test/bench/compile_cost.sh g++ none   # the W5 Hessian's compile cost beside Eigen's nested AutoDiffScalar
+  build/test/bench/second_order_bench --benchmark_filter=Jacobian --benchmark_repetitions=5 --benchmark_report_aggregates_only=true   # the Jacobian rows alone (run the binaries to compare in turn)
 }
 
 benchmarks_compile_cost() {

@@ -1,10 +1,11 @@
 // docs/tutorial.md, part 5: second derivatives and forward mode. Newton's method with hessian(), a
-// Gauss-Newton fit with jacobian(), and a Newton-CG step with hvp() on a model of 2000 weights whose
-// Hessian is never formed. Built and run as a test: returns non-zero if a method does not converge.
+// Gauss-Newton fit with jacobian(), a Newton-CG step with hvp() on a model of 2000 weights whose
+// Hessian is never formed, and Newton's method in a vector variable with hessian()'s blocks. Built and run as a test: returns non-zero if a method does not converge.
 #include <array>
 #include <cmath>
 #include <cstdio>
 #include <random>
+#include <type_traits>
 #include <vector>
 
 #include "ctgrad/ctgrad.hpp"
@@ -124,7 +125,53 @@ bool newton_cg() {
   return iterations < 200 && loss1 < 0.5 * loss0;
 }
 
+// [4] Newton's method in a vector variable: hessian(f, q) holds the [4, 4] block d2f/dq2 (and the
+// gradient), evaluated by compile(). f = 0.1 sum(exp(B q)) + |q|^2 / 2 - b.q is strictly convex.
+constexpr var<"q", double, shape<4>> q;
+constexpr var<"B", double, shape<3, 4>> B;
+constexpr var<"b", double, shape<4>> b;
+constexpr auto objective = 0.1 * sum(exp(matmul(B, q))) + 0.5 * sum(square(q)) - sum(b * q);
+constexpr auto hq = hessian(objective, q);
+static_assert(std::is_same_v<shape_t<decltype(hq(q, q))>, shape<4, 4>>);
+// A matrix function's Jacobian in a matrix variable: F's elements by W's, both row-major.
+static_assert(std::is_same_v<shape_t<decltype(jacobian(tanh(matmul(B, transpose(B))), B))>, shape<9, 12>>);
+
+bool newton_blocks() {
+  auto prog = compile(hq);
+  std::vector<double> qv(4, 0.0), bm(12), bv{1.0, -0.5, 0.25, 2.0};
+  for (int i = 0; i < 12; ++i) bm[i] = 0.3 * std::sin(i + 1.0);
+  double step = 1;
+  for (int it = 0; it < 20 && step > 1e-13; ++it) {
+    if (!prog.run(q = qv, B = bm, b = bv).ok()) return false;
+    const auto H = prog[hq(q, q)];
+    const auto g = prog[hq.gradient(q)];
+    // Solve H d = -g by Gaussian elimination (H is symmetric positive definite).
+    double a[4][5];
+    for (int i = 0; i < 4; ++i) {
+      for (int j = 0; j < 4; ++j) a[i][j] = H(i, j);
+      a[i][4] = -g[i];
+    }
+    for (int c = 0; c < 4; ++c)
+      for (int r = c + 1; r < 4; ++r)
+        for (int j = 4; j >= c; --j) a[r][j] -= a[r][c] / a[c][c] * a[c][j];
+    double d[4];
+    step = 0;
+    for (int r = 3; r >= 0; --r) {
+      d[r] = a[r][4];
+      for (int j = r + 1; j < 4; ++j) d[r] -= a[r][j] * d[j];
+      d[r] /= a[r][r];
+      qv[r] += d[r];
+      step += std::abs(d[r]);
+    }
+  }
+  if (!prog.run(q = qv, B = bm, b = bv).ok()) return false;
+  double gnorm = 0;
+  for (double e : prog[hq.gradient(q)]) gnorm += std::abs(e);
+  std::printf("Newton (blocks): q = (%.6f, %.6f, %.6f, %.6f), |grad| %.1e\n", qv[0], qv[1], qv[2], qv[3], gnorm);
+  return gnorm < 1e-12;
+}
+
 int main() {
-  const bool ok = newton() && gauss_newton() && newton_cg();
+  const bool ok = newton() && gauss_newton() && newton_cg() && newton_blocks();
   return ok ? 0 : 1;
 }

@@ -21,3 +21,4 @@
 #include "ctgrad/ops/linalg.hpp"
 #include "ctgrad/ops/opaque.hpp"
 #include "ctgrad/ops/reduce.hpp"
+#include "ctgrad/ops/reshape.hpp"

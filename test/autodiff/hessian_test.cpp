@@ -4,6 +4,9 @@
 // programs added up); hvp(f, x, v) equals H v for scalar variables, matches central differences of
 // the gradient on the MLP loss (forward-over-reverse and reverse-over-reverse agree), works for a
 // tensor variable of 10^5 elements without forming H, and its program runs without heap allocation.
+// Tensor variables: hessian(c sum(tanh(A x)) + x^T M x / 2, c, x, A) gives blocks equal to the
+// hand-derived ones (A^T diag(s) A + (M + M^T) / 2, ...), h(A, x) is the transpose of h(x, A), the
+// blocks compile into one program that runs without heap allocation.
 #define BOOST_TEST_MODULE hessian
 #include <boost/test/unit_test.hpp>
 
@@ -203,6 +206,103 @@ BOOST_AUTO_TEST_CASE(hvp_runs_after_the_first_make_no_heap_allocation,
   const long before = ctgrad_test::heap_allocations.load();
   for (int i = 0; i < 5; ++i) BOOST_TEST_REQUIRE(prog.run(xs = xv, W = wv, V = vv, labels = yv).ok());
   BOOST_TEST(ctgrad_test::heap_allocations.load() - before == 0);
+}
+
+BOOST_AUTO_TEST_CASE(tensor_variable_blocks_match_the_hand_derivation) {
+  // f = c sum(tanh(A x)) + x^T M x / 2, c a scalar, x [3], A [2, 3]; t = tanh(A x), d = 1 - t^2,
+  // s = -2 t d. Blocks: H_cc = 0, H_cx = A^T d, H_cA[q][l] = d_q x_l, H_xx = c A^T diag(s) A +
+  // (M + M^T) / 2, H_xA[k][q l] = c (δ_kl d_q + A_qk s_q x_l), H_AA[q k][p l] = c δ_qp s_q x_k x_l.
+  var<"c", double> c;
+  var<"x", double, shape<3>> xv3;
+  var<"A", double, shape<2, 3>> A;
+  var<"M", double, shape<3, 3>> M;
+  auto f = c * sum(tanh(matmul(A, xv3))) + 0.5 * sum(xv3 * matmul(M, xv3));
+  auto h = hessian(f, c, xv3, A);
+  static_assert(decltype(h)::tensor);
+  static_assert(std::is_same_v<shape_t<decltype(h(c, c))>, shape<>>);
+  static_assert(std::is_same_v<shape_t<decltype(h(c, xv3))>, shape<3>>);
+  static_assert(std::is_same_v<shape_t<decltype(h(c, A))>, shape<2, 3>>);
+  static_assert(std::is_same_v<shape_t<decltype(h(xv3, xv3))>, shape<3, 3>>);
+  static_assert(std::is_same_v<shape_t<decltype(h(xv3, A))>, shape<3, 6>>);
+  static_assert(std::is_same_v<shape_t<decltype(h(A, xv3))>, shape<6, 3>>);
+  static_assert(std::is_same_v<shape_t<decltype(h(A, A))>, shape<6, 6>>);
+  // (A, x) is the transpose of the stored (x, A): one block per pair of variables.
+  static_assert(std::is_same_v<decltype(h(A, xv3)), decltype(transpose(h(xv3, A)))>);
+  static_assert(std::is_same_v<std::remove_cvref_t<decltype(h(xv3, c))>, std::remove_cvref_t<decltype(h(c, xv3))>>);
+  auto prog = compile(h);
+  const double cv = 0.8;
+  const std::vector<double> xs{0.3, -0.7, 0.5}, av{0.4, -0.2, 0.9, -0.6, 0.1, 0.3},
+      mv{1.0, 0.5, -0.2, 0.1, 2.0, 0.3, 0.4, -0.6, 1.5};
+  BOOST_TEST_REQUIRE(prog.run(c = cv, xv3 = xs, A = av, M = mv).ok());
+  double t[2], d[2], sv[2];
+  for (int q = 0; q < 2; ++q) {
+    double z = 0;
+    for (int k = 0; k < 3; ++k) z += av[q * 3 + k] * xs[k];
+    t[q] = std::tanh(z), d[q] = 1 - t[q] * t[q], sv[q] = -2 * t[q] * d[q];
+  }
+  BOOST_TEST(prog[h(c, c)][0] == 0.0);
+  for (int k = 0; k < 3; ++k)
+    BOOST_TEST(prog[h(c, xv3)][k] == av[k] * d[0] + av[3 + k] * d[1], tt::tolerance(1e-14));
+  for (int q = 0; q < 2; ++q)
+    for (int l = 0; l < 3; ++l) BOOST_TEST(prog[h(c, A)](q, l) == d[q] * xs[l], tt::tolerance(1e-14));
+  for (int k = 0; k < 3; ++k)
+    for (int l = 0; l < 3; ++l) {
+      double ref = (mv[k * 3 + l] + mv[l * 3 + k]) / 2;
+      for (int q = 0; q < 2; ++q) ref += cv * av[q * 3 + k] * av[q * 3 + l] * sv[q];
+      BOOST_TEST(prog[h(xv3, xv3)](k, l) == ref, tt::tolerance(1e-14));
+    }
+  for (int k = 0; k < 3; ++k)
+    for (int q = 0; q < 2; ++q)
+      for (int l = 0; l < 3; ++l) {
+        const double ref = cv * ((k == l ? d[q] : 0.0) + av[q * 3 + k] * sv[q] * xs[l]);
+        BOOST_TEST(prog[h(xv3, A)](k, q * 3 + l) == ref, tt::tolerance(1e-14));
+        BOOST_TEST(prog[h(A, xv3)](q * 3 + l, k) == ref, tt::tolerance(1e-14));
+      }
+  for (int q = 0; q < 2; ++q)
+    for (int k = 0; k < 3; ++k)
+      for (int p = 0; p < 2; ++p)
+        for (int l = 0; l < 3; ++l)
+          BOOST_TEST(prog[h(A, A)](q * 3 + k, p * 3 + l) == (q == p ? cv * sv[q] * xs[k] * xs[l] : 0.0),
+                     tt::tolerance(1e-14));
+  // The gradients beside the blocks.
+  BOOST_TEST(prog[h.gradient(c)][0] == t[0] + t[1], tt::tolerance(1e-14));
+}
+
+BOOST_AUTO_TEST_CASE(hessian_blocks_of_a_quadratic_form_are_exact_and_symmetric) {
+  // f = x^T M x + y^T N x: H_xx = M + M^T, H_xy = N^T (d2f/dx_k dy_i = N_ik), H_yy = 0.
+  var<"x", float, shape<4>> x4;
+  var<"y", float, shape<2>> y2;
+  var<"M", float, shape<4, 4>> M;
+  var<"N", float, shape<2, 4>> N;
+  auto h = hessian(sum(x4 * matmul(M, x4)) + sum(y2 * matmul(N, x4)), x4, y2);
+  auto prog = compile(h);
+  std::vector<float> xs{1, -2, 0.5f, 3}, ys{0.25f, -1}, mv(16), nv(8);
+  for (int i = 0; i < 16; ++i) mv[i] = float(i % 5) - 1.5f;
+  for (int i = 0; i < 8; ++i) nv[i] = 0.5f * float(i) - 2;
+  BOOST_TEST_REQUIRE(prog.run(x4 = xs, y2 = ys, M = mv, N = nv).ok());
+  for (int k = 0; k < 4; ++k)
+    for (int l = 0; l < 4; ++l) BOOST_TEST(prog[h(x4, x4)](k, l) == mv[k * 4 + l] + mv[l * 4 + k]);
+  for (int k = 0; k < 4; ++k)
+    for (int i = 0; i < 2; ++i) {
+      BOOST_TEST(prog[h(x4, y2)](k, i) == nv[i * 4 + k]);
+      BOOST_TEST(prog[h(y2, x4)](i, k) == nv[i * 4 + k]);
+    }
+  for (float e : prog[h(y2, y2)]) BOOST_TEST(e == 0.0f);
+}
+
+BOOST_AUTO_TEST_CASE(tensor_hessian_runs_after_the_first_make_no_heap_allocation,
+                     *boost::unit_test::enable_if<CTGRAD_TEST_COUNTS_ALLOCATIONS != 0>()) {
+  var<"x", double, shape<5>> x5;
+  var<"W", double, shape<3, 5>> W;
+  auto h = hessian(sum(tanh(matmul(W, x5))) + sum(square(x5)), x5, W);
+  auto prog = compile(h);
+  std::vector<double> xs(5, 0.2), wv(15, 0.1);
+  BOOST_TEST_REQUIRE(prog.run(x5 = xs, W = wv).ok());
+  const long before = ctgrad_test::heap_allocations.load();
+  for (int i = 0; i < 5; ++i) BOOST_TEST_REQUIRE(prog.run(x5 = xs, W = wv).ok());
+  BOOST_TEST(ctgrad_test::heap_allocations.load() - before == 0);
+  for (int k = 0; k < 5; ++k)
+    for (int l = 0; l < 5; ++l) BOOST_TEST(prog[h(x5, x5)](k, l) == prog[h(x5, x5)](l, k), tt::tolerance(1e-14));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

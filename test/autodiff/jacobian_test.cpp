@@ -3,6 +3,8 @@
 // Jacobian diag(1 - tanh^2) A of tanh(A x) and central differences of F; a scalar F gives the
 // gradient, a scalar x the column; several variables give a set of blocks; the jacobian of a
 // gradient is the (symmetric) Hessian, equal to hessian() of the same function in scalar variables.
+// Matrix functions and matrix variables: the Jacobian of tanh(A X) in X and in A (both modes) equals
+// the hand-derived (1 - F_ij^2) A_il δ_jp and (1 - F_ij^2) δ_iq X_lj, F and the variable flattened row-major.
 #define BOOST_TEST_MODULE jacobian
 #include <boost/test/unit_test.hpp>
 
@@ -193,6 +195,100 @@ BOOST_AUTO_TEST_CASE(jacobian_of_a_gradient_is_the_hessian) {
     for (int j = 0; j < 3; ++j) {
       BOOST_TEST(hv[i * 3 + j] == r[i][j], tt::tolerance(1e-14));
       BOOST_TEST(hv[i * 3 + j] == hv[j * 3 + i], tt::tolerance(1e-14));
+    }
+}
+
+namespace {
+// F = tanh(A X), A [M, K], X [K, N]: dF_ij/dX_lp = (1 - F_ij^2) A_il [j == p] and
+// dF_ij/dA_ql = (1 - F_ij^2) [i == q] X_lj, rows i N + j, columns l N + p and q K + l.
+template <std::size_t M, std::size_t K, std::size_t N>
+void check_tanh_of_matrix_product(jacobian_mode mode_x, jacobian_mode mode_a) {
+  var<"A", double, shape<M, K>> A;
+  var<"X", double, shape<K, N>> X;
+  auto F = tanh(matmul(A, X));
+  auto J = jacobian(F, X, A);
+  static_assert(std::is_same_v<shape_t<decltype(J[X])>, shape<M * N, K * N>>);
+  static_assert(std::is_same_v<shape_t<decltype(J[A])>, shape<M * N, M * K>>);
+  BOOST_TEST((jacobian_mode_v<decltype(F), decltype(X)> == mode_x));
+  BOOST_TEST((jacobian_mode_v<decltype(F), decltype(A)> == mode_a));
+  auto prog = compile(J, F);
+  std::mt19937 rng(M * 100 + K * 10 + N);
+  std::normal_distribution<double> nd(0.0, 0.5);
+  std::vector<double> av(M * K), xv(K * N);
+  for (auto& e : av) e = nd(rng);
+  for (auto& e : xv) e = nd(rng);
+  BOOST_REQUIRE(prog.run(A = av, X = xv).ok());
+  const std::vector<double> y(prog[F].begin(), prog[F].end());
+  const std::vector<double> jx(prog[J[X]].begin(), prog[J[X]].end()), ja(prog[J[A]].begin(), prog[J[A]].end());
+  for (std::size_t i = 0; i < M; ++i)
+    for (std::size_t j = 0; j < N; ++j) {
+      const std::size_t row = i * N + j;
+      const double d = 1 - y[row] * y[row];
+      for (std::size_t l = 0; l < K; ++l)
+        for (std::size_t p = 0; p < N; ++p)
+          BOOST_TEST(jx[row * K * N + l * N + p] == (j == p ? d * av[i * K + l] : 0.0), tt::tolerance(1e-14));
+      for (std::size_t q = 0; q < M; ++q)
+        for (std::size_t l = 0; l < K; ++l)
+          BOOST_TEST(ja[row * M * K + q * K + l] == (i == q ? d * xv[l * N + j] : 0.0), tt::tolerance(1e-14));
+    }
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(matrix_function_of_matrix_variables_is_flattened_row_major_in_both_modes) {
+  check_tanh_of_matrix_product<3, 2, 2>(jacobian_mode::forward, jacobian_mode::forward);  // 6 x 4, 6 x 6
+  check_tanh_of_matrix_product<2, 4, 2>(jacobian_mode::reverse, jacobian_mode::reverse);  // 4 x 8, 4 x 8
+  check_tanh_of_matrix_product<1, 3, 4>(jacobian_mode::reverse, jacobian_mode::forward);  // 4 x 12, 4 x 3
+}
+
+BOOST_AUTO_TEST_CASE(matrix_function_of_a_vector_and_vector_function_of_a_matrix) {
+  // F = outer(x, x) * c as [3, 3] (forward: 9 >= 3) and g = tanh(W x) in W [2, 3] (reverse: 2 < 6).
+  var<"x", double, shape<3>> x;
+  var<"W", double, shape<2, 3>> W;
+  var<"c", double, shape<3, 3>> c;
+  auto outer = matmul(reshape<shape<3, 1>>(x), reshape<shape<1, 3>>(x)) * c;
+  auto g = tanh(matmul(W, x));
+  auto Jo = jacobian(outer, x);
+  auto Jg = jacobian(g, W);
+  auto Js = jacobian(outer, W);   // outer does not use W: zeros of shape [9, 6]
+  static_assert(std::is_same_v<shape_t<decltype(Jo)>, shape<9, 3>>);
+  static_assert(std::is_same_v<shape_t<decltype(Jg)>, shape<2, 6>>);
+  static_assert(std::is_same_v<shape_t<decltype(Js)>, shape<9, 6>>);
+  auto prog = compile(Jo, Jg, g, Js);
+  const std::vector<double> xv{0.3, -1.2, 0.7}, wv{0.5, -0.1, 0.2, 0.9, 0.4, -0.6}, cv{1, 2, 3, 4, 5, 6, 7, 8, 9};
+  BOOST_REQUIRE(prog.run(x = xv, W = wv, c = cv).ok());
+  // d(x_i x_j c_ij)/dx_k = c_ij (x_j [i == k] + x_i [j == k]).
+  for (int i = 0; i < 3; ++i)
+    for (int j = 0; j < 3; ++j)
+      for (int k = 0; k < 3; ++k)
+        BOOST_TEST(prog[Jo]((i * 3 + j), k) == cv[i * 3 + j] * ((i == k ? xv[j] : 0.0) + (j == k ? xv[i] : 0.0)),
+                   tt::tolerance(1e-14));
+  // d tanh(W x)_i / dW_ql = (1 - g_i^2) [i == q] x_l.
+  for (int i = 0; i < 2; ++i)
+    for (int q = 0; q < 2; ++q)
+      for (int l = 0; l < 3; ++l)
+        BOOST_TEST(prog[Jg](i, q * 3 + l) == (i == q ? (1 - prog[g][i] * prog[g][i]) * xv[l] : 0.0), tt::tolerance(1e-14));
+  for (double e : prog[Js]) BOOST_TEST(e == 0.0);
+}
+
+BOOST_AUTO_TEST_CASE(forward_columns_read_the_matrix_instead_of_a_product_by_e_k) {
+  // F = A (x ⊙ x) + A exp(x) + tanh(A x), forward (5 >= 3): J = A diag(2x + e^x) + diag(1 - t^2) A.
+  // The tangent of A x along e_k is column k of A (ops::column_op), of A (x ⊙ x) column k times 2 x_k.
+  var<"x", double, shape<3>> x;
+  var<"A", double, shape<5, 3>> A;
+  auto t = tanh(matmul(A, x));
+  auto F = matmul(A, x * x) + matmul(A, exp(x)) + t;
+  auto J = jacobian(F, x);
+  static_assert(jacobian_mode_v<decltype(F), decltype(x)> == jacobian_mode::forward);
+  static_assert(contains_v<decltype(J), node<ops::column_op<3, 1>, decltype(A)>>);
+  static_assert(!contains_v<decltype(J), decltype(matmul(A, node<ops::unit_op<double, shape<3>, 1>>{}))>);
+  auto prog = compile(J, t);
+  const std::vector<double> xv{0.3, -0.8, 0.5}, av{0.1, -0.4, 0.7, 0.2, 0.9, -0.3, -0.6, 0.5, 0.8, 0.4, -0.2, 0.1, 0.3, 0.6, -0.9};
+  BOOST_REQUIRE(prog.run(x = xv, A = av).ok());
+  for (int i = 0; i < 5; ++i)
+    for (int k = 0; k < 3; ++k) {
+      const double ti = prog[t][i];
+      const double ref = av[i * 3 + k] * (2 * xv[k] + std::exp(xv[k])) + (1 - ti * ti) * av[i * 3 + k];
+      BOOST_TEST(prog[J](i, k) == ref, tt::tolerance(1e-14));
     }
 }
 

@@ -232,6 +232,45 @@ BOOST_AUTO_TEST_CASE(jvp_and_jacobian_of_correct_graphs_pass_in_double_and_float
   CTGRAD_CHECK_GRADIENTS(check::check_jacobian(sigmoid(a * s) * exp(a), check::wrt(a), a = 0.25, s = -0.75));
 }
 
+BOOST_AUTO_TEST_CASE(jacobian_of_matrix_graphs_in_matrix_variables_passes_in_double_and_float) {
+  // F = sigmoid(A X) * sum(X), [4, 2] in X [3, 2] (forward, 8 x 6) and in A [4, 3] (reverse, 8 x 12).
+  var<"X", double, shape<3, 2>> X;
+  var<"A", double, shape<4, 3>> A;
+  var<"Xf", float, shape<3, 2>> Xf;
+  var<"Af", float, shape<4, 3>> Af;
+  const std::vector<double> xv{0.5, -0.25, 0.75, 0.1, -0.6, 0.3}, av = A_values<double>();
+  const std::vector<float> xfv{0.5f, -0.25f, 0.75f, 0.1f, -0.6f, 0.3f}, afv = A_values<float>();
+  const auto F = sigmoid(matmul(A, X)) * sum(X);
+  const auto Ff = sigmoid(matmul(Af, Xf)) * sum(Xf);
+  static_assert(jacobian_mode_v<decltype(F), decltype(X)> == jacobian_mode::forward);
+  static_assert(jacobian_mode_v<decltype(F), decltype(A)> == jacobian_mode::reverse);
+  const auto rx = check::check_jacobian(F, check::wrt(X), X = xv, A = av);
+  CTGRAD_REQUIRE_GRADIENTS(rx);
+  BOOST_TEST(rx->checked == 48u);
+  const auto ra = check::check_jacobian(F, check::wrt(A), X = xv, A = av);
+  CTGRAD_REQUIRE_GRADIENTS(ra);
+  BOOST_TEST(ra->checked == 96u);
+  CTGRAD_CHECK_GRADIENTS(check::check_jacobian(Ff, check::wrt(Xf), Xf = xfv, Af = afv));
+  CTGRAD_CHECK_GRADIENTS(check::check_jacobian(Ff, check::wrt(Af), Xf = xfv, Af = afv));
+}
+
+BOOST_AUTO_TEST_CASE(hessian_blocks_of_tensor_variables_pass_as_jacobians_of_the_gradient) {
+  // hessian(f, x, A)'s blocks are jacobian(grad(f, vi), vj): checked against central differences of
+  // the gradient of the double graph, f = sum(tanh(A x)) * sum(x), x [3], A [4, 3].
+  var<"x", double, shape<3>> x;
+  var<"A", double, shape<4, 3>> A;
+  const std::vector<double> xv{0.5, -0.25, 0.75}, av = A_values<double>();
+  const auto f = sum(tanh(matmul(A, x))) * sum(x);
+  const auto h = hessian(f, x, A);
+  static_assert(std::is_same_v<std::remove_cvref_t<decltype(h(x, A))>, decltype(jacobian(grad(f, x), A))>);
+  static_assert(std::is_same_v<std::remove_cvref_t<decltype(h(A, A))>, decltype(jacobian(grad(f, A), A))>);
+  CTGRAD_CHECK_GRADIENTS(check::check_jacobian(grad(f, x), check::wrt(x), x = xv, A = av));
+  CTGRAD_CHECK_GRADIENTS(check::check_jacobian(grad(f, x), check::wrt(A), x = xv, A = av));
+  const auto raa = check::check_jacobian(grad(f, A), check::wrt(A), x = xv, A = av);
+  CTGRAD_REQUIRE_GRADIENTS(raa);
+  BOOST_TEST(raa->checked == 144u);
+}
+
 BOOST_AUTO_TEST_CASE(hvp_of_correct_tensor_and_scalar_graphs_passes) {
   var<"x", double, shape<3>> x;
   var<"A", double, shape<4, 3>> A;

@@ -52,6 +52,7 @@ DERIVATIVE_TESTS = [
     "ops/elementwise",        # VJPs of the arithmetic ops, grad of grad
     "ops/reduce",             # VJPs of the reductions
     "ops/linalg",             # matmul and transpose VJPs against finite differences
+    "ops/reshape",            # reshape's values, grad and jvp in both directions
     "autodiff/grad",          # grad(), fan-out, grad of grad
     "fn/activations",         # d1, d2, kinks of every activation against a long double reference
     "fn/activations_reference",  # f, f', f'' against the mpmath table, both evaluators

@@ -1,8 +1,9 @@
-// ctgrad/autodiff/jacobian.hpp — jacobian(F, v...): the Jacobian of a scalar or vector expression in
-// scalar or vector variables, as an expression per variable, accumulated forward (one jvp per input
-// element) or in reverse (one gradient per output element), whichever is fewer, chosen at compile
-// time from the shapes. Also the two ops it assembles a matrix with (unit vectors, stacking).
-// Not for matrix-valued functions or matrix variables (use jvp / grad along chosen directions).
+// ctgrad/autodiff/jacobian.hpp — jacobian(F, v...): the Jacobian of a scalar, vector or matrix
+// expression in scalar, vector or matrix variables, as an expression per variable (F's elements by
+// the variable's, both row-major), accumulated forward (one jvp per input element) or in reverse (one
+// gradient per output element), whichever is fewer, chosen at compile time from the shapes. Also the
+// two ops it assembles a matrix with (unit vectors, stacking); matrices are flattened by reshape.
+// Not for a function whose extent is the run-time batch and a matrix (use jvp / grad along directions).
 #pragma once
 
 #include <cstddef>
@@ -14,6 +15,7 @@
 #include "ctgrad/autodiff/jvp.hpp"
 #include "ctgrad/core/node.hpp"
 #include "ctgrad/ops/elementwise.hpp"
+#include "ctgrad/ops/reshape.hpp"
 #include "ctgrad/ops/reduce.hpp"
 
 namespace ctgrad {
@@ -69,9 +71,19 @@ struct stack_op : elementwise_op {
 enum class jacobian_mode { forward, reverse };
 
 namespace detail {
+// The number of elements of a shape (dyn when an extent is the batch).
+template <class S> constexpr std::size_t element_count() {
+  return S::is_static ? shapes::size<S>(1) : dyn;
+}
 template <class F, class X> constexpr jacobian_mode jacobian_mode_of() {
-  constexpr std::size_t m = shapes::cols<shape_t<F>>(), n = shapes::cols<shape_t<X>>();
+  constexpr std::size_t m = element_count<shape_t<F>>(), n = element_count<shape_t<X>>();
   return (m != dyn && m < n) ? jacobian_mode::reverse : jacobian_mode::forward;
+}
+
+// e as a vector of its elements, row-major (a vector as it is).
+template <class E> constexpr auto flat_vector(const E& e) {
+  if constexpr (shape_t<E>::rank == 2) return reshape<shape<element_count<shape_t<E>>()>>(e);
+  else return e;
 }
 
 template <class F, class X> constexpr auto jacobian_block(const F& f, const X& x) {
@@ -83,17 +95,17 @@ template <class F, class X> constexpr auto jacobian_block(const F& f, const X& x
   } else if constexpr (SX::rank == 0) {
     return jvp(f, x, ones_node<T, scalar_shape>{});      // a column: F's shape
   } else if constexpr (jacobian_mode_of<F, X>() == jacobian_mode::reverse) {
-    // Row i: the gradient of F's element i, sum(F * e_i).
+    // Row i: the gradient of F's element i (row-major), sum(F * e_i), flattened.
     return [&]<std::size_t... I>(std::index_sequence<I...>) {
-      return make_node<ops::stack_op<false>>(
+      return make_node<ops::stack_op<false>>(flat_vector(
           grad(make_node<ops::reduce_op<ops::reduce_kind::sum, -1, false>>(
-                   make_node<ops::mul_op>(f, node<ops::unit_op<T, SF, I>>{})), x)...);
-    }(std::make_index_sequence<SF::extents[0]>{});
+                   make_node<ops::mul_op>(f, node<ops::unit_op<T, SF, I>>{})), x))...);
+    }(std::make_index_sequence<element_count<SF>()>{});
   } else {
-    // Column k: the tangent of F along e_k.
+    // Column k: the tangent of F along e_k (x's element k, row-major), flattened.
     return [&]<std::size_t... K>(std::index_sequence<K...>) {
-      return make_node<ops::stack_op<true>>(jvp(f, x, node<ops::unit_op<T, SX, K>>{})...);
-    }(std::make_index_sequence<SX::extents[0]>{});
+      return make_node<ops::stack_op<true>>(flat_vector(jvp(f, x, node<ops::unit_op<T, SX, K>>{}))...);
+    }(std::make_index_sequence<element_count<SX>()>{});
   }
 }
 }  // namespace detail
@@ -102,20 +114,21 @@ template <class F, class X> constexpr auto jacobian_block(const F& f, const X& x
 template <class F, class X>
 inline constexpr jacobian_mode jacobian_mode_v = detail::jacobian_mode_of<F, X>();
 
-/// The Jacobian of F (a scalar or vector expression) in the variables vs (scalars or vectors), as
-/// expressions. Block for variable x: an [m, n] matrix, m = F's elements (rows), n = x's (columns),
-/// J[i][k] = dF_i / dx_k; F a scalar: the gradient (x's shape); x a scalar: the column dF/dx (F's
-/// shape). One variable: that block; several: a gradient_set of blocks (index it by variable).
-/// Accumulated forward or in reverse, whichever needs fewer passes (jacobian_mode_v).
+/// The Jacobian of F (a scalar, vector or matrix expression) in the variables vs (scalars, vectors or
+/// matrices of fixed extents), as expressions. Block for variable x: an [m, n] matrix, m = F's
+/// elements (rows), n = x's (columns), both numbered row-major: J[i][k] = dF_i / dx_k, F_i =
+/// F(i / C, i % C) for a [R, C] matrix F, x_k likewise; F a scalar: the gradient (x's shape); x a
+/// scalar: the column dF/dx (F's shape). One variable: that block; several: a gradient_set of blocks
+/// (index it by variable). Accumulated forward or in reverse, whichever needs fewer passes
+/// (jacobian_mode_v). A matrix F must have fixed extents (a vector F may be the batch).
 template <expression F, class... Vs>
 constexpr auto jacobian(const F& f, const Vs&... vs) {
   constexpr bool some = sizeof...(Vs) > 0;
   constexpr bool vars = (is_var_v<Vs> && ...);
   constexpr bool floating = element_type<value_t<F>>;
   constexpr bool float_vars = (element_type<value_t<Vs>> && ...);
-  constexpr bool f_rank = shape_t<F>::rank <= 1;
-  constexpr bool var_rank = ((shape_t<Vs>::rank <= 1) && ...);
-  constexpr bool var_fixed = ((shapes::cols<shape_t<Vs>>() != dyn) && ...);
+  constexpr bool f_rank = shape_t<F>::rank <= 1 || shape_t<F>::is_static;
+  constexpr bool var_fixed = (shape_t<Vs>::is_static && ...);
   if constexpr (any_invalid_v<F, Vs...>) {
     return invalid_expression{};  // a misuse already reported
   } else if constexpr (!some || !vars) {
@@ -133,13 +146,13 @@ constexpr auto jacobian(const F& f, const Vs&... vs) {
     return invalid_expression{};
   } else if constexpr (!f_rank) {
     static_assert(f_rank,
-                  "jacobian: the function must be a scalar or a vector (rank 0 or 1); for a matrix-valued "
-                  "function take the jacobian of each row, or jvp along the directions you need");
+                  "jacobian: a matrix-valued function must have fixed extents (its rows cannot be the batch); "
+                  "take the jacobian of one example, or jvp along the directions you need");
     return invalid_expression{};
-  } else if constexpr (!var_rank || !var_fixed) {
-    static_assert(var_rank && var_fixed,
-                  "jacobian: the variables must be scalars or vectors of fixed extent; for a matrix "
-                  "variable use jvp(F, W, dW) along the directions you need");
+  } else if constexpr (!var_fixed) {
+    static_assert(var_fixed,
+                  "jacobian: the variables must have fixed extents (a batch variable has no fixed number of "
+                  "columns in the Jacobian); bind one example, or use jvp(F, W, dW) along the directions you need");
     return invalid_expression{};
   } else if constexpr (sizeof...(Vs) == 1) {
     return detail::jacobian_block(f, vs...);

@@ -82,8 +82,8 @@ template <expression F, class X, class... Bs>
 absl::StatusOr<report> check_jvp(const F& f, wrt_list<X> var, std::type_identity_t<std::span<const value_t<X>>> dx,
                                  const binding<Bs>&... bindings);
 
-/// Checks jacobian(f, x) (f of rank 0 or 1, x a variable of rank 0 or 1 with a fixed extent), evaluated
-/// in f's element type, against check_jacobian's numeric derivatives of each element f_i of the graph
+/// Checks jacobian(f, x) (f of rank 0, 1 or 2, x a variable of rank 0, 1 or 2 with fixed extents; both
+/// flattened row-major), evaluated in f's element type, against check_jacobian's numeric derivatives of each element f_i of the graph
 /// in double: row i is a check_gradient of f_i ("dF[i]/dx[k]" in the report). Kinks as
 /// check_gradients. Errors: those of check_jacobian, and a binding compile() rejects.
 template <expression F, class X, class... Bs>

@@ -129,6 +129,26 @@ template <int Off, class Tuple> constexpr auto shift_group(const Tuple& t) {
 template <class... Ts> struct as_list { using type = type_list<Ts...>; };
 template <class... Ts> struct as_list<detail::tuple<Ts...>> { using type = type_list<Ts...>; };
 
+// A set of outputs derived from one function (autodiff/hessian.hpp's hessian_set of tensor blocks:
+// `compiles_as_set`): evaluated as its outputs(), f first, sharing f's literals like a gradient set.
+template <class A> concept output_set = requires(const A& a) {
+  requires A::compiles_as_set;
+  a.function;
+  a.outputs();
+};
+template <class A> requires output_set<A> struct compile_arg<A> {
+  static constexpr bool is_gradient_set = true;
+  using origin = typename A::function_type;
+  static constexpr const origin& origin_of(const A& a) { return a.function; }
+  using outputs_type = decltype(std::declval<const A&>().outputs());
+  using flat = typename as_list<outputs_type>::type;
+  static constexpr int literal_count = A::literal_count;
+  static constexpr auto flatten(const A& a) {
+    return detail::apply([](const auto&... e) { return detail::make_tuple(detail::expand_lazy(e)...); }, a.outputs());
+  }
+};
+
+
 template <class V> std::string var_name() { return std::string(V::name); }
 
 // How a program runs its matrix-vector pair (plan.hpp, "matrix-vector pairs"), if it has one:
@@ -175,9 +195,10 @@ template <class Pair, class Plan, class Kernels> struct pair_fusion<Pair, Plan, 
 }  // namespace detail
 
 namespace detail {
-template <class A> constexpr bool is_compile_arg() { return expression<A> || is_gradient_set_v<A>; }
+template <class A> constexpr bool is_compile_arg() { return expression<A> || is_gradient_set_v<A> || output_set<A>; }
 template <class A> struct compile_value { using type = void; };
 template <class A> requires expression<A> struct compile_value<A> { using type = value_t<A>; };
+template <class A> requires output_set<A> struct compile_value<A> { using type = value_t<typename A::function_type>; };
 template <class F, class V, class... Gs> struct compile_value<gradient_set<F, V, Gs...>> { using type = value_t<F>; };
 template <class... Args> struct first_value { using type = void; };
 template <class A, class... As> struct first_value<A, As...> { using type = typename compile_value<A>::type; };
@@ -190,7 +211,9 @@ template <class... Args> constexpr bool compile_checks() {
   constexpr bool same_type =
       (std::is_same_v<typename compile_value<Args>::type, typename first_value<Args...>::type> && ...);
   static_assert(some, "compile: give at least one output");
-  static_assert(!some || args_ok, "compile: outputs must be expressions or gradient sets (from grad())");
+  static_assert(!some || args_ok,
+                "compile: outputs must be expressions or gradient sets (from grad()), or Hessian sets of "
+                "tensor variables (from hessian())");
   static_assert(!some || !args_ok || floating,
                 "compile: outputs must have float or double values (integer label variables are "
                 "inputs only)");
@@ -721,6 +744,13 @@ class program<type_list<Outs...>, type_list<Origs...>> {
                                      S::rank == 2 ? S::extents[0] != 1 : row_mapped,
                                      S::rank == 2 ? S::extents[1] != 1 : (S::rank == 1 && !row_mapped && S::extents[0] != 1),
                                      S::rank == 2 ? S::extents[1] : 1, value_t<C>>;
+  };
+  // An op that says where it reads its child (the trait child_position(r, c): ops::reshape_op,
+  // ops::column_op): the child's buffer at that position.
+  template <class Op, class C, class L, class Table>
+    requires requires { Op::child_position(std::size_t{0}, std::size_t{0}); }
+  struct source_of<Op, C, L, Table, 3> {
+    using type = detail::from_buffer_at<is_var_v<C>, source_index<C>::value, Op, value_t<C>>;
   };
   template <class Op, class C, class L, class Table> struct source_of<Op, C, L, Table, 0> {
     using type = detail::from_literal<std::size_t(C::literal_count - 1), value_t<C>>;

@@ -122,6 +122,17 @@ template <bool IsVar, std::size_t B, bool UseRow, bool UseCol, std::size_t Strid
     return p[(UseRow ? r * Stride : 0) + (UseCol ? c : 0)];
   }
 };
+// A materialised value read at the position the reading op gives (its evaluation trait
+// child_position(r, c): ops::reshape_op's flat position, ops::column_op's column).
+template <bool IsVar, std::size_t B, class Op, class V> struct from_buffer_at {
+  template <class T, class Slots>
+  static constexpr V read(const step_ctx<T>& x, const Slots&, std::size_t r, std::size_t c) {
+    const V* p = nullptr;
+    if constexpr (IsVar) p = static_cast<const V*>(x.vars[B]);
+    else p = static_cast<const V*>(static_cast<const void*>(x.arena + x.offsets[B]));
+    return p[Op::child_position(r, c)];
+  }
+};
 // A constant op (no children, e.g. grad()'s seed of ones) is recomputed rather than read back from
 // its buffer: see program::constant_node.
 template <class Op, class V> struct from_constant {

@@ -234,7 +234,14 @@ constexpr auto value_at(const E& e, const binding<Vs>&... bs) {
     auto vals = detail::value_at_refs(detail::refs_of(e.grads), bs...);
     return std::apply([](auto... v) { return std::array{v...}; }, vals);
   } else if constexpr (is_hessian_set_v<E>) {
-    return value_grad_hessian_at(e, bs...).hessian;
+    if constexpr (E::tensor) {
+      static_assert(!E::tensor,
+                    "value_at: this Hessian has tensor blocks (tensor variables, or a graph with tensors); "
+                    "evaluate it with compile(h) and read prog[h(x, y)]");
+      return 0.0f;
+    } else {
+      return value_grad_hessian_at(e, bs...).hessian;
+    }
   } else if constexpr (!expression<E>) {
     static_assert(expression<E>, "value_at: the first argument must be a ctgrad expression");
     return 0.0f;

@@ -1,18 +1,44 @@
 // ctgrad/ops/linalg.hpp — matrix products and transposition: matmul (matrix·matrix, matrix·vector)
 // and transpose, with their vector-Jacobian and Jacobian-vector products and their kernels (matmul
-// calls the evaluator's gemm, eval/gemm.hpp). Not for elementwise products (operator* in elementwise.hpp).
+// calls the evaluator's gemm, eval/gemm.hpp). Not for elementwise products (operator* in
+// elementwise.hpp) nor reshaping (reshape.hpp).
 #pragma once
 
 #include <cstddef>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 
 #include "absl/status/status.h"
 #include "ctgrad/ops/elementwise.hpp"
 #include "ctgrad/ops/reduce.hpp"
+#include "ctgrad/ops/reshape.hpp"
 
 namespace ctgrad {
+namespace detail {
+// A tangent that is a unit vector e_K (jacobian's forward directions), or e_K times an expression
+// (e_K's tangent through an elementwise op: 2 x e_K through square): its index K and the factor.
+template <class D> struct unit_tangent { static constexpr bool value = false; };
+template <class T, std::size_t E, std::size_t K> struct unit_tangent<node<ops::unit_op<T, shape<E>, K>>> {
+  static constexpr bool value = true, scaled = false;
+  static constexpr std::size_t index = K;
+};
+template <class T, std::size_t E, std::size_t K, class Y> struct unit_tangent<node<ops::mul_op, node<ops::unit_op<T, shape<E>, K>>, Y>> {
+  static constexpr bool value = std::is_same_v<shape_t<Y>, shape<E>>, scaled = true;
+  static constexpr std::size_t index = K, factor = 1;
+};
+template <class T, std::size_t E, std::size_t K, class Y> struct unit_tangent<node<ops::mul_op, Y, node<ops::unit_op<T, shape<E>, K>>>> {
+  static constexpr bool value = std::is_same_v<shape_t<Y>, shape<E>>, scaled = true;
+  static constexpr std::size_t index = K, factor = 0;
+};
+template <class T, std::size_t E, std::size_t K, class U, std::size_t E2, std::size_t K2>
+struct unit_tangent<node<ops::mul_op, node<ops::unit_op<T, shape<E>, K>>, node<ops::unit_op<U, shape<E2>, K2>>>> {
+  static constexpr bool value = false;  // e_K e_K2: the general product
+};
+}  // namespace detail
+
 namespace ops {
+
 
 /// [M,K]·[K,N] -> [M,N] and [M,K]·[K] -> [M]. Children are materialised (a transpose child is
 /// folded into the kernel call instead).
@@ -49,10 +75,25 @@ struct matmul_op {
       else return make_node<matmul_op>(transpose(a), g);                                   // Aᵀ·g
     }
   }
-  // Bilinear: d(A·B) = dA·B + A·dB, one term per child.
+  // Bilinear: d(A·B) = dA·B + A·dB, one term per child. A tangent e_K of a vector B (jacobian's
+  // forward directions) reads column K of A instead of a product (scaled by y_K for y ⊙ e_K).
   template <std::size_t I, class Self, class T> static constexpr auto jvp(const Self& s, const T& dx) {
-    if constexpr (I == 0) return make_node<matmul_op>(dx, s.template child<1>());
-    else return make_node<matmul_op>(s.template child<0>(), dx);
+    if constexpr (I == 0) {
+      return make_node<matmul_op>(dx, s.template child<1>());
+    } else if constexpr (::ctgrad::detail::unit_tangent<T>::value) {
+      using SA = shape_t<decltype(s.template child<0>())>;
+      constexpr std::size_t K = ::ctgrad::detail::unit_tangent<T>::index;
+      auto col = make_node<column_op<SA::extents[1], K>>(s.template child<0>());
+      if constexpr (!::ctgrad::detail::unit_tangent<T>::scaled) {
+        return col;
+      } else {
+        const auto y = dx.template child<::ctgrad::detail::unit_tangent<T>::factor>();
+        return make_node<mul_op>(col, make_node<reduce_op<reduce_kind::sum, -1, false>>(
+                                          make_node<mul_op>(y, node<unit_op<value_t<Self>, shape_t<decltype(y)>, K>>{})));
+      }
+    } else {
+      return make_node<matmul_op>(s.template child<0>(), dx);
+    }
   }
 };
 
