@@ -227,10 +227,13 @@ class team {
 /// the caller works alone. Which thread runs a task never changes a result, so neither does the pacer.
 class pacer {
  public:
-  static constexpr int window = 48;    ///< steps timed per setting (the median is compared)
+  static constexpr int window = 48;    ///< steps timed per setting (the means are compared)
   static constexpr int settle = 1024;  ///< steps run with the chosen setting before measuring again
-  /// The workers are kept only when their steps' median is below this fraction of the caller's
-  /// alone: working alone is exactly the one-thread step, so a tie or noise keeps them out.
+  /// The workers are kept only when their steps' mean is below this fraction of the caller's
+  /// alone: working alone is exactly the one-thread step, so a tie or noise keeps them out. The
+  /// mean, not the median: with the other core busy most steps with the workers are fast, but the
+  /// few in which a worker was descheduled mid-task wait a scheduler's time slice, and an epoch is
+  /// the sum of its steps.
   static constexpr double margin = 0.95;
 
   explicit pacer(bool enabled = true) : enabled_(enabled) {}
@@ -256,13 +259,13 @@ class pacer {
     if (--left_ > 0) return;
     switch (phase_) {
       case phase::helping:
-        on_ = median();
+        on_ = mean();
         phase_ = phase::alone;
         t.set_helping(false);
         left_ = window + 1;
         break;
       case phase::alone: {
-        const double off = median();
+        const double off = mean();
         helping_wins_ = on_ < off * margin;
         t.set_helping(helping_wins_);
         ++decisions_;
@@ -285,11 +288,10 @@ class pacer {
 
  private:
   enum class phase { helping, alone, settled };
-  double median() {
-    if (count_ == 0) return 0;
-    auto* b = times_.data();
-    std::nth_element(b, b + count_ / 2, b + count_);
-    return b[count_ / 2];
+  double mean() const {
+    double s = 0;
+    for (int i = 0; i < count_; ++i) s += times_[static_cast<std::size_t>(i)];
+    return count_ == 0 ? 0 : s / count_;
   }
 
   bool enabled_;
