@@ -105,8 +105,8 @@ std::string available_models() {
 
 // --threads=0: one thread per core, but no more than one per 256 rows of a batch. The threads split
 // each step's large products and the optimiser's update (nn/data_parallel.hpp); at batch 32 the
-// products are too small for a second thread to pay (docs/scaling.md: 0.94-1.16x at batch 32,
-// 1.17x at 2048).
+// products are small, and a second thread gains less than it risks on a busy machine (docs/scaling.md:
+// 1.30-1.38x idle and 0.94x with the other core busy at batch 32).
 int auto_threads(int batch) {
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   return std::clamp(std::min(cores, batch / 256), 1, ctgrad::nn::max_train_threads);
