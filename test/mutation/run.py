@@ -305,7 +305,7 @@ def apply_and_test(m, src, build, args):
                 outcome, detail = "TIMEOUT", f"building {t}"
                 break
             if rc != 0:
-                errors = [l for l in out.splitlines() if "error" in l][:3]
+                errors = [l for l in out.splitlines() if ": error:" in l][:3]
                 # A static_assert of a test file that fails is a test (a compile-time check, e.g.
                 # static_assert(value_at(grad(sigmoid(a), a), a = 0.0) == 0.25)), and so is the
                 # library's own check of every activation's rules against a central difference of its
