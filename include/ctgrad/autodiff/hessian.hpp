@@ -74,7 +74,9 @@ constexpr std::size_t upper_index(std::size_t i, std::size_t j, std::size_t n) {
 // Tensor[i]): their positions in the upper triangle, row by row.
 template <bool... Tensor> struct lower_blocks {
   static constexpr std::size_t n = sizeof...(Tensor);
-  static constexpr bool tensors[] = {Tensor..., false};
+  // std::array, not bool[]: clang 14 rejects indexing an in-class array of deduced bound in a
+  // constant expression.
+  static constexpr std::array<bool, sizeof...(Tensor) + 1> tensors{Tensor..., false};
   static constexpr std::size_t count = [] {
     std::size_t c = 0;
     for (std::size_t i = 0; i < n; ++i)
