@@ -58,8 +58,34 @@ struct kinked {
   template <class T> static constexpr T d1(T x, T) noexcept { return x > T(1) ? T(2) : T(0); }
 };
 
+// x e^x, declaring the part its value and first derivative share (ops::fn_has_shared): e^x.
+struct x_exp {
+  static constexpr std::string_view name = "x_exp";
+  template <class T, class M = math::loop_math> static constexpr T shared(T x) noexcept { return M::exp(x); }
+  template <class T, class M = math::loop_math> static constexpr T value_given(T x, T e) noexcept { return x * e; }
+  template <class T, class M = math::loop_math> static constexpr T d1_given(T x, T e) noexcept { return (T(1) + x) * e; }
+  template <class T, class M = math::loop_math> static constexpr T value(T x) noexcept {
+    return value_given<T, M>(x, shared<T, M>(x));
+  }
+  template <class T, class M = math::loop_math> static constexpr T d1(T x, T) noexcept {
+    return d1_given<T, M>(x, shared<T, M>(x));
+  }
+  template <class T, class M = math::loop_math> static constexpr T d2(T x, T) noexcept { return (T(2) + x) * M::exp(x); }
+};
+
 var<"x", double> x;
 var<"y", double> y;
+
+/// How many instructions of value_at's program for the roots Rs compute F's shared part.
+template <class F, class... Rs> int shared_parts() {
+  using M = math::scalar_math;
+  const auto& p = detail::flat::program_v<double, M, Rs...>;
+  const detail::flat::exec_fn<double> shared =
+      &detail::flat::exec<node<ops::fn_shared_op<F>, detail::flat::ref<double, 0>>, M, double>;
+  int n = 0;
+  for (std::size_t i = 0; i < p.ops; ++i) n += p.op_fn[i] == shared;
+  return n;
+}
 
 }  // namespace
 
@@ -210,6 +236,46 @@ BOOST_AUTO_TEST_CASE(check_function_rejects_bad_options_with_a_message) {
   o.orders = {3};
   r = check::check_function<poly_exp>({check::interval{-1, 1}, check::interval{-1, 1}}, o);
   BOOST_TEST(!r.ok());
+}
+
+BOOST_AUTO_TEST_CASE(a_shared_part_is_computed_once_for_the_value_and_its_derivatives) {
+  static_assert(ops::fn_has_shared<x_exp>() && ops::fn_has_shared<fn::sigmoid>() && ops::fn_has_shared<fn::tanh>());
+  static_assert(!ops::fn_has_shared<poly_exp>() && !ops::fn_has_shared<kinked>());
+  // f = x_exp(x y) + x: its value and gradient read e^(x y) once (the value's and d1's, one instruction).
+  const auto f = elementwise<x_exp>(x * y) + x;
+  using G = std::remove_cvref_t<decltype(grad(f, y))>;  // one lazy gradient (a set is not a root)
+  BOOST_TEST((shared_parts<x_exp, G>()) == 1);
+  const double xv = 0.7, yv = -1.3, e = std::exp(xv * yv);
+  const auto [v, g] = value_and_grad_at(grad(f, x, y), x = xv, y = yv);
+  BOOST_TEST(v == xv * yv * e + xv, tt::tolerance(1e-15));
+  BOOST_TEST(g[0] == (1 + xv * yv) * e * yv + 1, tt::tolerance(1e-15));
+  BOOST_TEST(g[1] == (1 + xv * yv) * e * xv, tt::tolerance(1e-15));
+  // Second derivatives go through d2 (fn_given_op's rule), forward mode through d1.
+  const auto H = value_at(hessian(elementwise<x_exp>(x), x), x = xv);
+  BOOST_TEST(H[0][0] == (2 + xv) * std::exp(xv), tt::tolerance(1e-15));
+  BOOST_TEST(value_at(jvp(elementwise<x_exp>(x), x, 3.0 * y), x = xv, y = 1.0) == 3 * (1 + xv) * std::exp(xv),
+             tt::tolerance(1e-15));
+  static_assert(value_at(grad(elementwise<x_exp>(x), x), x = 0.0) == 1.0);  // constant evaluation too
+  // The activations that declare one: sigmoid's exp(-|u|) and tanh's exp(-2|u|), once each.
+  const auto a = sigmoid(x * y) + tanh(x);
+  using A = std::remove_cvref_t<decltype(grad(a, x))>;
+  BOOST_TEST((shared_parts<fn::sigmoid, A>()) == 1);
+  BOOST_TEST((shared_parts<fn::tanh, A>()) == 1);
+}
+
+BOOST_AUTO_TEST_CASE(value_at_and_compiled_loops_agree_on_shared_parts) {
+  // The flat program computes value and d1 from the shared part; compile()'s loops call value and d1
+  // (each of which computes it): the same arithmetic (to the compiler's multiply-add contraction).
+  var<"v", double, shape<41>> v;
+  auto prog = compile(sigmoid(v) + tanh(v) + elementwise<x_exp>(v), grad(sum(sigmoid(v) + tanh(v) + elementwise<x_exp>(v)), v));
+  std::vector<double> vv(41);
+  for (int i = 0; i < 41; ++i) vv[std::size_t(i)] = -20.0 + 1.0 * i + 0.0123 * i;
+  BOOST_TEST_REQUIRE(prog.run(v = vv).ok());
+  for (std::size_t i = 0; i < vv.size(); ++i) {
+    const auto f = sigmoid(x) + tanh(x) + elementwise<x_exp>(x);
+    BOOST_TEST(prog.get<0>()[i] == value_at(f, x = vv[i]), tt::tolerance(1e-15));
+    BOOST_TEST(prog.get<1>()[i] == value_at(grad(f, x), x = vv[i]), tt::tolerance(1e-15));
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -22,6 +22,7 @@
 #include "ctgrad/core/retype.hpp"
 #include "ctgrad/eval/element.hpp"
 #include "ctgrad/ops/elementwise.hpp"
+#include "ctgrad/ops/function.hpp"
 
 /// The largest flat program (instructions: distinct values of a function and its derivatives)
 /// value_at builds before it stops with a compile error; raise it with -DCTGRAD_MAX_NODES=N.
@@ -358,11 +359,30 @@ constexpr int add_op_instr(builder<T>& b, const int* args) {
   return b.add(in);
 }
 
+// ---- functions whose value and first derivative share a part -------------------------------------
+/// The form the program holds an expression type in: itself, except the value and first derivative
+/// of a function with a shared part (ops::fn_has_shared: sigmoid's exp(-|x|)), which become that part
+/// and the value or derivative given it; the part, one instruction, is found again by CSE. compile()'s
+/// loops need none of this: value and derivative are in one loop body, where the compiler shares it.
+template <class E> struct shared_form { using type = void; };
+template <class F, class X, class... P>
+  requires(ops::fn_has_shared<F>())
+struct shared_form<node<ops::fn_op<F>, X, P...>> {
+  using type = node<ops::fn_given_op<F, 0>, X, node<ops::fn_shared_op<F>, X>, P...>;
+};
+template <class F, class X, class Y, class... P>
+  requires(ops::fn_has_shared<F>())
+struct shared_form<node<ops::fn_d1_op<F, 0>, X, Y, P...>> {
+  using type = node<ops::fn_given_op<F, 1>, X, node<ops::fn_shared_op<F>, X>, P...>;
+};
+
 /// Appends the small expression type E (over refs and constants) to the program; ids[J] is the
 /// instruction of leaf ref<T, J>.
 template <class T, class M, class E>
 constexpr int emit_type(builder<T>& b, const int* ids) {
-  if constexpr (is_ref_v<E>) {
+  if constexpr (!std::is_void_v<typename shared_form<E>::type>) {
+    return emit_type<T, M, typename shared_form<E>::type>(b, ids);
+  } else if constexpr (is_ref_v<E>) {
     return ids[E::literal_count - 1];
   } else {
     static_assert(is_node_v<E>,
@@ -491,6 +511,14 @@ inline constexpr type_desc<T> desc_v<T, M, node<Op, Cs...>> = {
     .vjp = &vjp_all<T, M, typename sig_of<T, node<Op, Cs...>>::type>,
     .differentiable = differentiable_op<Op>(),
     .op_hash = op_hash_v<Op>};
+template <class T, class M, class F, class X, class... P>
+  requires(ops::fn_has_shared<F>())
+inline constexpr type_desc<T> desc_v<T, M, node<ops::fn_op<F>, X, P...>> =
+    desc_v<T, M, typename shared_form<node<ops::fn_op<F>, X, P...>>::type>;
+template <class T, class M, class F, class X, class Y, class... P>
+  requires(ops::fn_has_shared<F>())
+inline constexpr type_desc<T> desc_v<T, M, node<ops::fn_d1_op<F, 0>, X, Y, P...>> =
+    desc_v<T, M, typename shared_form<node<ops::fn_d1_op<F, 0>, X, Y, P...>>::type>;
 template <class T, class M, std::size_t K, class... Vs, class F>
 inline constexpr type_desc<T> desc_v<T, M, node<ops::grad_op<K, type_list<Vs...>>, F>> = {
     .k = dkind::grad,

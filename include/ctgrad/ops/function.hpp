@@ -161,6 +161,72 @@ struct fn_d2_op : elementwise_op {
   }
 };
 
+/// True when F (a function of one argument) declares the part of its value that its first derivative
+/// computes again (`shared(x)`: sigmoid's exp(-|x|)), with the value and d1 given that part:
+/// `value_given(x, c, params...)`, `d1_given(x, c, params...)`, each a template <class T, class M>.
+/// value_at's flat program then computes the part once for both (autodiff/lower.hpp); compile()'s
+/// fused loops call value and d1, whose common part the compiler finds in the one loop body. F's
+/// value and d1 must be value_given and d1_given of shared, so that the two evaluators agree bit for bit.
+template <class F> consteval bool fn_has_shared() {
+  if constexpr (fn_arity<F>() != 1) return false;
+  else return requires(double x) { F::template shared<double, math::loop_math>(x); };
+}
+
+/// shared(x) of a function F with fn_has_shared<F>(): an instruction of value_at's flat program only
+/// (no expression has this node), read by the fn_given_op below, which pass it no gradient.
+template <class F>
+struct fn_shared_op : elementwise_op {
+  static constexpr std::string_view name = F::name;
+  static constexpr std::string_view name_suffix = "[shared]";
+  static constexpr bool differentiable = false;  // never reached: its readers give it no adjoint
+  static constexpr bool uses_math = true;
+  // One copy per program, called from each use: inlined (an exp, typically), it doubled the
+  // object code of W5's gradient at N = 64 and its g++ compile time by a quarter (docs/design.md,
+  // "a function's shared part").
+  template <class M = math::loop_math, class T>
+  [[gnu::noinline]] static constexpr T apply(T x) noexcept { return F::template shared<T, M>(x); }
+  template <std::size_t K, class Self, class G> static constexpr auto vjp(const Self&, const G&) {
+    static_assert(K != K, "fn_shared_op: an internal node of value_at, never differentiated");
+    return no_grad{};
+  }
+  template <std::size_t K, class Self, class T> static constexpr auto jvp(const Self&, const T&) {
+    static_assert(K != K, "fn_shared_op: an internal node of value_at, never differentiated");
+    return no_grad{};
+  }
+};
+
+/// F's value (D = 0) or first derivative (D = 1) given x and its shared part: children x, c, params.
+/// As F's value and d1 (fn_op, fn_d1_op), derived in x alone: c depends on x only, and the rules are
+/// total derivatives, so c gets no gradient.
+template <class F, std::size_t D>
+struct fn_given_op : elementwise_op {
+  static_assert(D <= 1);
+  static constexpr std::string_view name = F::name;
+  static constexpr std::string_view name_suffix = D == 0 ? std::string_view("") : std::string_view("'");
+  static constexpr bool differentiable = D == 0 || fn_has_d2<F>();
+  static constexpr bool uses_math = true;
+  template <class M = math::loop_math, class T, class... A>
+  [[gnu::noinline]] static constexpr T apply(T x, T c, A... a) noexcept {
+    if constexpr (D == 0) return F::template value_given<T, M>(x, c, a...);
+    else return F::template d1_given<T, M>(x, c, a...);
+  }
+  template <std::size_t J, class Self, class G> static constexpr auto vjp(const Self& s, const G& g) {
+    if constexpr (J == 0) {
+      return ctgrad::detail::apply([&](const auto& x, const auto& c, const auto&... p) {
+        if constexpr (D == 0) {
+          return make_node<mul_op>(g, make_node<fn_given_op<F, 1>>(x, c, p...));
+        } else {
+          const auto y = make_node<fn_given_op<F, 0>>(x, c, p...);  // the value: found again by CSE
+          return make_node<mul_op>(g, make_node<fn_d2_op<F, 0, 0>>(x, y, p...));
+        }
+      }, s.children());
+    } else {
+      return no_grad{};  // the shared part (see above) and the parameters
+    }
+  }
+  template <std::size_t J, class Self, class T> static constexpr auto jvp(const Self& s, const T& dx) { return vjp<J>(s, dx); }
+};
+
 }  // namespace ops
 
 namespace detail {

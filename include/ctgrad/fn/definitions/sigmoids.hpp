@@ -28,10 +28,21 @@ struct sigmoid {
   static constexpr bool uses_value_in_derivative = false;
 
   template <class T> static constexpr std::array<T, 0> kinks() noexcept { return {}; }
-  template <class T, class M = ::ctgrad::math::loop_math> static constexpr T value(T x) noexcept { return detail::act::logistic<M>(x).pos; }
-  template <class T, class M = ::ctgrad::math::loop_math> CTGRAD_DETAIL_MATH_INLINE static constexpr T d1(T x, T /*y*/) noexcept {
-    const auto s = detail::act::logistic<M>(x);  // the value's exp(-|x|): the fused loop computes it once
+  // value and d1 share exp(-|x|): the fused loop finds it in its one body; value_at's flat program
+  // computes it once as its own instruction (ops::fn_has_shared).
+  template <class T, class M = ::ctgrad::math::loop_math> CTGRAD_DETAIL_MATH_INLINE static constexpr T shared(T x) noexcept {
+    return M::exp(-::ctgrad::math::abs(x));
+  }
+  template <class T, class M = ::ctgrad::math::loop_math> CTGRAD_DETAIL_MATH_INLINE static constexpr T value_given(T x, T e) noexcept {
+    return detail::act::logistic_given(x, e).pos;
+  }
+  template <class T, class M = ::ctgrad::math::loop_math> CTGRAD_DETAIL_MATH_INLINE static constexpr T d1_given(T x, T e) noexcept {
+    const auto s = detail::act::logistic_given(x, e);
     return s.pos * s.neg;
+  }
+  template <class T, class M = ::ctgrad::math::loop_math> static constexpr T value(T x) noexcept { return value_given<T, M>(x, shared<T, M>(x)); }
+  template <class T, class M = ::ctgrad::math::loop_math> CTGRAD_DETAIL_MATH_INLINE static constexpr T d1(T x, T /*y*/) noexcept {
+    return d1_given<T, M>(x, shared<T, M>(x));
   }
   template <class T, class M = ::ctgrad::math::loop_math> CTGRAD_DETAIL_MATH_INLINE static constexpr T d2(T x, T /*y*/) noexcept {
     // sigma(x) sigma(-x) (1 - 2 sigma(x)) = -e / (1 + e)^2 tanh(x / 2), e = exp(-|x|): tanh is accurate
@@ -106,7 +117,7 @@ struct hardsigmoid {
 /// tanh(x), saturating to exactly +-1. d1 = sech(x)^2 = 4e / (1 + e)^2 with e = exp(-2|x|), computed from
 /// x (PyTorch's (1 - y)(1 + y) is exactly 0 once y rounds to 1, although tanh'(30) = 3.5e-26); d2 = -2 y d1
 /// (y = tanh(x) is accurate relative), its d1 with the rounding of 1 + e carried (float reached 4.06 ulp at
-/// x = -3.9046 without it). Accuracy: value <= 2 ulp; d1, d2 <= 4 ulp wherever the result is
+/// x = -3.9046 without it). Accuracy: value <= 1 ulp; d1, d2 <= 4 ulp wherever the result is
 /// normal (test/fn/reference).
 struct tanh {
   static constexpr std::string_view name = "tanh";
@@ -119,9 +130,21 @@ struct tanh {
   static constexpr bool uses_value_in_derivative = true;
 
   template <class T> static constexpr std::array<T, 0> kinks() noexcept { return {}; }
-  template <class T, class M = ::ctgrad::math::loop_math> static constexpr T value(T x) noexcept { return M::tanh(x); }
+  // value and d1 share e = exp(-2|x|) (ops::fn_has_shared: value_at computes it once, and a loop
+  // that needs both finds one exp): tanh|x| = (1 - e) / (1 + e) with its roundings corrected from
+  // |x| = 0.625 on, below it math::tanh's odd polynomial (detail::act::tanh_given).
+  template <class T, class M = ::ctgrad::math::loop_math> CTGRAD_DETAIL_MATH_INLINE static constexpr T shared(T x) noexcept {
+    return detail::act::sech2_exp<M>(x);
+  }
+  template <class T, class M = ::ctgrad::math::loop_math> CTGRAD_DETAIL_MATH_INLINE static constexpr T value_given(T x, T e) noexcept {
+    return detail::act::tanh_given(x, e);
+  }
+  template <class T, class M = ::ctgrad::math::loop_math> CTGRAD_DETAIL_MATH_INLINE static constexpr T d1_given(T /*x*/, T e) noexcept {
+    return detail::act::sech2_given(e);
+  }
+  template <class T, class M = ::ctgrad::math::loop_math> static constexpr T value(T x) noexcept { return value_given<T, M>(x, shared<T, M>(x)); }
   template <class T, class M = ::ctgrad::math::loop_math> CTGRAD_DETAIL_MATH_INLINE static constexpr T d1(T x, T /*y*/) noexcept {
-    return detail::act::sech2<M>(x);
+    return d1_given<T, M>(x, shared<T, M>(x));
   }
   template <class T, class M = ::ctgrad::math::loop_math> CTGRAD_DETAIL_MATH_INLINE static constexpr T d2(T x, T y) noexcept {
     // sech2's 4e / d^2 with the rounding d_lo of d = 1 + e carried: (d + d_lo)^2 ~ d^2 + 2 d d_lo (d's
