@@ -180,9 +180,9 @@ struct fn_shared_op : elementwise_op {
   static constexpr std::string_view name_suffix = "[shared]";
   static constexpr bool differentiable = false;  // never reached: its readers give it no adjoint
   static constexpr bool uses_math = true;
-  // One copy per program, called from each use: inlined (an exp, typically), it doubled the
-  // object code of W5's gradient at N = 64 and its g++ compile time by a quarter (docs/design.md,
-  // "a function's shared part").
+  // One copy per program, called from each use: inlined (an exp, typically), this op and
+  // fn_given_op doubled the object code of W5's gradient at N = 64 and added a quarter to its g++
+  // compile time (docs/design.md, "Run time: a function's shared part").
   template <class M = math::loop_math, class T>
   [[gnu::noinline]] static constexpr T apply(T x) noexcept { return F::template shared<T, M>(x); }
   template <std::size_t K, class Self, class G> static constexpr auto vjp(const Self&, const G&) {
@@ -205,6 +205,7 @@ struct fn_given_op : elementwise_op {
   static constexpr std::string_view name_suffix = D == 0 ? std::string_view("") : std::string_view("'");
   static constexpr bool differentiable = D == 0 || fn_has_d2<F>();
   static constexpr bool uses_math = true;
+  // Out of line, as fn_shared_op's (the run time is the same as inlined, the object code half).
   template <class M = math::loop_math, class T, class... A>
   [[gnu::noinline]] static constexpr T apply(T x, T c, A... a) noexcept {
     if constexpr (D == 0) return F::template value_given<T, M>(x, c, a...);

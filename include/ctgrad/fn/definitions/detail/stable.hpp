@@ -107,9 +107,9 @@ template <class T> CTGRAD_DETAIL_MATH_INLINE constexpr exact_product<T> two_prod
 /// vectorises. The quotient q is corrected by the roundings of 1 - e and 1 + e (exact two-sums) and
 /// of q itself (q d - n exactly, two_prod): then only e's own error is left, damped by 2e / (1 - e^2)
 /// <= 0.62, and the result is 0.91 ulp at most (float and double, against long double on a dense
-/// grid, math::tanh 1.33; uncorrected 1.52). The correction is well below an ulp of q, so dividing it by d is replaced
-/// by multiplying it by 1 - e (e^2 <= 8 % relative: < 0.1 ulp). In the tail q rounds to 1 (no special
-/// case); NaN stays NaN. long double: math::tanh (no long double kernels).
+/// grid; math::tanh 1.33, uncorrected 1.52). The correction is well below an ulp of q, so dividing it
+/// by d is replaced by multiplying it by 1 - e (e^2 <= 8 % relative: < 0.1 ulp). In the tail q rounds
+/// to 1 (no special case); NaN stays NaN. long double: math::tanh (no long double kernels).
 template <class T> CTGRAD_DETAIL_MATH_INLINE constexpr T tanh_given(T x, T e) noexcept {
   if constexpr (std::is_same_v<T, long double>) {
     return ::ctgrad::math::tanh(x);
