@@ -34,19 +34,17 @@ template <class M = ::ctgrad::math::loop_math, class T> CTGRAD_DETAIL_MATH_INLIN
   return logistic_given(x, M::exp(-::ctgrad::math::abs(x)));
 }
 
-/// sech(x)^2 = 1 - tanh(x)^2 = 4e / (1 + e)^2 with e = exp(-2|x|): relative accuracy for every x (no
-/// cancellation near tanh = +-1), underflows to 0 only where the true value does. Computed in T, not
-/// widened: a float loop that calls the double exp is not vectorised (tanh' is in W1's chain).
+/// e = exp(-2|x|), from which tanh's value (tanh_given), sech(x)^2 (sech2_given) and tanh'' are formed.
+/// Computed in T, not widened: a float loop that calls the double exp is not vectorised (tanh' is in
+/// W1's chain).
 template <class M = ::ctgrad::math::loop_math, class T> CTGRAD_DETAIL_MATH_INLINE constexpr T sech2_exp(T x) noexcept {
   return M::exp(T(-2) * ::ctgrad::math::abs(x));
 }
-/// sech(x)^2 from e = sech2_exp(x).
+/// sech(x)^2 = 1 - tanh(x)^2 = 4e / (1 + e)^2 from e = sech2_exp(x): relative accuracy for every x (no
+/// cancellation near tanh = +-1), underflows to 0 only where the true value does.
 template <class T> CTGRAD_DETAIL_MATH_INLINE constexpr T sech2_given(T e) noexcept {
   const T d = T(1) + e;
   return T(4) * e / (d * d);
-}
-template <class M = ::ctgrad::math::loop_math, class T> CTGRAD_DETAIL_MATH_INLINE constexpr T sech2(T x) noexcept {
-  return sech2_given(sech2_exp<M>(x));
 }
 /// The arguments of a rectifier's two arms: x where x > 0 else 0, and x where x <= 0 (or NaN) else 0.
 /// The arms are computed branch-free (both evaluated, then math::select: the loops vectorise), so each
