@@ -2,6 +2,7 @@
 #include "file_util.hpp"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -35,6 +36,16 @@ absl::Status errno_status(int err, std::string_view path, std::string_view what)
                       absl::StrFormat("%s: %s: %s", path, what, std::strerror(err)));
 }
 
+void reserve_huge(std::vector<std::uint8_t>& v, std::size_t n) {
+  v.reserve(n);
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  constexpr std::uintptr_t huge = std::uintptr_t(1) << 21;
+  const auto begin = reinterpret_cast<std::uintptr_t>(v.data());
+  const std::uintptr_t first = (begin + huge - 1) & ~(huge - 1), last = (begin + v.capacity()) & ~(huge - 1);
+  if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
+#endif
+}
+
 absl::StatusOr<std::vector<std::uint8_t>> read_file(const std::string& path, std::size_t max_bytes) {
   fd_guard f{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
   if (f.fd < 0) return errno_status(errno, path, "cannot open");
@@ -45,7 +56,10 @@ absl::StatusOr<std::vector<std::uint8_t>> read_file(const std::string& path, std
     return absl::ResourceExhaustedError(absl::StrFormat(
         "%s: file is %d bytes, over the limit of %d bytes", path, st.st_size, max_bytes));
   }
-  std::vector<std::uint8_t> bytes(S_ISREG(st.st_mode) ? static_cast<std::size_t>(st.st_size) : 0);
+  const std::size_t size = S_ISREG(st.st_mode) ? static_cast<std::size_t>(st.st_size) : 0;
+  std::vector<std::uint8_t> bytes;
+  reserve_huge(bytes, size);
+  bytes.resize(size);
   std::size_t got = 0;
   for (;;) {
     if (got == bytes.size()) {

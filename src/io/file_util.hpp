@@ -21,6 +21,13 @@ absl::StatusOr<std::vector<std::uint8_t>> read_file(const std::string& path, std
 /// of the directory. On any failure the temporary file is removed and `path` is untouched.
 absl::Status write_file_atomic(const std::string& path, std::string_view bytes);
 
+/// Reserves `n` bytes in `v` and, on Linux, asks for transparent huge pages on the whole 2 MiB pages
+/// inside them (madvise; a hint, ignored where unsupported). For the large buffers of a dataset:
+/// on this project's virtual machines mapping a 4 KiB page costs about 11 us, so the training
+/// images' 47 MB took 0.13 s in page faults alone, and their batches' rows, read at random, miss
+/// the TLB on nearly every row.
+void reserve_huge(std::vector<std::uint8_t>& v, std::size_t n);
+
 /// "<path>: <what>: <strerror(err)>" with the absl code matching errno.
 absl::Status errno_status(int err, std::string_view path, std::string_view what);
 

@@ -5,9 +5,12 @@
 
 #include <algorithm>
 #include <climits>
+#include <memory>
 #include <string>
 
 #include "absl/strings/str_format.h"
+#include "file_util.hpp"
+#include "gzip_chunks.hpp"
 
 namespace ctgrad::io {
 namespace {
@@ -28,8 +31,10 @@ bool is_gzip(absl::Span<const std::uint8_t> bytes) noexcept {
   return bytes.size() >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b;
 }
 
-absl::StatusOr<std::vector<std::uint8_t>> gunzip(absl::Span<const std::uint8_t> compressed,
-                                                 std::string_view name, std::size_t max_bytes) {
+namespace detail {
+
+absl::Status gunzip_chunks(absl::Span<const std::uint8_t> compressed, std::string_view name, std::size_t max_bytes,
+                           absl::FunctionRef<absl::Status(absl::Span<const std::uint8_t>)> sink) {
   if (!is_gzip(compressed)) {
     return absl::DataLossError(absl::StrFormat("%s: corrupt gzip data: missing gzip magic 1f 8b", name));
   }
@@ -40,42 +45,33 @@ absl::StatusOr<std::vector<std::uint8_t>> gunzip(absl::Span<const std::uint8_t> 
   }
   inflate_guard guard{&s};
 
-  std::vector<std::uint8_t> out;
-  // First size: the trailer's ISIZE (uncompressed size mod 2^32 of the last member) when it is
-  // plausible, else a guess; the loop grows the buffer geometrically, never past max_bytes + 1.
-  const std::size_t cap = max_bytes == SIZE_MAX ? max_bytes : max_bytes + 1;
-  std::size_t first = std::max<std::size_t>(compressed.size() * 4, 1u << 16);
-  if (compressed.size() >= 18) {
-    const std::uint8_t* t = compressed.data() + compressed.size() - 4;
-    const std::size_t isize = std::size_t{t[0]} | std::size_t{t[1]} << 8 | std::size_t{t[2]} << 16 |
-                              std::size_t{t[3]} << 24;
-    // ISIZE is unchecked input until the stream ends: trust it only up to a ratio real data has
-    // (IDX files compress 2-5x), so a damaged trailer cannot make us allocate the whole limit.
-    if (isize != 0) first = std::min(isize, std::max<std::size_t>(compressed.size() * 16, 1u << 16));
-  }
-  out.resize(std::min(first, cap));
+  // The output goes through a buffer that stays in cache, and the sink copies it where it belongs:
+  // no output buffer to grow (and copy), no zero-filling of one (vector::resize) before inflate
+  // overwrites it.
+  constexpr std::size_t chunk = 256u << 10;
+  const std::unique_ptr<std::uint8_t[]> buf(new std::uint8_t[chunk]);
   std::size_t produced = 0;
   std::size_t consumed = 0;
   for (;;) {
-    if (produced == out.size()) {
-      if (produced > max_bytes) break;
-      out.resize(std::min(cap, std::max(out.size() * 2, std::size_t{1} << 16)));
-    }
     const std::size_t in_left = compressed.size() - consumed;
     s.next_in = const_cast<Bytef*>(compressed.data() + consumed);
     s.avail_in = piece(in_left);
-    s.next_out = out.data() + produced;
-    s.avail_out = piece(out.size() - produced);
-    const uInt in_before = s.avail_in, out_before = s.avail_out;
+    s.next_out = buf.get();
+    s.avail_out = static_cast<uInt>(chunk);
+    const uInt in_before = s.avail_in;
     const int rc = inflate(&s, Z_NO_FLUSH);
     consumed += in_before - s.avail_in;
-    produced += out_before - s.avail_out;
-    if (produced > max_bytes) break;
+    const std::size_t n = chunk - s.avail_out;
+    produced += n;
+    if (produced > max_bytes) {
+      return absl::ResourceExhaustedError(
+          absl::StrFormat("%s: decompressed size exceeds the limit of %d bytes", name, max_bytes));
+    }
+    if (n != 0) {
+      if (auto st = sink(absl::Span<const std::uint8_t>(buf.get(), n)); !st.ok()) return st;
+    }
     if (rc == Z_STREAM_END) {
-      if (consumed == compressed.size()) {
-        out.resize(produced);
-        return out;
-      }
+      if (consumed == compressed.size()) return absl::OkStatus();
       // Another member follows (as `cat a.gz b.gz` makes), or garbage.
       if (!is_gzip(compressed.subspan(consumed))) {
         return absl::DataLossError(absl::StrFormat(
@@ -99,8 +95,31 @@ absl::StatusOr<std::vector<std::uint8_t>> gunzip(absl::Span<const std::uint8_t> 
           name, compressed.size(), produced));
     }
   }
-  return absl::ResourceExhaustedError(
-      absl::StrFormat("%s: decompressed size exceeds the limit of %d bytes", name, max_bytes));
+}
+
+}  // namespace detail
+
+absl::StatusOr<std::vector<std::uint8_t>> gunzip(absl::Span<const std::uint8_t> compressed,
+                                                 std::string_view name, std::size_t max_bytes) {
+  std::vector<std::uint8_t> out;
+  // First size: the trailer's ISIZE (uncompressed size mod 2^32 of the last member) when it is
+  // plausible, else a guess; the vector grows geometrically from there.
+  std::size_t first = std::max<std::size_t>(compressed.size() * 4, 1u << 16);
+  if (compressed.size() >= 18) {
+    const std::uint8_t* t = compressed.data() + compressed.size() - 4;
+    const std::size_t isize = std::size_t{t[0]} | std::size_t{t[1]} << 8 | std::size_t{t[2]} << 16 |
+                              std::size_t{t[3]} << 24;
+    // ISIZE is unchecked input until the stream ends: trust it only up to a ratio real data has
+    // (IDX files compress 2-5x), so a damaged trailer cannot make us reserve the whole limit.
+    if (isize != 0) first = std::min(isize, std::max<std::size_t>(compressed.size() * 16, 1u << 16));
+  }
+  detail::reserve_huge(out, std::min(first, max_bytes));
+  auto st = detail::gunzip_chunks(compressed, name, max_bytes, [&](absl::Span<const std::uint8_t> piece) {
+    out.insert(out.end(), piece.begin(), piece.end());
+    return absl::OkStatus();
+  });
+  if (!st.ok()) return st;
+  return out;
 }
 
 std::vector<std::uint8_t> gzip_compress(absl::Span<const std::uint8_t> bytes,

@@ -222,8 +222,19 @@ int main(int argc, char** argv) {
   if (!models.ok()) return usage_error(models.status());
 
   const std::string dir = absl::GetFlag(FLAGS_data_dir);
+  // With two threads or more the test split is read beside the training split (each file is one
+  // gzip stream, inflated on one thread: the training images take about 0.3 s here, the test split
+  // 0.08 s more when read after them).
+  absl::StatusOr<ctgrad::io::mnist_split> test = absl::UnknownError("not read");
+  std::thread test_reader;
+  if (cfg.train.threads > 1) test_reader = std::thread([&] { test = ctgrad::io::load_mnist(dir, "t10k"); });
   auto train = ctgrad::io::load_mnist(dir, "train", static_cast<std::size_t>(limit));
-  auto test = train.ok() ? ctgrad::io::load_mnist(dir, "t10k") : absl::StatusOr<ctgrad::io::mnist_split>(train.status());
+  if (test_reader.joinable()) {
+    test_reader.join();
+  } else {
+    test = ctgrad::io::load_mnist(dir, "t10k");
+  }
+  if (!train.ok()) test = train.status();
   if (group) {
     // Every rank reads the data; one that cannot ends the run on every rank, naming it.
     if (auto all = group->agree(test.status()); !all.ok()) return lead ? fail(all) : 1;

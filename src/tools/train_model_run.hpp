@@ -63,8 +63,8 @@ absl::StatusOr<run_result> run_model(const io::mnist_split& train, const io::mni
       return ck.status();  // a corrupt or foreign file is an error, never silently ignored
     }
   }
-  const nn::dataset_view tr{train.images, train.labels, train.count, io::mnist_split::pixels};
-  const nn::dataset_view te{test.images, test.labels, test.count, io::mnist_split::pixels};
+  const nn::dataset_view tr{.images = {}, .labels = train.labels, .count = train.count, .features = io::mnist_split::pixels, .bytes = train.bytes};
+  const nn::dataset_view te{.images = {}, .labels = test.labels, .count = test.count, .features = io::mnist_split::pixels, .bytes = test.bytes};
   const std::size_t batches = (train.count + std::size_t(cfg.train.batch) - 1) / std::size_t(cfg.train.batch);
   for (int epoch = first_epoch; epoch <= cfg.epochs; ++epoch) {
     const auto start = std::chrono::steady_clock::now();

@@ -75,13 +75,13 @@ BOOST_AUTO_TEST_CASE(real_train_split_has_60000_balanced_images_in_unit_range,
   const auto train = io::load_mnist(io::default_data_dir(), "train");
   BOOST_TEST_REQUIRE(train.ok(), train.status());
   BOOST_TEST(train->count == 60000u);
-  BOOST_TEST(train->images.size() == 60000u * 784u);
+  BOOST_TEST(train->bytes.size() == 60000u * 784u);
   BOOST_TEST(train->labels.size() == 60000u);
   std::array<int, 10> per_class{};
   for (auto l : train->labels) ++per_class.at(static_cast<std::size_t>(l));
   for (int c : per_class) BOOST_TEST(c == 6000);  // Fashion-MNIST is balanced
   float lo = 1, hi = 0;
-  for (float p : train->images) {
+  for (float p : train->images()) {
     lo = std::min(lo, p);
     hi = std::max(hi, p);
   }
@@ -97,7 +97,7 @@ BOOST_AUTO_TEST_CASE(real_test_split_limit_keeps_the_first_samples,
   BOOST_TEST_REQUIRE(some.ok(), some.status());
   BOOST_TEST(all->count == 10000u);
   BOOST_TEST(some->count == 100u);
-  BOOST_TEST(some->images == std::vector<float>(all->images.begin(), all->images.begin() + 100 * 784));
+  BOOST_TEST(some->bytes == std::vector<std::uint8_t>(all->bytes.begin(), all->bytes.begin() + 100 * 784));
   BOOST_TEST(some->labels == std::vector<std::int32_t>(all->labels.begin(), all->labels.begin() + 100));
   // The first t10k item of Fashion-MNIST is an ankle boot (class 9), the second a pullover (2).
   BOOST_TEST(all->labels[0] == 9);
@@ -128,10 +128,12 @@ BOOST_AUTO_TEST_CASE(gzip_and_plain_files_load_the_same_scaled_pixels) {
     BOOST_TEST_REQUIRE(r.ok(), r.status());
     BOOST_TEST(r->count == 3u);
     BOOST_TEST(r->labels == (std::vector<std::int32_t>{7, 0, 9}));
-    BOOST_TEST_REQUIRE(r->images.size() == 3u * 784u);
-    BOOST_TEST(r->images[0] == 0.0f);
-    BOOST_TEST(r->images[255] == 1.0f);
-    BOOST_TEST(r->images[784 + 1] == 32.0f / 255.0f);  // image 1, pixel 1: 31 + 1
+    BOOST_TEST_REQUIRE(r->bytes.size() == 3u * 784u);
+    const std::vector<float> images = r->images();
+    BOOST_TEST(images[0] == 0.0f);
+    BOOST_TEST(images[255] == 1.0f);
+    BOOST_TEST(images[784 + 1] == 32.0f / 255.0f);  // image 1, pixel 1: 31 + 1
+    BOOST_TEST(r->bytes[784 + 1] == 32);
   }
 }
 
@@ -278,12 +280,18 @@ BOOST_AUTO_TEST_CASE(declared_size_over_the_limit_is_rejected_before_reading_dat
 
 BOOST_AUTO_TEST_CASE(gzip_bomb_stops_at_the_limit) {
   temp_dir dir;
-  write_bytes(dir.file("bomb.gz"), gz(std::vector<std::uint8_t>(8u << 20, 0)));
+  // A header within the limit (1024 x 1024 bytes), then 8 MiB of data: inflating stops at the limit.
+  write_bytes(dir.file("bomb.gz"), gz(idx_file({1024, 1024}, std::vector<std::uint8_t>(8u << 20, 0))));
   const auto r = io::read_idx(dir.file("bomb.gz"), {.max_bytes = 1u << 20});
   BOOST_TEST(r.status().code() == absl::StatusCode::kResourceExhausted);
   BOOST_TEST(contains(std::string(r.status().message()),
                       "bomb.gz: decompressed size exceeds the limit of 1048576 bytes"),
              r.status());
+  // Zeros alone are no IDX header: refused at the header, before the rest is inflated.
+  write_bytes(dir.file("zeros.gz"), gz(std::vector<std::uint8_t>(8u << 20, 0)));
+  const auto z = io::read_idx(dir.file("zeros.gz"), {.max_bytes = 1u << 20});
+  BOOST_TEST(z.status().code() == absl::StatusCode::kInvalidArgument);
+  BOOST_TEST(contains(std::string(z.status().message()), "zeros.gz: unsupported IDX element type 0x00"), z.status());
 }
 
 BOOST_AUTO_TEST_CASE(non_byte_element_types_and_zero_rank_are_rejected) {

@@ -1,6 +1,7 @@
 // nn/team.hpp: every task of a job runs exactly once, whoever runs it; the caller never waits for a
 // task nobody claimed (workers asleep, helping off); jobs of more than 64 tasks; a worker that starts
-// late; the team's destructor with sleeping and spinning workers; the pacer's choice.
+// late; the team's destructor with sleeping and spinning workers; the pacer's choice, its early end
+// at stalls, its check of kept workers and its growing wait; products split over a team.
 #define BOOST_TEST_MODULE team
 #include <boost/test/unit_test.hpp>
 
@@ -76,7 +77,7 @@ BOOST_AUTO_TEST_CASE(the_pacer_switches_the_workers_off_when_they_slow_steps_dow
   nn::team t(2);
   nn::pacer p;
   p.restart(t);
-  for (int s = 0; s < 2 * (nn::pacer::window + 1) + 1; ++s) {
+  for (int s = 0; s < nn::pacer::block + nn::pacer::probe_steps + 1; ++s) {
     std::this_thread::sleep_for(std::chrono::microseconds(t.helping() ? 600 : 200));
     p.step_done(t);
   }
@@ -85,7 +86,7 @@ BOOST_AUTO_TEST_CASE(the_pacer_switches_the_workers_off_when_they_slow_steps_dow
   BOOST_TEST(!t.helping());
   nn::pacer q;
   q.restart(t);
-  for (int s = 0; s < 2 * (nn::pacer::window + 1) + 1; ++s) {
+  for (int s = 0; s < nn::pacer::block + nn::pacer::probe_steps + 1; ++s) {
     std::this_thread::sleep_for(std::chrono::microseconds(t.helping() ? 200 : 600));
     q.step_done(t);
   }
@@ -96,7 +97,7 @@ BOOST_AUTO_TEST_CASE(the_pacer_switches_the_workers_off_when_they_slow_steps_dow
   // (the other core busy): the workers lose on the sum of the steps, which is what an epoch takes.
   nn::pacer r;
   r.restart(t);
-  for (int s = 0; s < 2 * (nn::pacer::window + 1) + 1; ++s) {
+  for (int s = 0; s < nn::pacer::block + nn::pacer::probe_steps + 1; ++s) {
     std::this_thread::sleep_for(std::chrono::microseconds(t.helping() ? (s % 8 == 3 ? 3000 : 150) : 300));
     r.step_done(t);
   }
@@ -110,14 +111,80 @@ BOOST_AUTO_TEST_CASE(the_pacer_switches_the_workers_off_when_they_slow_steps_dow
   BOOST_TEST(t.helping());
 }
 
-// kernel::parallel_for over a team: a product's column blocks run on several threads and every
-// element of C is bit-for-bit what the serial kernel computes (the trainer's results then do not
-// depend on its thread count), for shapes around the register tile and both operand layouts.
+// Steps of the given durations (microseconds, with the workers helping or not) until the pacer has
+// made `decisions` choices or `limit` steps have run; returns the steps run.
+template <class Duration> int run_steps(nn::team& t, nn::pacer& p, int decisions, int limit, Duration us) {
+  int s = 0;
+  for (; s < limit && p.decisions() < decisions; ++s) {
+    std::this_thread::sleep_for(std::chrono::microseconds(us(t.helping(), s)));
+    p.step_done(t);
+  }
+  return s;
+}
+
+BOOST_AUTO_TEST_CASE(the_pacer_ends_a_measurement_at_the_second_stall) {
+  // Steps with the workers that wait 20 times as long as steps alone (a worker descheduled
+  // mid-task): the measurement ends in the first block with the workers, not after 108 steps.
+  nn::team t(2);
+  nn::pacer p;
+  p.restart(t);
+  const int steps = run_steps(t, p, 1, 1000, [](bool helping, int) { return helping ? 4000 : 200; });
+  BOOST_TEST(p.decisions() == 1);
+  BOOST_TEST(!p.helping_chosen());
+  // The warm-up (8 steps with the workers), a block alone (9), the first block's untimed step and
+  // its two stalled steps.
+  BOOST_TEST(steps == nn::pacer::block + (nn::pacer::block + 1) + 3);
+  // A stall is strong evidence: the next measurement comes 4 times later than after a plain choice.
+  const int next = run_steps(t, p, 2, 100000, [](bool helping, int) { return helping ? 4000 : 200; });
+  BOOST_TEST(next > 4 * nn::pacer::settle);
+  BOOST_TEST(next <= 4 * nn::pacer::settle + nn::pacer::probe_steps);
+}
+
+BOOST_AUTO_TEST_CASE(the_pacer_switches_kept_workers_off_when_they_stop_helping) {
+  // Measured, the workers help (100 against 1000 us); then their steps become slow (2000 us, over
+  // check_loss times the mean alone): one check later they are off, without waiting for the next
+  // measurement.
+  nn::team t(2);
+  nn::pacer p;
+  p.restart(t);
+  run_steps(t, p, 1, 1000, [](bool helping, int) { return helping ? 100 : 1000; });
+  BOOST_TEST_REQUIRE(p.decisions() == 1);
+  BOOST_TEST_REQUIRE(p.helping_chosen());
+  const int steps = run_steps(t, p, 2, 1000, [](bool helping, int) { return helping ? 2000 : 1000; });
+  BOOST_TEST(p.decisions() == 2);
+  BOOST_TEST(!p.helping_chosen());
+  BOOST_TEST(!t.helping());
+  BOOST_TEST(steps <= nn::pacer::check + 1);
+}
+
+BOOST_AUTO_TEST_CASE(the_pacer_measures_less_often_while_its_choice_holds) {
+  // The workers always lose: after each confirmation the wait before the next measurement doubles
+  // (1,024 steps, then 2,048), so the measurements' steps alone grow rarer.
+  nn::team t(2);
+  nn::pacer p;
+  p.restart(t);
+  const auto slow_workers = [](bool helping, int) { return helping ? 300 : 100; };  // slower, no stall
+  run_steps(t, p, 1, 100000, slow_workers);
+  BOOST_TEST_REQUIRE(p.decisions() == 1);
+  const int second = run_steps(t, p, 2, 100000, slow_workers);
+  const int third = run_steps(t, p, 3, 100000, slow_workers);
+  BOOST_TEST(!p.helping_chosen());
+  // Each: the wait, then a measurement (108 steps at most).
+  BOOST_TEST(second > nn::pacer::settle);
+  BOOST_TEST(second <= nn::pacer::settle + nn::pacer::probe_steps);
+  BOOST_TEST(third > 2 * nn::pacer::settle);
+  BOOST_TEST(third <= 2 * nn::pacer::settle + nn::pacer::probe_steps);
+}
+
+// kernel::parallel_for over a team: a product's blocks (K blocks with partial sums, row blocks or
+// column blocks, eval/gemm.hpp's blocked()) run on several threads and every element of C is
+// bit-for-bit what the serial kernel computes (the trainer's results then do not depend on its
+// thread count), for shapes around the register tile, both operand layouts, and C scaled or not.
 #include <random>
 
 #include "ctgrad/eval/gemm.hpp"
 
-BOOST_AUTO_TEST_CASE(products_split_by_columns_over_a_team_equal_the_serial_kernel_bit_for_bit) {
+BOOST_AUTO_TEST_CASE(products_split_over_a_team_equal_the_serial_kernel_bit_for_bit) {
   namespace k = ctgrad::kernel;
   std::mt19937 gen(5);
   std::uniform_real_distribution<float> u(-1, 1);
@@ -131,20 +198,27 @@ BOOST_AUTO_TEST_CASE(products_split_by_columns_over_a_team_equal_the_serial_kern
       auto each = [&](std::size_t i) { task(task_ctx, i); };
       static_cast<nn::team*>(ctx)->run(count, each);
     };
+    // Split along K (K the largest: 32 x 128 x 784, as X W1), along rows (784 x 128 x 32, as X^T dH)
+    // or columns; alpha != 1 never splits K (its partial sums would round differently).
     for (auto [M, N, K] : {std::array<std::size_t, 3>{32, 128, 784}, {784, 128, 32}, {7, 33, 5}, {64, 97, 300},
-                           {3, 200, 17}, {129, 65, 257}}) {
+                           {3, 200, 17}, {129, 65, 257}, {10, 20, 1000}}) {
       for (auto ta : {k::trans::no, k::trans::yes}) {
-        std::vector<float> A(M * K), B(K * N), serial(M * N), split(M * N);
-        for (auto& x : A) x = u(gen);
-        for (auto& x : B) x = u(gen);
-        const std::size_t lda = ta == k::trans::no ? K : M;
-        k::builtin_gemm(ta, k::trans::no, M, N, K, 1.0f, A.data(), lda, B.data(), N, 0.0f, serial.data(), N);
-        {
-          k::parallel_scope scope(&par);
-          k::builtin_gemm(ta, k::trans::no, M, N, K, 1.0f, A.data(), lda, B.data(), N, 0.0f, split.data(), N);
+        for (auto [alpha, beta] : {std::array<float, 2>{1, 0}, {1, 1}, {0.5f, 0.75f}}) {
+          std::vector<float> A(M * K), B(K * N), serial(M * N);
+          for (auto& x : A) x = u(gen);
+          for (auto& x : B) x = u(gen);
+          for (auto& x : serial) x = u(gen);
+          std::vector<float> split = serial;
+          const std::size_t lda = ta == k::trans::no ? K : M;
+          k::builtin_gemm(ta, k::trans::no, M, N, K, alpha, A.data(), lda, B.data(), N, beta, serial.data(), N);
+          {
+            k::parallel_scope scope(&par);
+            k::builtin_gemm(ta, k::trans::no, M, N, K, alpha, A.data(), lda, B.data(), N, beta, split.data(), N);
+          }
+          BOOST_TEST_INFO("M " << M << " N " << N << " K " << K << " threads " << threads << " alpha " << alpha
+                               << " beta " << beta);
+          BOOST_TEST(split == serial, boost::test_tools::per_element());
         }
-        BOOST_TEST_INFO("M " << M << " N " << N << " K " << K << " threads " << threads);
-        BOOST_TEST(split == serial, boost::test_tools::per_element());
       }
     }
   }

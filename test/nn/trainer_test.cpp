@@ -43,7 +43,9 @@ const io::mnist_split& fashion_test() {
   }();
   return data;
 }
-nn::dataset_view view(const io::mnist_split& s) { return {s.images, s.labels, s.count, io::mnist_split::pixels}; }
+nn::dataset_view view(const io::mnist_split& s) {
+  return {.images = {}, .labels = s.labels, .count = s.count, .features = io::mnist_split::pixels, .bytes = s.bytes};
+}
 
 }  // namespace
 
@@ -270,6 +272,38 @@ BOOST_AUTO_TEST_CASE(checkpoints_written_before_the_optimizer_list_still_resume)
   }
 }
 
+BOOST_AUTO_TEST_CASE(bytes_train_exactly_like_the_floats_they_stand_for) {
+  // The tool trains on the pixels as bytes (each read as byte / 255 while a batch is gathered); the
+  // same data given as floats trains to the same parameters, bit for bit, on 1 and 2 threads.
+  const auto& d = fashion_train();
+  const std::vector<float> floats = d.images();
+  const nn::dataset_view as_floats{floats, d.labels, d.count, io::mnist_split::pixels};
+  for (int threads : {1, 2}) {
+    nn::trainer<fmnist_relu> a({.seed = 3, .threads = threads}), b({.seed = 3, .threads = threads});
+    auto ma = a.train_epoch(view(d), 1);
+    auto mb = b.train_epoch(as_floats, 1);
+    BOOST_TEST_REQUIRE((ma.ok() && mb.ok()));
+    BOOST_TEST(ma->loss == mb->loss);
+    BOOST_TEST((std::equal(a.parameters().flat().begin(), a.parameters().flat().end(), b.parameters().flat().begin())));
+    auto ea = a.evaluate(view(fashion_test()));
+    auto eb = b.evaluate({fashion_test().images(), fashion_test().labels, fashion_test().count, io::mnist_split::pixels});
+    BOOST_TEST_REQUIRE((ea.ok() && eb.ok()));
+    BOOST_TEST(ea->loss == eb->loss);
+  }
+  // A view is floats or bytes, not both; and the bytes' divisor must be usable.
+  nn::trainer<fmnist_relu> t({});
+  nn::dataset_view both = view(d);
+  both.images = floats;
+  auto e = t.train_epoch(both, 1);
+  BOOST_TEST(e.status().code() == absl::StatusCode::kInvalidArgument);
+  BOOST_TEST(std::string(e.status().message()).find("both float images and bytes") != std::string::npos, e.status());
+  nn::dataset_view zero = view(d);
+  zero.byte_divisor = 0;
+  auto z = t.train_epoch(zero, 1);
+  BOOST_TEST(std::string(z.status().message()).find("byte_divisor must be finite and > 0, got 0") != std::string::npos,
+             z.status());
+}
+
 BOOST_AUTO_TEST_CASE(bad_data_and_options_are_status_errors) {
   nn::trainer<fmnist_relu> t({});
   std::vector<float> img(2 * 784, 0.5f);
@@ -292,7 +326,7 @@ BOOST_AUTO_TEST_CASE(bad_data_and_options_are_status_errors) {
     BOOST_TEST(e.status().message() == nn::validate(bad).message());
   }
   // A non-finite loss stops training with an error rather than producing NaN parameters silently.
-  std::vector<float> poisoned(fashion_train().images);
+  std::vector<float> poisoned(fashion_train().images());
   poisoned[5 * 784 + 300] = std::numeric_limits<float>::quiet_NaN();
   nn::trainer<fmnist_relu> victim({});
   auto d = victim.train_epoch({poisoned, fashion_train().labels, fashion_train().count, 784}, 1);

@@ -43,8 +43,9 @@ struct idx_read_options {
 /// exceeds options.max_bytes, decompressed size over the limit).
 absl::StatusOr<idx_array> read_idx(const std::string& path, const idx_read_options& options = {});
 
-/// One split of an MNIST-format dataset. images is row-major [count, 784] with pixels scaled to
-/// [0,1] (byte / 255); labels is [count] with values in [0, 10).
+/// One split of an MNIST-format dataset. bytes is row-major [count, 784], the pixels as the file
+/// holds them (0-255); images() scales them to [0, 1] (byte / 255, what nn::dataset_view's
+/// byte_divisor does while gathering a batch); labels is [count] with values in [0, 10).
 struct mnist_split {
   static constexpr std::size_t rows = 28;
   static constexpr std::size_t cols = 28;
@@ -52,8 +53,15 @@ struct mnist_split {
   static constexpr int classes = 10;
 
   std::size_t count = 0;
-  std::vector<float> images;
+  std::vector<std::uint8_t> bytes;
   std::vector<std::int32_t> labels;
+
+  /// The pixels as floats in [0, 1]: byte / 255 (exactly 0 and 1 at the ends).
+  std::vector<float> images() const {
+    std::vector<float> out(bytes.size());
+    for (std::size_t i = 0; i < bytes.size(); ++i) out[i] = static_cast<float>(bytes[i]) / 255.0f;
+    return out;
+  }
 };
 
 /// Where the Debian package dataset-fashion-mnist installs the data.

@@ -6,10 +6,13 @@
 // runs its compiled program on its slice, weighs its mean gradient by rows_r / n, and the reducer
 // sums the ranks' gradients in rank order, so every rank applies the same optimiser update.
 // Threads split the work inside a rank's step, not its rows: the program's large matrix products
-// run their column blocks on the team (kernel::parallel_for), and the optimiser's update runs its
-// parameter ranges on it. Every element is then computed exactly as on one thread, so the results
-// do not depend on the thread count at all (nor on the pacer switching the workers on and off),
-// and a run is reproducible for a given K.
+// run their blocks on the team (kernel::parallel_for: X W1 along K, X^T dH along rows), the
+// optimiser's update runs part k of every parameter on thread k (the rows of W1 whose products
+// thread k computed), and thread k gathers the features of each row that its products read; so
+// W1, dW1, Adam's moments and X stay in one core's cache from step to step (docs/scaling.md). Every
+// element is computed exactly as on one thread, so the results do not depend on the thread count
+// at all (nor on the pacer switching the workers on and off), and a run is reproducible for a
+// given K.
 #pragma once
 
 #include <algorithm>
@@ -65,9 +68,18 @@ class data_parallel {
     const std::size_t rows = (max_batch + std::size_t(ranks()) - 1) / std::size_t(ranks());
     slice_.x.resize(rows * std::size_t(Model::inputs));
     slice_.y.resize(rows);
-    for (int i = 0; i < parameter_count; ++i) {
-      const std::size_t off = offset_of(i), size = size_of(i);
-      for (std::size_t b = off; b < off + size; b += chunk) chunks_.push_back({i, b, std::min(off + size, b + chunk)});
+    // The update's tasks: each parameter cut into T even parts (on 16-element boundaries), listed
+    // part by part, so that thread k's own share of the job (team::run) is part k of every
+    // parameter: the rows of W1 whose products it computed (eval/gemm.hpp splits X W1 along K and
+    // X^T dH along rows, both in T even parts for the MLP's shapes), so that W1, its gradient and
+    // its optimiser state stay in that thread's core.
+    const std::size_t t = std::size_t(team_.threads());
+    for (std::size_t k = 0; k < t; ++k) {
+      for (int i = 0; i < parameter_count; ++i) {
+        const std::size_t off = offset_of(i), size = size_of(i);
+        const auto cut = [&](std::size_t q) { return q == t ? size : std::min(size, (size * q / t + 8) / 16 * 16); };
+        chunks_.push_back({i, off + cut(k), off + cut(k + 1)});
+      }
     }
   }
 
@@ -83,14 +95,19 @@ class data_parallel {
 
   /// One step on the global batch data[rows[0]], ..., data[rows[n - 1]]: this rank's slice's forward
   /// and backward pass, the gradient summed over the ranks, the optimiser's update (the
-  /// same on every rank). `out` gets the global batch's totals. Errors: a program's run error, the
+  /// same on every rank). `out` gets the global batch's totals. `next`: the next step's rows (if
+  /// known), whose data is prefetched while this step runs. Errors: a program's run error, the
   /// reducer's (a failed peer).
   absl::Status train_step(parameter_store<Model>& params, optimizer& opt, const dataset_view& data,
-                          std::span<const std::uint32_t> rows, batch_totals& out) {
+                          std::span<const std::uint32_t> rows, batch_totals& out,
+                          std::span<const std::uint32_t> next = {}) {
     const std::size_t n = rows.size();
     const auto [first, count] = my_rows(n);
     slice_.rows_index = rows.data() + first;
     slice_.rows = count;
+    const auto [next_first, next_count] = my_rows(next.size());
+    slice_.next_index = next.data() + next_first;
+    slice_.next_rows = next_count;
     params_ = &params;
     data_ = &data;
     {
@@ -105,14 +122,20 @@ class data_parallel {
     n_ = n;
     if (ranks() == 1) {
       // The program's gradient is the batch's: the update reads it where it is.
-      auto update_direct = [this](std::size_t c) { update_from_program(chunks_[c], std::make_index_sequence<parameter_count>{}); };
+      auto update_direct = [this](std::size_t c) {
+        fetch_next(c);
+        update_from_program(chunks_[c], std::make_index_sequence<parameter_count>{});
+      };
       team_.run(chunks_.size(), update_direct);
     } else {
       auto combine_only = [this](std::size_t c) { combine(chunks_[c]); };
       team_.run(chunks_.size(), combine_only);
       if (auto st = group_->sum(std::span<T>(grad_)); !st.ok()) return st;
       if (auto st = group_->sum(std::span<double>(totals)); !st.ok()) return st;
-      auto update_only = [this](std::size_t c) { update(chunks_[c], grad_.data() + chunks_[c].begin, 0); };
+      auto update_only = [this](std::size_t c) {
+        fetch_next(c);
+        update(chunks_[c], grad_.data() + chunks_[c].begin, 0);
+      };
       team_.run(chunks_.size(), update_only);
     }
     out = {totals[0], totals[1], double(n)};
@@ -154,9 +177,6 @@ class data_parallel {
   using train_program = decltype(compile(Model::gradients(), Model::logits()));
   using eval_program = decltype(compile(Model::loss(), Model::logits()));
 
-  // Elements of one parameter that one update task handles (whole 16-element vectors).
-  static constexpr std::size_t chunk = 8192;
-
   // This rank's rows of a batch: its compiled programs, its copy of the rows, what they gave.
   struct slice {
     train_program train = compile(Model::gradients(), Model::logits());
@@ -164,6 +184,8 @@ class data_parallel {
     std::vector<T> x;
     std::vector<int> y;
     const std::uint32_t* rows_index = nullptr;  // training: the slice's rows of the dataset
+    const std::uint32_t* next_index = nullptr;  // and those of the next step (prefetched)
+    std::size_t next_rows = 0;
     std::size_t first_row = 0;                  // evaluation: the slice's first row
     std::size_t rows = 0;
     absl::Status status;
@@ -216,13 +238,15 @@ class data_parallel {
     sh.loss = 0;
     sh.correct = 0;
     if (sh.rows == 0) return;
-    // The rows are gathered by the threads, each a contiguous part of them (one job of T tasks).
+    // The rows are gathered by the threads, each a contiguous part of every row's features (one job
+    // of T tasks): the columns of X that thread's part of X W1 and X^T dH reads (eval/gemm.hpp).
     const std::size_t f = data_->features, t = std::size_t(team_.threads());
     auto gather = [&](std::size_t k) {
-      for (std::size_t r = sh.rows * k / t, end = sh.rows * (k + 1) / t; r < end; ++r) {
+      const auto [c0, c1] = feature_part(k);
+      for (std::size_t r = 0; r < sh.rows; ++r) {
         const std::size_t src = sh.rows_index[r];
-        std::copy_n(data_->images.data() + src * f, f, sh.x.data() + r * f);
-        sh.y[r] = data_->labels[src];
+        data_->copy_row(src, c0, c1, sh.x.data() + r * f);
+        if (k == 0) sh.y[r] = data_->labels[src];
       }
     };
     team_.run(t, gather);
@@ -241,12 +265,31 @@ class data_parallel {
     const std::size_t f = data_->features;
     if (sh.x.size() < sh.rows * f) sh.x.resize(sh.rows * f);  // the first evaluation batch only
     if (sh.y.size() < sh.rows) sh.y.resize(sh.rows);
-    std::copy_n(data_->images.data() + sh.first_row * f, sh.rows * f, sh.x.data());
+    for (std::size_t r = 0; r < sh.rows; ++r) data_->copy_row(sh.first_row + r, 0, f, sh.x.data() + r * f);
     std::copy_n(data_->labels.data() + sh.first_row, sh.rows, sh.y.data());
     sh.status = run_program(sh.eval, *eval_params_, sh);
     if (!sh.status.ok()) return;
     sh.loss = sh.eval.template get<0>().item();
     sh.correct = count_correct(sh.eval.template get<1>(), sh.y.data(), sh.rows);
+  }
+
+  // Features [c0, c1) of each row that thread k gathers: T even parts whose bounds are multiples of
+  // 16 values (whole cache lines of float rows), so that no line of X is written by two threads.
+  std::pair<std::size_t, std::size_t> feature_part(std::size_t k) const {
+    const std::size_t t = std::size_t(team_.threads()), f = data_->features;
+    const auto bound = [&](std::size_t q) { return q == t ? f : std::min(f, (f * q / t + 8) / 16 * 16); };
+    return {bound(k), bound(k + 1)};
+  }
+
+  // Before the first update task of thread k's share (chunks_ lists part k of every parameter at
+  // [k P, (k + 1) P)), starts fetching the features the next step's gather task k copies: the
+  // fetches then overlap the update instead of each row's cache and TLB misses stalling the gather.
+  void fetch_next(std::size_t c) const {
+    if (c % parameter_count != 0 || data_ == nullptr) return;
+    const auto [c0, c1] = feature_part(c / parameter_count);
+    unsigned sum = 0;
+    for (std::size_t r = 0; r < slice_.next_rows; ++r) sum += data_->fetch_row(slice_.next_index[r], c0, c1);
+    asm volatile("" : : "r"(sum));  // the loads are kept
   }
 
   // grad[b, e) = (rows / n) * this rank's gradient (its mean over its rows), 0 without rows.

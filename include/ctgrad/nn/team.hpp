@@ -81,8 +81,13 @@ class team {
 
   int threads() const noexcept { return static_cast<int>(workers_.size()) + 1; }
   bool helping() const noexcept { return helping_; }
-  /// Whether the workers take part in the following jobs (they do by default).
-  void set_helping(bool on) noexcept { helping_ = on; }
+  /// Whether the workers take part in the following jobs (they do by default). Switched off, a
+  /// spinning worker goes to sleep at once instead of after its spin: the pacer's steps alone are
+  /// then what one thread gets, and another process on the worker's core gets that core.
+  void set_helping(bool on) noexcept {
+    helping_ = on;
+    park_.store(!on, std::memory_order_relaxed);
+  }
   /// Tasks run by workers (not by the caller) since construction: for tests and reports.
   std::uint64_t worker_tasks() const noexcept { return worker_tasks_.load(std::memory_order_relaxed); }
 
@@ -182,7 +187,8 @@ class team {
     std::uint64_t seen = 0;  // the constructor's generation: a worker that starts late still sees a stop
     for (;;) {
       const auto fresh = [&] { return generation_.load(std::memory_order_acquire) != seen; };
-      if (!spin_until(fresh)) {
+      const auto fresh_or_parked = [&] { return fresh() || park_.load(std::memory_order_relaxed); };
+      if (!spin_until(fresh_or_parked) || !fresh()) {
         // Sleeps on wake_ (a plain futex). Announced first, then the generation re-checked: the
         // caller either sees this sleeper after its new round (and bumps wake_), or it is seen here.
         sleepers_.fetch_add(1, std::memory_order_seq_cst);
@@ -216,70 +222,119 @@ class team {
   alignas(64) std::atomic<int> sleepers_{0};
   std::atomic<std::uint32_t> wake_{0};  // bumped to wake sleeping workers
   std::atomic<bool> stop_{false};
+  std::atomic<bool> park_{false};  // helping switched off: workers sleep instead of spinning
   std::atomic<std::uint64_t> worker_tasks_{0};
 };
 
 /// Decides by measurement whether a team's workers help: the caller reports the end of every step
-/// (step_done), and the pacer times the steps, alternately a window with the workers helping and
-/// one without, then keeps the faster setting for `settle` steps before it measures again (the
-/// probe of the slower setting costs a few percent of the steps). With the other cores busy
-/// (another process), or steps too small to share, waking a worker costs more than it saves, and
-/// the caller works alone. Which thread runs a task never changes a result, so neither does the pacer.
+/// (step_done), and the pacer times the steps with the workers helping and without, then keeps the
+/// faster setting for `settle` steps before it measures again.
+/// - The two settings are measured interleaved, in blocks of `block` timed steps (12 blocks, 48
+///   steps each), not in two long runs: a disturbance of a few milliseconds (the host giving the
+///   other vCPU to another machine, a burst of another process) then weighs on both alike. In two
+///   runs of 48, one such burst during the workers' run could switch them off for the next 1,024
+///   steps, more than half of an epoch.
+/// - A measurement starts with a block alone. A second step with the workers that takes more than
+///   `stall` times the mean step alone ends it at once, with the workers off: a worker was
+///   descheduled mid-task (another process has its core) and the step waited for a time slice;
+///   measuring on would pay that again in most of the workers' blocks (with `yes` on the other
+///   core, 2 threads were 0.89-0.90x as fast as one without this rule, 0.92-0.97x with it).
+/// - Kept workers are checked every `check` steps: a mean over `check_loss` times the
+///   measurement's mean alone switches them off (on a busy machine a measurement can fall in a
+///   quiet moment).
+/// - Each time a measurement confirms the setting the next wait doubles, up to `max_settle` (the
+///   slower setting's 48 steps are 5 % of the steps with a wait of 1,024, under 1 % at 8,192); a
+///   changed choice starts again from `settle`, one ended by stalls waits at least 4 `settle`.
+/// With the other cores busy (another process), or steps too small to share, waking a worker
+/// costs more than it saves, and the caller works alone. Which thread runs a task never changes a
+/// result, so neither does the pacer.
 class pacer {
  public:
   static constexpr int window = 48;    ///< steps timed per setting (the means are compared)
-  static constexpr int settle = 1024;  ///< steps run with the chosen setting before measuring again
+  static constexpr int block = 8;      ///< timed steps of one setting before switching to the other
+  /// Steps of one measurement: 2 * window / block blocks, each with one untimed first step (it
+  /// pays for the switch).
+  static constexpr int probe_steps = 2 * (window / block) * (block + 1);
+  static constexpr int settle = 1024;  ///< steps run with a new choice before measuring again
+  static constexpr int max_settle = 8 * settle;  ///< the longest wait, after confirmations
   /// The workers are kept only when their steps' mean is below this fraction of the caller's
   /// alone: working alone is exactly the one-thread step, so a tie or noise keeps them out. The
   /// mean, not the median: with the other core busy most steps with the workers are fast, but the
   /// few in which a worker was descheduled mid-task wait a scheduler's time slice, and an epoch is
   /// the sum of its steps.
   static constexpr double margin = 0.95;
+  static constexpr double stall = 4;  ///< a step with the workers this much slower ends a measurement
+  static constexpr int check = 128;   ///< steps per check of kept workers against the mean alone
+  /// Kept workers are switched off when a check's mean is over this many times the mean alone: a
+  /// clear loss, not one slow step (on this project's virtual machines an idle one sometimes
+  /// stalls for a millisecond or two, which adds 10-20 % to the mean of 128 steps).
+  static constexpr double check_loss = 1.25;
 
   explicit pacer(bool enabled = true) : enabled_(enabled) {}
 
-  /// Starts over (at the start of an epoch: the time since the last step is not a step's).
+  /// At the start of an epoch: the time since the last step is not a step's, so a measurement
+  /// under way starts again; a settled choice stays (the first call starts measuring).
   void restart(team& t) {
-    phase_ = phase::helping;
-    left_ = window + 1;
-    count_ = 0;
     last_ = {};
-    if (enabled_) t.set_helping(true);
+    if (!settled_) start(t);
   }
 
-  /// After every step: times it, and switches the team's helping when a phase ends.
+  /// After every step: times it, and switches the team's helping as the measurement goes.
   void step_done(team& t) {
     if (!enabled_ || t.threads() == 1) return;
     const auto now = std::chrono::steady_clock::now();
     const bool timed = last_ != std::chrono::steady_clock::time_point{};
     const double seconds = std::chrono::duration<double>(now - last_).count();
     last_ = now;
-    // The first step of a phase is not timed: it pays for the switch.
-    if (timed && left_ <= window && phase_ != phase::settled) times_[static_cast<std::size_t>(count_++)] = seconds;
-    if (--left_ > 0) return;
-    switch (phase_) {
-      case phase::helping:
-        on_ = mean();
-        phase_ = phase::alone;
-        t.set_helping(false);
-        left_ = window + 1;
-        break;
-      case phase::alone: {
-        const double off = mean();
-        helping_wins_ = on_ < off * margin;
-        t.set_helping(helping_wins_);
-        ++decisions_;
-        phase_ = phase::settled;
-        left_ = settle;
-        break;
-      }
-      case phase::settled:
-        phase_ = phase::helping;
-        t.set_helping(true);
-        left_ = window + 1;
-        break;
+    if (warmup_ > 0) {  // the first steps with the workers, untimed (see start)
+      if (--warmup_ == 0) t.set_helping(false);
+      return;
     }
-    count_ = 0;
+    if (settled_) {
+      // Kept workers are checked: `check` steps whose mean is over check_loss times the measured
+      // mean alone switch them off (a measurement the other core's load happened to spare).
+      if (helping_wins_ && timed) {
+        check_sum_ += seconds;
+        if (++check_count_ == check) {
+          if (check_sum_ / check > check_loss * alone_mean_) {
+            helping_wins_ = false;
+            t.set_helping(false);
+            ++decisions_;
+            wait_ = settle;
+            left_ = settle;
+          }
+          check_sum_ = 0;
+          check_count_ = 0;
+        }
+      }
+      if (--left_ <= 0) start(t);
+      return;
+    }
+    // Blocks alternate: alone (even b), with the workers (odd b); [0] sums the workers' steps.
+    const int b = step_ / (block + 1), pos = step_ % (block + 1), with = b % 2 == 1 ? 0 : 1;
+    if (timed && pos > 0 && with == 0 && count_[1] >= block / 2 && seconds > stall * (sum_[1] / count_[1])) ++stalls_;
+    const bool stalled = stalls_ >= 2;
+    if (timed && pos > 0) {
+      sum_[with] += seconds;
+      ++count_[with];
+    }
+    if (++step_ < probe_steps && !stalled) {
+      if (step_ % (block + 1) == 0) t.set_helping((step_ / (block + 1)) % 2 == 1);
+      return;
+    }
+    const double on = count_[0] ? sum_[0] / count_[0] : 0, off = count_[1] ? sum_[1] / count_[1] : 0;
+    const bool wins = !stalled && on < off * margin;
+    // A stall is the plainest evidence (another process holds a worker's core): wait 4 times longer.
+    wait_ = decisions_ > 0 && wins == helping_wins_ ? std::min(2 * wait_, max_settle) : settle;
+    if (stalled) wait_ = std::max(wait_, std::min(4 * settle, max_settle));
+    helping_wins_ = wins;
+    alone_mean_ = off;
+    check_sum_ = 0;
+    check_count_ = 0;
+    t.set_helping(helping_wins_);
+    ++decisions_;
+    settled_ = true;
+    left_ = wait_;
   }
 
   /// How many times it has chosen, and the last choice (for reports and tests).
@@ -287,22 +342,43 @@ class pacer {
   bool helping_chosen() const noexcept { return helping_wins_; }
 
  private:
-  enum class phase { helping, alone, settled };
-  double mean() const {
-    double s = 0;
-    for (int i = 0; i < count_; ++i) s += times_[static_cast<std::size_t>(i)];
-    return count_ == 0 ? 0 : s / count_;
+  // A measurement. The first one is preceded by `block` steps with the workers, untimed: a
+  // worker's first tasks touch its buffers for the first time (a page fault of about 11 us per
+  // 4 KiB page on this project's virtual machines, 0.9 ms for the products' packing buffers),
+  // which would count as stalls.
+  void start(team& t) {
+    settled_ = false;
+    step_ = 0;
+    sum_ = {};
+    count_ = {};
+    stalls_ = 0;
+    warmup_ = 0;
+    if (!enabled_) return;
+    if (!warmed_) {
+      warmed_ = true;
+      warmup_ = block;
+      t.set_helping(true);
+      return;
+    }
+    t.set_helping(false);
   }
 
   bool enabled_;
-  phase phase_ = phase::helping;
-  int left_ = window + 1;
-  int count_ = 0;
+  bool settled_ = false;
+  bool warmed_ = false;
+  int warmup_ = 0;  // steps left of the first warm-up
+  int step_ = 0;  // of the measurement under way
+  int left_ = 0;  // steps left in the settled phase
   int decisions_ = 0;
   bool helping_wins_ = true;
-  double on_ = 0;
+  int wait_ = settle;  // steps of the current settled phase
+  std::array<double, 2> sum_{};  // seconds of the timed steps: [0] helping, [1] alone
+  std::array<int, 2> count_{};
+  int stalls_ = 0;  // steps with the workers over `stall` times the mean alone
+  double alone_mean_ = 0;  // of the last measurement
+  double check_sum_ = 0;   // settled with the workers: the steps of the current check
+  int check_count_ = 0;
   std::chrono::steady_clock::time_point last_{};
-  std::array<double, window> times_{};
 };
 
 }  // namespace ctgrad::nn

@@ -95,7 +95,9 @@ class trainer {
     for (std::size_t start = 0; start < data.count; start += batch) {
       const std::size_t n = std::min(batch, data.count - start);
       batch_totals step;
-      if (auto st = engine_->train_step(params_, opt_, data, std::span<const std::uint32_t>(order_).subspan(start, n), step);
+      const std::span<const std::uint32_t> all(order_);
+      const std::size_t next = std::min(batch, data.count - std::min(data.count, start + n));
+      if (auto st = engine_->train_step(params_, opt_, data, all.subspan(start, n), step, all.subspan(start + n, next));
           !st.ok())
         return st;
       const double loss = step.loss_sum / double(n);
@@ -250,14 +252,20 @@ class trainer {
       return absl::InvalidArgumentError(absl::StrFormat(
           "%s data has %d features per example but the model's input has %d", what, d.features, Model::inputs));
     if (d.count == 0) return absl::InvalidArgumentError(absl::StrFormat("%s data is empty", what));
-    if (d.images.size() != d.count * d.features || d.labels.size() != d.count)
+    if (!d.images.empty() && !d.bytes.empty())
       return absl::InvalidArgumentError(absl::StrFormat(
-          "%s data holds %d values and %d labels, expected %d x %d and %d", what, d.images.size(),
+          "%s data holds both float images and bytes; give one of them and leave the other empty", what));
+    if (d.values() != d.count * d.features || d.labels.size() != d.count)
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "%s data holds %d values and %d labels, expected %d x %d and %d", what, d.values(),
           d.labels.size(), d.count, d.features, d.count));
     for (auto l : d.labels)
       if (l < 0 || l >= Model::classes)
         return absl::InvalidArgumentError(absl::StrFormat(
             "%s data has label %d, outside [0, %d) of the model's classes", what, l, Model::classes));
+    if (!d.bytes.empty() && !(d.byte_divisor > 0 && std::isfinite(d.byte_divisor)))
+      return absl::InvalidArgumentError(
+          absl::StrFormat("%s data's byte_divisor must be finite and > 0, got %g", what, d.byte_divisor));
     return absl::OkStatus();
   }
 

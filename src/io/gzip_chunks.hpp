@@ -1,0 +1,22 @@
+// Private to src/io: gzip decompression in pieces, for readers that place the output themselves
+// (the IDX reader parses the header and appends the data straight to its array). gunzip is this
+// with a sink that appends to a vector. Not installed and not part of the public API.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "absl/types/span.h"
+
+namespace ctgrad::io::detail {
+
+/// Decompresses every gzip member of `compressed` as gunzip does (the same errors, the same limit of
+/// `max_bytes` of output), handing the output to `sink` in order, in pieces of at most 256 KiB.
+/// An error returned by `sink` stops the decompression and is returned.
+absl::Status gunzip_chunks(absl::Span<const std::uint8_t> compressed, std::string_view name, std::size_t max_bytes,
+                           absl::FunctionRef<absl::Status(absl::Span<const std::uint8_t>)> sink);
+
+}  // namespace ctgrad::io::detail
