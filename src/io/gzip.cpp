@@ -4,7 +4,6 @@
 #include <zlib.h>
 
 #include <algorithm>
-#include <climits>
 #include <memory>
 #include <string>
 
@@ -109,9 +108,8 @@ absl::StatusOr<std::vector<std::uint8_t>> gunzip(absl::Span<const std::uint8_t> 
     const std::uint8_t* t = compressed.data() + compressed.size() - 4;
     const std::size_t isize = std::size_t{t[0]} | std::size_t{t[1]} << 8 | std::size_t{t[2]} << 16 |
                               std::size_t{t[3]} << 24;
-    // ISIZE is unchecked input until the stream ends: trust it only up to a ratio real data has
-    // (IDX files compress 2-5x), so a damaged trailer cannot make us reserve the whole limit.
-    if (isize != 0) first = std::min(isize, std::max<std::size_t>(compressed.size() * 16, 1u << 16));
+    // ISIZE is unchecked input until the stream ends: trusted only up to a plausible size.
+    if (isize != 0) first = std::min(isize, detail::plausible_inflated_size(compressed.size()));
   }
   detail::reserve_huge(out, std::min(first, max_bytes));
   auto st = detail::gunzip_chunks(compressed, name, max_bytes, [&](absl::Span<const std::uint8_t> piece) {

@@ -154,9 +154,8 @@ absl::StatusOr<idx_array> read_idx(const std::string& path, const idx_read_optio
   // The same cap bounds the compressed read: real IDX data compresses, it never grows.
   auto raw = detail::read_file(path, options.max_bytes);
   if (!raw.ok()) return raw.status();
-  // gzip: IDX data compresses 2-5x; the limit allows 16x before the array has to grow.
   const bool gz = is_gzip(*raw);
-  idx_reader reader(path, options, gz ? std::max<std::size_t>(raw->size() * 16, 1u << 16) : raw->size());
+  idx_reader reader(path, options, gz ? detail::plausible_inflated_size(raw->size()) : raw->size());
   if (gz) {
     auto st = detail::gunzip_chunks(*raw, path, options.max_bytes,
                                     [&](absl::Span<const std::uint8_t> piece) { return reader.feed(piece); });

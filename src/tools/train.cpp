@@ -229,12 +229,12 @@ int main(int argc, char** argv) {
   std::thread test_reader;
   if (cfg.train.threads > 1) test_reader = std::thread([&] { test = ctgrad::io::load_mnist(dir, "t10k"); });
   auto train = ctgrad::io::load_mnist(dir, "train", static_cast<std::size_t>(limit));
-  if (test_reader.joinable()) {
-    test_reader.join();
-  } else {
+  if (test_reader.joinable()) test_reader.join();
+  if (!train.ok()) {
+    test = train.status();
+  } else if (cfg.train.threads <= 1) {
     test = ctgrad::io::load_mnist(dir, "t10k");
   }
-  if (!train.ok()) test = train.status();
   if (group) {
     // Every rank reads the data; one that cannot ends the run on every rank, naming it.
     if (auto all = group->agree(test.status()); !all.ok()) return lead ? fail(all) : 1;

@@ -325,6 +325,14 @@ void pack_b(std::size_t kc, std::size_t n, const T* b, std::size_t rs, std::size
   }
 }
 
+// How blocked_serial cuts K: `count` blocks of `size` (the last may be shorter), balanced so that
+// no block is thin. blocked() splits a product along K on exactly these blocks.
+template <class T> struct k_blocking {
+  std::size_t count, size;
+  explicit constexpr k_blocking(std::size_t K) noexcept
+      : count((K + config<T>::kc - 1) / config<T>::kc), size(count ? (K + count - 1) / count : 0) {}
+};
+
 // BLIS-style loops over C[m,n] += op(A)[m,k] op(B)[k,n] with general strides (one of each pair is 1).
 template <class T>
 void blocked_serial(std::size_t M, std::size_t N, std::size_t K, T alpha, const T* A, std::size_t rsa,
@@ -334,8 +342,7 @@ void blocked_serial(std::size_t M, std::size_t N, std::size_t K, T alpha, const 
   pack_buffers<T>& buf = thread_buffers<T>();
   const bool a_k_major = csa != 1;  // A's rows are not contiguous along k: pack [k][mr]
   const auto& table = a_k_major ? kernels<T, true> : kernels<T, false>;
-  const std::size_t k_blocks = (K + cfg::kc - 1) / cfg::kc;
-  const std::size_t kc_even = (K + k_blocks - 1) / k_blocks;  // balanced: no thin last block
+  const std::size_t kc_even = k_blocking<T>(K).size;
   for (std::size_t jc = 0; jc < N; jc += cfg::nc) {
     const std::size_t nc = std::min(cfg::nc, N - jc);
     for (std::size_t pc = 0; pc < K; pc += kc_even) {
@@ -384,16 +391,17 @@ void blocked(std::size_t M, std::size_t N, std::size_t K, T alpha, const T* A, s
   }
   // How the work is split (each thread then packs and reads only its own part of the largest
   // operand, and what it reads stays in its core's cache from step to step):
-  // - K, when K is the largest dimension (X W1: 32 x 784 x 128): one task per K block of
-  //   blocked_serial. The first block goes to C, each later one to a partial (beta 0), and the
-  //   partials are added to C in block order afterwards. With alpha == 1 that is exactly the
-  //   serial sum: blocked_serial adds each block's accumulators to C the same way (1 * acc + 1 * C).
+  // - K, when K is the largest dimension (X W1: 32 x 784 x 128): one task per thread, a run of
+  //   blocked_serial's K blocks (k_blocking). The first block goes to C, each later one to a
+  //   partial (beta 0), and the partials are added to C in block order afterwards. With alpha == 1
+  //   that is exactly the serial sum: blocked_serial adds each block's accumulators to C the same
+  //   way (1 * acc + 1 * C).
   // - rows, when the product is taller than wide (X^T dH: 784 x 128 x 32);
   // - columns otherwise.
   // Blocks start at a whole register tile (mr rows, nr columns), so every element of C goes
   // through the same tiles and sums as on one thread: bit-for-bit the same for any thread count.
-  const std::size_t k_blocks = (K + cfg::kc - 1) / cfg::kc;
-  const std::size_t kc_even = (K + k_blocks - 1) / k_blocks;
+  const k_blocking<T> kb(K);
+  const std::size_t k_blocks = kb.count, kc_even = kb.size;
   const bool by_k = alpha == T(1) && k_blocks >= 2 && K >= M && K >= N &&
                     M * N * (k_blocks - 1) <= pack_buffers<T>::partial_capacity;
   const bool by_rows = !by_k && M > N;

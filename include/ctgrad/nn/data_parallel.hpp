@@ -77,8 +77,7 @@ class data_parallel {
     for (std::size_t k = 0; k < t; ++k) {
       for (int i = 0; i < parameter_count; ++i) {
         const std::size_t off = offset_of(i), size = size_of(i);
-        const auto cut = [&](std::size_t q) { return q == t ? size : std::min(size, (size * q / t + 8) / 16 * 16); };
-        chunks_.push_back({i, off + cut(k), off + cut(k + 1)});
+        chunks_.push_back({i, off + part_bound(size, k, t), off + part_bound(size, k + 1, t)});
       }
     }
   }
@@ -273,12 +272,18 @@ class data_parallel {
     sh.correct = count_correct(sh.eval.template get<1>(), sh.y.data(), sh.rows);
   }
 
+  // Where part q of n values cut into t even parts starts: n q / t rounded to a multiple of 16 (whole
+  // cache lines of floats, whole vectors), and n for q = t. For the update's parameters and the
+  // gather's features.
+  static std::size_t part_bound(std::size_t n, std::size_t q, std::size_t t) {
+    return q == t ? n : std::min(n, (n * q / t + 8) / 16 * 16);
+  }
+
   // Features [c0, c1) of each row that thread k gathers: T even parts whose bounds are multiples of
   // 16 values (whole cache lines of float rows), so that no line of X is written by two threads.
   std::pair<std::size_t, std::size_t> feature_part(std::size_t k) const {
     const std::size_t t = std::size_t(team_.threads()), f = data_->features;
-    const auto bound = [&](std::size_t q) { return q == t ? f : std::min(f, (f * q / t + 8) / 16 * 16); };
-    return {bound(k), bound(k + 1)};
+    return {part_bound(f, k, t), part_bound(f, k + 1, t)};
   }
 
   // Before the first update task of thread k's share (chunks_ lists part k of every parameter at

@@ -67,9 +67,8 @@ struct metrics {
 /// `.optimizer = nn::sgd_options{.learning_rate = 0.05}` (default: Adam with Keras's defaults; the
 /// choices are nn::optimizers, nn/optim.hpp). threads > 1 splits the work inside each step (the
 /// large matrix products' blocks, the optimiser's update, the gathering of the rows), not the
-/// batch's rows: every
-/// element is computed as on one thread, so the results do not depend on `threads`
-/// (nn/data_parallel.hpp). Ranks of an MPI run split the rows (docs/scaling.md).
+/// batch's rows: every element is computed as on one thread, so the results do not depend on
+/// `threads` (nn/data_parallel.hpp). Ranks of an MPI run split the rows (docs/scaling.md).
 struct train_options {
   int batch = 32;
   optimizer_options optimizer{};  ///< default: the first of nn::optimizers (Adam), its defaults
