@@ -5,10 +5,14 @@
 #define BOOST_TEST_MODULE value_at
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <array>
+#include <bit>
 #include <cmath>
+#include <limits>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "ctgrad/scalar.hpp"
 
@@ -166,6 +170,120 @@ BOOST_AUTO_TEST_CASE(one_lowering_fills_a_program_of_guessed_capacity_and_two_si
   // d/dx x^32768 at x = 1 is 32768, exactly.
   static_assert(value_at(grad(s16384, x{}), x{} = 1.0) == 32768.0);
   BOOST_TEST(value_at(grad(s16384, x{}), x{} = 1.0) == 32768.0);
+}
+
+// The roots value_and_grad_at evaluates: the function, then its gradients.
+template <class S> struct roots_of;
+template <class F, class V, class... Gs> struct roots_of<gradient_set<F, V, Gs...>> { using type = type_list<F, Gs...>; };
+
+// The program one op at a time, each through its scalar function (flat::exec, math::scalar_math),
+// as value_at ran every op before batches: the reference the batches must match bit for bit.
+template <class T, auto& P, class... Vs>
+std::array<T, std::extent_v<decltype(P.root_slot)>> run_one_op_at_a_time(const T* lits, const binding<Vs>&... bs) {
+  std::vector<T> s(P.vars + P.lits + P.imms + P.ops);
+  const void* tags[] = {&detail::flat::type_tag<Vs>...};
+  const T values[] = {T(bs.scalar)...};
+  for (std::size_t j = 0; j < P.vars; ++j)
+    for (std::size_t v = 0; v < sizeof...(Vs); ++v)
+      if (tags[v] == P.var_tag[j]) s[j] = values[v];
+  for (std::size_t l = 0; l < P.lits; ++l) s[P.vars + l] = lits[P.lit_id[l]];
+  for (std::size_t m = 0; m < P.imms; ++m) s[P.vars + P.lits + m] = P.imm[m];
+  const std::size_t base = P.vars + P.lits + P.imms;
+  for (std::size_t o = 0; o < P.ops; ++o) {
+    const auto& a = P.op_args[o];
+    s[base + o] = P.op_fn[o](s.data(), a[0], a[1], a[2], a[3], a[4], a[5]);
+  }
+  std::array<T, std::extent_v<decltype(P.root_slot)>> r{};
+  for (std::size_t k = 0; k < r.size(); ++k) r[k] = s[std::size_t(P.root_slot[k])];
+  return r;
+}
+
+template <int I, class T> using av = var<indexed_name<'a', I + 1>(), T>;
+
+// f's gradient in u and a1..aN by value_and_grad_at (batches) and one op at a time, bit for bit, at
+// ordinary points, in the tails (scale 12, 60), at zero; a NaN stays in what reads it. Returns the
+// widest batch.
+template <class T, int N, class F, std::size_t... I> int check_batches(const F& f, std::index_sequence<I...>) {
+  using u = var<"u", T>;
+  const auto gs = grad(f, u{}, av<int(I), T>{}...);
+  using M = math::scalar_math;
+  constexpr auto& p = detail::flat_program_of<M, typename roots_of<std::remove_cvref_t<decltype(gs)>>::type>::value;
+  int batched = 0, widest = 0, in_batches = 0, alone = 0;
+  for (std::size_t k = 0; k < p.events; ++k) {
+    if (p.batch_n[k] > 0) {
+      ++batched;
+      BOOST_TEST(p.op_batch[p.batch_op[k]] != nullptr);
+      for (int o = p.batch_op[k]; o < p.batch_op[k] + p.batch_n[k]; ++o) BOOST_TEST(p.op_batch[o] == p.op_batch[p.batch_op[k]]);
+    }
+    BOOST_TEST(p.run_n[k] <= detail::flat::flat_chunk);
+    widest = std::max(widest, p.batch_n[k]);
+    in_batches += p.batch_n[k];
+    alone += p.run_n[k];
+  }
+  BOOST_TEST(std::size_t(in_batches + alone) == p.ops);  // every op once
+  BOOST_TEST(std::size_t(batched) == p.batches);
+  T lits[std::max(1, F::literal_count)] = {};
+  detail::collect_literal_values(f, lits);
+  const T scales[] = {T(1.5), T(12), T(60), T(0)};
+  for (const T scale : scales) {
+    for (int shift = 0; shift < 3; ++shift) {
+      T pt[N];
+      for (int i = 0; i < N; ++i) pt[i] = T(std::sin(1.7 * (i + shift) + 0.3)) * scale;
+      const T uv = T(0.25) * T(shift) - T(0.3);
+      const auto batched_values = value_and_grad_at(gs, u{} = uv, (av<int(I), T>{} = pt[I])...);
+      const auto one_at_a_time = run_one_op_at_a_time<T, p>(lits, u{} = uv, (av<int(I), T>{} = pt[I])...);
+      using U = detail::math::uint_for<T>;
+      BOOST_TEST(std::bit_cast<U>(batched_values.first) == std::bit_cast<U>(one_at_a_time[0]));
+      for (int k = 0; k <= N; ++k)
+        BOOST_TEST(std::bit_cast<U>(batched_values.second[std::size_t(k)]) == std::bit_cast<U>(one_at_a_time[std::size_t(k) + 1]),
+                   "scale " << scale << ", shift " << shift << ", gradient " << k << ": " << batched_values.second[std::size_t(k)]
+                            << " against " << one_at_a_time[std::size_t(k) + 1]);
+    }
+  }
+  T pt[N];
+  for (int i = 0; i < N; ++i) pt[i] = T(0.5);
+  pt[N / 2] = std::numeric_limits<T>::quiet_NaN();
+  const auto v = value_and_grad_at(gs, u{} = T(0.5), (av<int(I), T>{} = pt[I])...);
+  BOOST_TEST(std::isnan(v.first));
+  BOOST_TEST(std::isnan(v.second[1 + N / 2]));
+  BOOST_TEST(!std::isnan(v.second[1 + (N / 2 + 3) % N]));
+  return batched > 0 ? widest : 0;
+}
+
+// W5's terms times exp(u / 2): every costly op once per term (exp, log, the activations' shared
+// parts, values and derivatives, the divisions of log's rule), a batch of N each.
+template <class T, int N, std::size_t... I> void check_w5_batches(std::index_sequence<I...> seq) {
+  const auto f = (w5_term(av<int(I), T>{}, av<int((I + 1) % N), T>{}) + ...) * exp(var<"u", T>{} * T(0.5));
+  const int widest = check_batches<T, N>(f, seq);
+  BOOST_TEST(widest >= N);
+}
+// A sum of N exps (70: two blocks of 64 lanes), small enough for clang's constant-evaluation steps.
+template <class T, int N, std::size_t... I> void check_wide_batch(std::index_sequence<I...> seq) {
+  const auto f = (exp(av<int(I), T>{} * T(0.5)) + ...) * var<"u", T>{};
+  const int widest = check_batches<T, N>(f, seq);
+  BOOST_TEST(widest == N);
+}
+
+BOOST_AUTO_TEST_CASE(ops_of_one_kind_at_one_level_run_as_a_batch_with_the_results_of_one_op_at_a_time) {
+  // value_at computes the costly ops of one signature at one level of the graph together, in lanes
+  // (flat::exec_batch, docs/design.md "Run time: batches"): the values are bit for bit those of
+  // the same program run one op at a time, in double and float, at ordinary points, in the tails,
+  // at zero; a NaN stays in the values that read it. 70 lanes spans two blocks of 64.
+  check_w5_batches<double, 9>(std::make_index_sequence<9>{});
+  check_w5_batches<float, 9>(std::make_index_sequence<9>{});
+  check_wide_batch<double, 70>(std::make_index_sequence<70>{});
+}
+
+BOOST_AUTO_TEST_CASE(batches_evaluate_in_constant_expressions) {
+  // A batch is a loop over lanes, usable in constant evaluation like the rest of the program.
+  constexpr auto gs = grad(exp(a<0>{}) + exp(a<1>{}) + exp(a<2>{}) + log(a<0>{} * a<1>{}), a<0>{}, a<1>{}, a<2>{});
+  constexpr auto r = value_and_grad_at(gs, a<0>{} = 1.0, a<1>{} = 2.0, a<2>{} = 0.0);
+  static_assert(r.second[2] == 1.0);  // exp(0)
+  static_assert(r.second[0] > 3.718 && r.second[0] < 3.719);  // e + 1
+  volatile double one = 1.0;
+  const auto rt = value_and_grad_at(gs, a<0>{} = double(one), a<1>{} = 2.0, a<2>{} = 0.0);
+  BOOST_TEST(rt.first == r.first);
+  for (int k = 0; k < 3; ++k) BOOST_TEST(rt.second[std::size_t(k)] == r.second[std::size_t(k)]);
 }
 
 BOOST_AUTO_TEST_CASE(indexed_names_spell_the_letter_and_the_index) {

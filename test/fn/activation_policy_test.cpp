@@ -1,7 +1,9 @@
 // Tests for the math policy of activations (core/math.hpp, "math policies"; fn/activate.hpp):
-// value_at and value_and_grad_at evaluate through math::scalar_math, compile()'s loops through
-// math::loop_math; an activation whose value/d1/d2 take only T (a user's, written before the policy
-// existed, or one that needs none) works in both, computing the same values.
+// value_at and value_and_grad_at evaluate an activation as a batch (autodiff/lower.hpp, exec_batch:
+// math::loop_math, lane_width lanes at a time), compile()'s loops through math::loop_math too; with
+// CTGRAD_VALUE_AT_BATCHES=0, value_at evaluates through math::scalar_math (eval/value_at_unbatched_test);
+// an activation whose value/d1/d2 take only T (a user's, written before the policy existed, or one
+// that needs none) works in both, computing the same values.
 #define BOOST_TEST_MODULE activation_policy
 #include <boost/test/unit_test.hpp>
 
@@ -69,24 +71,25 @@ struct plain_softexp : softexp_info {
 
 using namespace policy_test;
 
-BOOST_AUTO_TEST_CASE(value_at_uses_scalar_math_and_compiled_loops_use_loop_math) {
+BOOST_AUTO_TEST_CASE(value_at_batches_and_compiled_loops_use_loop_math) {
   constexpr var<"a", double> a{};
+  constexpr int lanes = detail::flat::lane_width<double>;  // a batch of one computes a whole vector
   const auto y = activate<policy_probe>(a);
   const auto g = grad(y, a);
   scalar_calls = loop_calls = 0;
   BOOST_TEST(value_at(y, a = 0.5) == math::expm1(0.5));
   BOOST_TEST(value_at(g, a = 0.5) == math::exp(0.5));
-  BOOST_TEST(scalar_calls == 3);  // the value, then the gradient's d1 and the value it reads
-  BOOST_TEST(loop_calls == 0);
+  BOOST_TEST(scalar_calls == 0);
+  BOOST_TEST(loop_calls == 3 * lanes);  // the value, then the gradient's d1 and the value it reads
   constexpr var<"b", double> b{};
   const auto gs = grad(activate<policy_probe>(a) * b, a, b);  // a gradient set: value_and_grad_at
-  scalar_calls = 0;
+  scalar_calls = loop_calls = 0;
   const auto [f, d] = value_and_grad_at(gs, a = 0.5, b = 2.0);
   BOOST_TEST(f == 2.0 * math::expm1(0.5));
   BOOST_TEST(d[0] == 2.0 * math::exp(0.5));
   BOOST_TEST(d[1] == math::expm1(0.5));
-  BOOST_TEST(scalar_calls == 2);  // value and d1, once each: shared between f and the gradients
-  BOOST_TEST(loop_calls == 0);
+  BOOST_TEST(scalar_calls == 0);
+  BOOST_TEST(loop_calls == 2 * lanes);  // value and d1, once each: shared between f and the gradients
 
   const var<"v", double, shape<dyn>> x;
   const auto loss = sum(activate<policy_probe>(x));

@@ -29,6 +29,13 @@
 #ifndef CTGRAD_MAX_NODES
 #define CTGRAD_MAX_NODES 200000
 #endif
+/// 1: value_at computes the costly ops of one kind at one level of the graph as one vectorised batch
+/// (docs/design.md, "Run time: batches"); 0: every op one statement. Batches make W5's gradient 1.3
+/// to 2 times as fast, and cost about a second of g++ compile time per translation unit that uses
+/// them; -DCTGRAD_VALUE_AT_BATCHES=0 for units where compile time matters more. Same results.
+#ifndef CTGRAD_VALUE_AT_BATCHES
+#define CTGRAD_VALUE_AT_BATCHES 1
+#endif
 
 namespace ctgrad {
 namespace ops {
@@ -141,6 +148,9 @@ template <class T> using exec_fn = T (*)(const T* slots, int, int, int, int, int
 /// Appends the op's vector-Jacobian products for the operands in `need` (a bit per operand) to the
 /// builder, given the instruction and its adjoint; writes each contribution's index (-1: none).
 template <class T> using vjp_fn = void (*)(builder<T>& b, int self, int adjoint, unsigned need, int* out);
+/// Computes the values of n ops of one signature at once (a batch: value_at's lanes, exec_batch):
+/// op k's value goes to slot out + k, its operand j's slot is lanes[j * n + k].
+template <class T> using batch_fn = void (*)(T* slots, int out, int n, const int* lanes);
 
 template <class T>
 struct instr {
@@ -153,6 +163,7 @@ struct instr {
   T imm{};                       // kind::imm: a number a derivative rule wrote
   exec_fn<T> fn = nullptr;       // kind::op
   vjp_fn<T> vjp = nullptr;       // kind::op
+  batch_fn<T> batch = nullptr;   // kind::op, when its op is worth computing in lanes (batch_v)
   std::uint64_t hash = 0;        // what the op is (its name and arity): a bucket, not an identity
 
   // Operands past nargs are 0 in every instruction, so all max_args are compared and hashed.
@@ -302,6 +313,97 @@ constexpr T exec(const T* s, int a0, int a1, int a2, int a3, int a4, int a5) {
   else return apply_op<Op, M, T>(s[a0], s[a1], s[a2], s[a3], s[a4], s[a5]);
 }
 
+// ---- lanes: one op over many values at once -------------------------------------------------------
+// Most of a scalar gradient's time is in its few costly ops (exp, log, the activations, divisions),
+// each applied once per term: W5 at N = 32 applies each of its eight costly ops 32 times. value_at
+// computes the ops of one signature that no other among them depends on (the same level of the
+// graph) as one batch: their operands gathered into lanes, the op applied to each lane in a loop
+// the compiler vectorises (math::loop_math: branch-free, bit for bit the same results as the scalar
+// functions), the results stored to consecutive slots. The cheap ops (add, mul, ...) stay one
+// statement each, which the compiler folds into the surrounding code.
+/// An op's value in a loop over lanes: its inline form where it has one (ops::fn_shared_op and
+/// fn_given_op keep `apply` out of line for the one-statement-per-op code).
+template <class Op, class T, class... X>
+CTGRAD_DETAIL_MATH_INLINE constexpr T apply_lane(X... x) {
+  if constexpr (requires { Op::template apply_inline<::ctgrad::math::loop_math>(x...); })
+    return Op::template apply_inline<::ctgrad::math::loop_math>(x...);
+  else
+    return apply_op<Op, ::ctgrad::math::loop_math, T>(x...);
+}
+/// True for the ops a batch pays for: those that call the math functions, and division.
+template <class Op> constexpr bool batch_worthy() {
+  if constexpr (Op::uses_index) return false;
+  else return uses_math_v<Op> || std::is_same_v<Op, ops::div_op>;
+}
+/// Lanes computed per vector: 32 bytes (AVX2's registers; SSE2 takes two instructions for one).
+template <class T> inline constexpr int lane_width = sizeof(T) >= 32 ? 1 : int(32 / sizeof(T));
+inline constexpr int batch_block = 64;  // lanes gathered at a time (a local array per operand)
+/// Slots value_at keeps past a program's last: a batch writes whole vectors (exec_batch).
+template <class T> inline constexpr std::size_t flat_padding = std::size_t(lane_width<T>);
+
+// clang's vectors as wide as lane_width (n is a multiple of it): AVX-512's 8 doubles left 4 of 12
+// lanes to a scalar remainder loop.
+#if defined(__clang__)
+#define CTGRAD_DETAIL_LANE_LOOP(T) _Pragma("clang loop vectorize_width(lane_width<T>) interleave_count(1)")
+#else
+#define CTGRAD_DETAIL_LANE_LOOP(T)
+#endif
+/// Lanes 0 .. n - 1 of the op, the loop the compiler vectorises (always inlined: clang left a lambda
+/// holding an inlined exp out of line, and the loop around the call was not vectorised).
+template <class Op, class T, std::size_t... J>
+CTGRAD_DETAIL_MATH_INLINE constexpr void apply_lanes(const T (*x)[batch_block], T* __restrict r, int n, std::index_sequence<J...>) {
+#if defined(__clang__)
+  CTGRAD_DETAIL_LANE_LOOP(T)
+  for (int k = 0; k < n; ++k) r[k] = apply_lane<Op, T>(x[J][k]...);
+#else
+  // g++ -O2 vectorises a loop only when its trip count is known to be a multiple of the vector's
+  // width: the inner loop, whole vectors.
+  for (int q = 0; q < n; q += lane_width<T>)
+    for (int k = 0; k < lane_width<T>; ++k) r[q + k] = apply_lane<Op, T>(x[J][q + k]...);
+#endif
+}
+// g++ at -O2 keeps the loops around the lanes (gathers, padding, stores) as written, and these cost
+// as much as the op at 10 lanes (W5 at N = 10: 408-423 ns a gradient against 316-327 ns with this
+// function at -O3); clang unrolls them at -O2 and has no such attribute.
+// The gathers stay scalar loops: clang vectorised them with AVX-512 gather instructions, whose
+// results the op's loads then waited for (W5 at N = 10 took 1.6 times as long as one op at a time).
+#if defined(__GNUC__) && !defined(__clang__)
+#define CTGRAD_DETAIL_BATCH_ATTRIBUTES [[gnu::noinline, gnu::optimize("O3")]]
+#define CTGRAD_DETAIL_SCALAR_LOOP
+#else
+#define CTGRAD_DETAIL_BATCH_ATTRIBUTES [[gnu::noinline]]
+#define CTGRAD_DETAIL_SCALAR_LOOP _Pragma("clang loop vectorize(disable)")
+#endif
+template <class Sig, class T>
+CTGRAD_DETAIL_BATCH_ATTRIBUTES constexpr void exec_batch(T* s, int out, int n, const int* lanes) {
+  using Op = typename Sig::op;
+  constexpr int A = int(type_list_size<typename Sig::children_types>::value);
+  constexpr int L = lane_width<T>;
+  for (int b = 0; b < n; b += batch_block) {
+    const int m = std::min(batch_block, n - b);
+    const int padded = (m + L - 1) / L * L;  // whole vectors: the last lane repeated
+    T x[A][batch_block];
+    for (int j = 0; j < A; ++j) {
+      CTGRAD_DETAIL_SCALAR_LOOP
+      for (int k = 0; k < m; ++k) x[j][k] = s[lanes[j * n + b + k]];
+      for (int k = m; k < padded; ++k) x[j][k] = x[j][m - 1];
+    }
+    // Whole vectors straight to the slots: the lanes past m write the slots of ops that run later
+    // (their own values replace these) or value_at's padding (flat_padding) after the last slot.
+    apply_lanes<Op, T>(x, s + out + b, padded, std::make_index_sequence<std::size_t(A)>{});
+  }
+}
+/// An event without a batch (value_at's code calls a batch function in every event).
+template <class T> constexpr void no_batch(T*, int, int, const int*) {}
+/// The batch function of an op signature, or none (computed one statement at a time).
+template <class Sig, class T>
+inline constexpr batch_fn<T> batch_v = [] {
+  using Op = typename Sig::op;
+  if constexpr (CTGRAD_VALUE_AT_BATCHES && batch_worthy<Op>() && type_list_size<typename Sig::children_types>::value > 0)
+    return &exec_batch<Sig, T>;
+  else return batch_fn<T>{nullptr};
+}();
+
 
 // An op whose derivative is not provided says so with `static constexpr bool differentiable = false`.
 template <class Op> constexpr bool differentiable_op() {
@@ -354,6 +456,7 @@ constexpr int add_op_instr(builder<T>& b, const int* args) {
   in.a[0] = args[0], in.a[1] = args[1], in.a[2] = args[2], in.a[3] = args[3], in.a[4] = args[4], in.a[5] = args[5];
   in.fn = &exec<Sig, M, T>;
   in.vjp = &vjp_all<T, M, Sig>;
+  in.batch = batch_v<Sig, T>;
   in.differentiable = differentiable_op<typename Sig::op>();
   in.hash = op_hash_v<typename Sig::op>;
   return b.add(in);
@@ -417,6 +520,7 @@ struct type_desc {
   const type_desc* args[max_args] = {};    // the children's descriptors (grad: the function's)
   exec_fn<T> fn = nullptr;                 // op: its signature's value and derivative rules
   vjp_fn<T> vjp = nullptr;
+  batch_fn<T> batch = nullptr;             // op: its signature's batch (batch_v), if any
   bool differentiable = true;
   std::uint64_t op_hash = 0;
   sweep_fn<T> sweep = nullptr;             // grad: the sweep over its variables
@@ -509,6 +613,7 @@ inline constexpr type_desc<T> desc_v<T, M, node<Op, Cs...>> = {
     .args = {&desc_v<T, M, Cs>...},
     .fn = &exec<typename sig_of<T, node<Op, Cs...>>::type, M, T>,
     .vjp = &vjp_all<T, M, typename sig_of<T, node<Op, Cs...>>::type>,
+    .batch = batch_v<typename sig_of<T, node<Op, Cs...>>::type, T>,
     .differentiable = differentiable_op<Op>(),
     .op_hash = op_hash_v<Op>};
 template <class T, class M, class F, class X, class... P>
@@ -623,6 +728,7 @@ constexpr int lower_desc(builder<T>& b, const type_desc<T>* d) {
       for (int j = 0; j < d->nargs; ++j) in.a[j] = lower_desc(b, d->args[j]);
       in.fn = d->fn;
       in.vjp = d->vjp;
+      in.batch = d->batch;
       in.differentiable = d->differentiable;
       in.hash = d->op_hash;
     }
@@ -668,10 +774,88 @@ struct program {
   int lit_id[CL + 1];
   T imm[CI + 1];
   exec_fn<T> op_fn[CO + 1];        // each op's function
+  batch_fn<T> op_batch[CO + 1];    // its batch function (none: the op is never batched)
   int op_args[CO + 1][max_args];   // its operands' slots
   int op_nargs[CO + 1];            // and how many it has
+  // The ops run as events, in order: event k is a batch (the ops batch_op[k] .. batch_op[k] +
+  // batch_n[k] - 1, of one signature, none reading another's value: op_batch; batch_n 0: none),
+  // then the ops run_op[k] .. run_op[k] + run_n[k] - 1 one statement each (op_fn), at most
+  // flat_chunk of them.
+  std::size_t events = 0;
+  std::size_t batches = 0;  // events with a batch
+  std::size_t lanes = 0;    // operand slots of all batches: their ops' nargs, summed
+  int batch_op[CO + 2];
+  int batch_n[CO + 2];
+  int batch_lanes[CO + 2];  // where its operands' slots start in the batches' table (value_at's flat_lanes_v)
+  int run_op[CO + 2];
+  int run_n[CO + 2];
   int root_slot[R];
 };
+/// Statements per function of value_at's code (eval/value_at.hpp, flat_run_chunk).
+inline constexpr int flat_chunk = 256;
+
+/// The order of the live ops of b: by level (an op's level is one more than its operands' highest;
+/// leaves are level 0), and within a level each group of batch_worthy ops of one signature together
+/// (in program order, at its first op's place), the other ops in program order. Writes each op's
+/// position to order[] (a permutation of the live ops) and the groups as steps: n ops of one
+/// batch as -n, an op computed alone as 1. A batch_worthy op with no partner at its level is a batch
+/// of one: its scalar function (exec) is then never called, so the compiler never builds it.
+template <class T>
+constexpr int schedule_ops(const builder<T>& b, const cvec<bool>& live, cvec<int>& order, cvec<int>& step_n) {
+  if constexpr (!CTGRAD_VALUE_AT_BATCHES) {  // program order (by level, the straight-line code grew by a quarter)
+    for (int i = 0; i < b.code.n; ++i)
+      if (live[i] && b.code[i].k == kind::op) {
+        order.push(i);
+        step_n.push(1);
+      }
+    return step_n.n;
+  }
+  cvec<int> level(b.code.n, 0);
+  int top = 0, count = 0;
+  for (int i = 0; i < b.code.n; ++i) {
+    if (!live[i] || b.code[i].k != kind::op) continue;
+    int l = 0;
+    for (int j = 0; j < b.code[i].nargs; ++j) l = std::max(l, level[b.code[i].a[j]]);
+    level[i] = l + 1;
+    top = std::max(top, l + 1);
+    ++count;
+  }
+  // The ops by level (a counting sort, program order kept within a level).
+  cvec<int> first(top + 2, 0);
+  for (int i = 0; i < b.code.n; ++i)
+    if (live[i] && b.code[i].k == kind::op) ++first[level[i] + 1];
+  for (int l = 1; l <= top + 1; ++l) first[l] += first[l - 1];
+  cvec<int> by_level(count, -1);
+  {
+    cvec<int> at(top + 2, 0);
+    for (int l = 0; l <= top + 1; ++l) at[l] = first[l];
+    for (int i = 0; i < b.code.n; ++i)
+      if (live[i] && b.code[i].k == kind::op) by_level[at[level[i]]++] = i;
+  }
+  cvec<bool> placed(b.code.n, false);
+  int steps = 0;
+  for (int l = 1; l <= top; ++l) {
+    for (int x = first[l]; x < first[l + 1]; ++x) {
+      const int i = by_level[x];
+      if (placed[i]) continue;
+      placed[i] = true;
+      order.push(i);
+      int n = 1;
+      if (const batch_fn<T> f = b.code[i].batch)
+        for (int y = x + 1; y < first[l + 1]; ++y) {
+          const int k = by_level[y];
+          if (!placed[k] && b.code[k].batch == f) {
+            placed[k] = true;
+            order.push(k);
+            ++n;
+          }
+        }
+      step_n.push(b.code[i].batch ? -n : n);  // a batch (even of one op) as -n
+      ++steps;
+    }
+  }
+  return steps;
+}
 
 /// A root as lower_live lowers it: a lazy gradient, the K-th of a sweep over its function
 /// (`function`, swept by `sweep_v<T, M, vars>`), or any other expression (`function`, K = -1).
@@ -732,7 +916,7 @@ constexpr auto make_program() {
   if (!p.fits) return p;
   const std::size_t nv = p.vars, nl = p.lits, ni = p.imms;
   cvec<int> slot_of(b.code.n, -1);
-  std::size_t v = 0, l = 0, m = 0, o = 0;
+  std::size_t v = 0, l = 0, m = 0;
   for (int i = 0; i < b.code.n; ++i) {
     if (!live[i]) continue;
     const instr<T>& in = b.code[i];
@@ -740,15 +924,40 @@ constexpr auto make_program() {
       case kind::var: slot_of[i] = int(v); p.var_tag[v++] = in.var; break;
       case kind::lit: slot_of[i] = int(nv + l); p.lit_id[l++] = in.lit; break;
       case kind::imm: slot_of[i] = int(nv + nl + m); p.imm[m++] = in.imm; break;
-      case kind::op:
-        slot_of[i] = int(nv + nl + ni + o);
-        p.op_fn[o] = in.fn;
-        p.op_nargs[o] = in.nargs;
-        for (int j = 0; j < in.nargs; ++j) p.op_args[o][j] = slot_of[in.a[j]];  // operands come first
-        ++o;
-        break;
+      case kind::op: break;
     }
   }
+  // The ops in the order they run (schedule_ops): each op's slot is its position, so a batch's
+  // values are consecutive slots; an op's operands are at lower levels, so they come first.
+  cvec<int> order, step_n;
+  schedule_ops(b, live, order, step_n);
+  for (int o = 0; o < order.n; ++o) {
+    const instr<T>& in = b.code[order[o]];
+    slot_of[order[o]] = int(nv + nl + ni) + o;
+    p.op_fn[o] = in.fn;
+    p.op_batch[o] = in.batch;
+    p.op_nargs[o] = in.nargs;
+    for (int j = 0; j < in.nargs; ++j) p.op_args[o][j] = slot_of[in.a[j]];
+  }
+  // The events: each batch opens one, and so does a run of single ops at its flat_chunk-th op.
+  std::size_t e = 0;
+  for (int k = 0, o = 0; k < step_n.n; ++k) {
+    const bool batch = step_n[k] < 0;
+    const int n = batch ? -step_n[k] : step_n[k];  // (std::abs is not constexpr before C++23)
+    if (batch || e == 0 || p.run_n[e - 1] == flat_chunk) {
+      p.batch_op[e] = o;
+      p.batch_n[e] = batch ? n : 0;
+      p.batch_lanes[e] = int(p.lanes);
+      if (batch) p.lanes += std::size_t(n * p.op_nargs[o]);
+      p.run_op[e] = batch ? o + n : o;
+      p.run_n[e] = 0;
+      p.batches += batch;
+      ++e;
+    }
+    if (!batch) ++p.run_n[e - 1];
+    o += n;
+  }
+  p.events = e;
   for (std::size_t r = 0; r < sizeof...(Roots); ++r) p.root_slot[r] = slot_of[roots[r]];
   return p;
 }

@@ -102,8 +102,21 @@ template <class M, class E0, class... Es> struct flat_program_of<M, type_list<E0
   static constexpr auto& value = flat::program_v<value_t<E0>, M, E0, Es...>;
 };
 
-inline constexpr std::size_t flat_chunk = 256;
-// Ops First .. First + sizeof...(I) - 1 of a program (value_at_flat). A pack expansion in the
+/// The operands' slots of program P's batches, the part of the program a batch reads at run time
+/// (flat::exec_batch): for each batch, operand 0 of its n ops, then operand 1, ...; one array per
+/// program (the program itself is never emitted).
+template <auto& P>
+inline constexpr auto flat_lanes_v = [] {
+  std::array<int, std::max<std::size_t>(1, P.lanes)> a{};
+  for (std::size_t e = 0; e < P.events; ++e) {
+    const int first = P.batch_op[e], n = P.batch_n[e];
+    if (n == 0) continue;
+    for (int j = 0; j < P.op_nargs[first]; ++j)
+      for (int k = 0; k < n; ++k) a[std::size_t(P.batch_lanes[e] + j * n + k)] = P.op_args[first + k][j];
+  }
+  return a;
+}();
+// Ops First .. First + sizeof...(I) - 1 of a program (value_at_flat), one statement each. A pack expansion in the
 // function itself, not in a lambda: every function here is named after the whole program, and g++
 // spends time that grows with the square of a name's length on each one (docs/design.md, "Compile time").
 // Never inlined: g++ inlined the two chunks of a 16-variable gradient (each called once) into one
@@ -113,12 +126,14 @@ template <std::size_t First, std::size_t Base, auto& P, class T, std::size_t... 
 [[gnu::noinline]] constexpr void flat_run_chunk(T* s, std::index_sequence<I...>) {
   using flat::constant_v;
   [[maybe_unused]] const int order[] = {
+      0,  // an empty run (an event that is only a batch)
       (s[Base + First + I] = constant_v<P.op_fn[First + I]>(
            s, constant_v<P.op_args[First + I][0]>, constant_v<P.op_args[First + I][1]>,
            constant_v<P.op_args[First + I][2]>, constant_v<P.op_args[First + I][3]>,
            constant_v<P.op_args[First + I][4]>, constant_v<P.op_args[First + I][5]>),
        0)...};
 }
+
 
 // Evaluates the flat program of the roots in the list Roots (all of one element type T): one
 // statement per live instruction (flat::program), on a local array of slots, given the values of
@@ -129,7 +144,7 @@ constexpr auto value_at_flat(const T* lits, const binding<Vs>&... bs) {
   using M = ::ctgrad::math::scalar_math;
   constexpr auto& p = flat_program_of<M, Roots>::value;
   using prog = std::remove_cvref_t<decltype(p)>;
-  constexpr std::size_t nv = p.vars, nl = p.lits, ni = p.imms, no = p.ops;
+  constexpr std::size_t nv = p.vars, nl = p.lits, ni = p.imms, no = p.ops, ne = p.events;
   constexpr std::size_t nr = std::extent_v<decltype(prog::root_slot)>;
   // Which binding each variable reads (-1: not bound).
   constexpr auto bound_at = [] {
@@ -152,7 +167,8 @@ constexpr auto value_at_flat(const T* lits, const binding<Vs>&... bs) {
     return std::array<T, nr>{};  // reported above; no second error
   } else {
     const T vars[] = {static_cast<T>(bs.scalar)..., T{}};
-    T s[nv + nl + ni + no + 1];
+    T s[nv + nl + ni + no + flat::flat_padding<T>];
+    [[maybe_unused]] const int* lanes = flat_lanes_v<p>.data();
     // Every index and function below is a template argument (flat::constant_v), so the front end
     // writes literal constants and direct calls: left as reads of the program (a large constant
     // array), g++'s middle end folded them one by one, which grew faster than the program. The
@@ -167,10 +183,14 @@ constexpr auto value_at_flat(const T* lits, const binding<Vs>&... bs) {
       meta::in_order{(s[J] = vars[constant_v<bound_at[J]>], 0)...};
       meta::in_order{(s[nv + L] = lits[constant_v<p.lit_id[L]>], 0)...};
       meta::in_order{(s[nv + nl + K] = constant_v<p.imm[K]>, 0)...};
-      (flat_run_chunk<C * flat_chunk, nv + nl + ni, p>(s, std::make_index_sequence<std::min(flat_chunk, no - C * flat_chunk)>{}), ...);
+      // Each event: its batch (no_batch: none), then its run of single ops (an empty run is one
+      // function for the whole program, First 0).
+      ((constant_v<(p.batch_n[C] ? p.op_batch[p.batch_op[C]] : &flat::no_batch<T>)>(s, int(nv + nl + ni) + p.batch_op[C], p.batch_n[C], lanes + p.batch_lanes[C]),
+        flat_run_chunk<(p.run_n[C] ? std::size_t(p.run_op[C]) : 0), nv + nl + ni, p>(s, std::make_index_sequence<std::size_t(p.run_n[C])>{})),
+       ...);
       return std::array<T, nr>{s[constant_v<p.root_slot[R]>]...};
     }(std::make_index_sequence<nv>{}, std::make_index_sequence<nl>{}, std::make_index_sequence<ni>{},
-      std::make_index_sequence<(no + flat_chunk - 1) / flat_chunk>{}, std::make_index_sequence<nr>{});
+      std::make_index_sequence<ne>{}, std::make_index_sequence<nr>{});
   }
 }
 

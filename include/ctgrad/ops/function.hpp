@@ -185,6 +185,9 @@ struct fn_shared_op : elementwise_op {
   // compile time (docs/design.md, "Run time: a function's shared part").
   template <class M = math::loop_math, class T>
   [[gnu::noinline]] static constexpr T apply(T x) noexcept { return F::template shared<T, M>(x); }
+  /// The same, inline: for value_at's batches, a loop over many x that the compiler vectorises.
+  template <class M = math::loop_math, class T>
+  CTGRAD_DETAIL_MATH_INLINE static constexpr T apply_inline(T x) noexcept { return F::template shared<T, M>(x); }
   template <std::size_t K, class Self, class G> static constexpr auto vjp(const Self&, const G&) {
     static_assert(K != K, "fn_shared_op: an internal node of value_at, never differentiated");
     return no_grad{};
@@ -208,6 +211,10 @@ struct fn_given_op : elementwise_op {
   // Out of line, as fn_shared_op's (the run time is the same as inlined, the object code half).
   template <class M = math::loop_math, class T, class... A>
   [[gnu::noinline]] static constexpr T apply(T x, T c, A... a) noexcept {
+    return apply_inline<M>(x, c, a...);
+  }
+  template <class M = math::loop_math, class T, class... A>
+  CTGRAD_DETAIL_MATH_INLINE static constexpr T apply_inline(T x, T c, A... a) noexcept {
     if constexpr (D == 0) return F::template value_given<T, M>(x, c, a...);
     else return F::template d1_given<T, M>(x, c, a...);
   }
