@@ -123,7 +123,7 @@ inline constexpr auto flat_lanes_v = [] {
 // block of 600 statements, and its second scheduling pass, quadratic in a block's length, took
 // 0.7 s of the unit's 1.8 s. The instructions per call stay the same (W5, N = 10 and 32).
 template <std::size_t First, std::size_t Base, auto& P, class T, std::size_t... I>
-[[gnu::noinline]] constexpr void flat_run_chunk(T* s, std::index_sequence<I...>) {
+[[gnu::noinline]] constexpr void flat_run_chunk([[maybe_unused]] T* s, std::index_sequence<I...>) {
   using flat::constant_v;
   [[maybe_unused]] const int order[] = {
       0,  // an empty run (an event that is only a batch)
