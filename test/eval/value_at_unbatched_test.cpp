@@ -13,12 +13,11 @@
 #include <utility>
 
 #include "ctgrad/scalar.hpp"
+#include "support/policy_probe.hpp"
 
 using namespace ctgrad;
 namespace tt = boost::test_tools;
 
-// A named namespace: clang's -Wunused-const-variable flags the unused members of an activation in an
-// anonymous one.
 namespace unbatched_test {
 template <int I> using a = var<indexed_name<'a', I + 1>(), double>;
 
@@ -28,31 +27,12 @@ template <class U, class V> constexpr auto w5_term(const U& u, const V& v) {
 template <class S> struct roots_of;
 template <class F, class V, class... Gs> struct roots_of<gradient_set<F, V, Gs...>> { using type = type_list<F, Gs...>; };
 
-int scalar_calls = 0, loop_calls = 0;
-struct probe {
-  static constexpr std::string_view name = "probe";
-  static constexpr std::string_view formula = "exp(x) - 1";
-  static constexpr std::string_view derivative = "exp(x)";
-  static constexpr std::string_view range = "(-1, inf)";
-  static constexpr std::string_view kink_convention = "none (smooth)";
-  static constexpr std::array<param_info, 0> params{};
-  static constexpr bool smooth = true;
-  static constexpr bool uses_value_in_derivative = false;
-  template <class T> static constexpr std::array<T, 0> kinks() noexcept { return {}; }
-  static long double reference(long double x) { return std::expm1(x); }
-  static long double reference_d1(long double x) { return std::exp(x); }
-  template <class M> static constexpr void count() {
-    if (std::is_constant_evaluated()) return;
-    if constexpr (std::is_same_v<M, math::scalar_math>) ++scalar_calls;
-    else ++loop_calls;
-  }
-  template <class T, class M = math::loop_math> static constexpr T value(T x) noexcept { count<M>(); return M::expm1(x); }
-  template <class T, class M = math::loop_math> static constexpr T d1(T x, T) noexcept { count<M>(); return M::exp(x); }
-  template <class T, class M = math::loop_math> static constexpr T d2(T x, T) noexcept { count<M>(); return M::exp(x); }
-};
 }  // namespace unbatched_test
 
 using namespace unbatched_test;
+using policy_test::loop_calls;
+using policy_test::policy_probe;
+using policy_test::scalar_calls;
 
 BOOST_AUTO_TEST_SUITE(value_at_unbatched_suite)
 
@@ -88,7 +68,7 @@ BOOST_AUTO_TEST_CASE(without_batches_every_op_is_one_statement_through_scalar_ma
   constexpr var<"x", double> x{};
   constexpr var<"b", double> b{};
   scalar_calls = loop_calls = 0;
-  const auto [f, d] = value_and_grad_at(grad(activate<probe>(x) * b, x, b), x = 0.5, b = 2.0);
+  const auto [f, d] = value_and_grad_at(grad(activate<policy_probe>(x) * b, x, b), x = 0.5, b = 2.0);
   BOOST_TEST(f == 2.0 * math::expm1(0.5));
   BOOST_TEST(d[0] == 2.0 * math::exp(0.5));
   BOOST_TEST(scalar_calls == 2);  // value and d1, one statement each

@@ -341,19 +341,14 @@ inline constexpr int batch_block = 64;  // lanes gathered at a time (a local arr
 /// Slots value_at keeps past a program's last: a batch writes whole vectors (exec_batch).
 template <class T> inline constexpr std::size_t flat_padding = std::size_t(lane_width<T>);
 
-// clang's vectors as wide as lane_width (n is a multiple of it): AVX-512's 8 doubles left 4 of 12
-// lanes to a scalar remainder loop.
-#if defined(__clang__)
-#define CTGRAD_DETAIL_LANE_LOOP(T) _Pragma("clang loop vectorize_width(lane_width<T>) interleave_count(1)")
-#else
-#define CTGRAD_DETAIL_LANE_LOOP(T)
-#endif
 /// Lanes 0 .. n - 1 of the op, the loop the compiler vectorises (always inlined: clang left a lambda
 /// holding an inlined exp out of line, and the loop around the call was not vectorised).
 template <class Op, class T, std::size_t... J>
 CTGRAD_DETAIL_MATH_INLINE constexpr void apply_lanes(const T (*x)[batch_block], T* __restrict r, int n, std::index_sequence<J...>) {
 #if defined(__clang__)
-  CTGRAD_DETAIL_LANE_LOOP(T)
+  // Vectors as wide as lane_width (n is a multiple of it): AVX-512's 8 doubles left 4 of 12 lanes to
+  // a scalar remainder loop.
+  _Pragma("clang loop vectorize_width(lane_width<T>) interleave_count(1)")
   for (int k = 0; k < n; ++k) r[k] = apply_lane<Op, T>(x[J][k]...);
 #else
   // g++ -O2 vectorises a loop only when its trip count is known to be a multiple of the vector's
@@ -801,14 +796,14 @@ inline constexpr int flat_chunk = 256;
 /// batch as -n, an op computed alone as 1. A batch_worthy op with no partner at its level is a batch
 /// of one: its scalar function (exec) is then never called, so the compiler never builds it.
 template <class T>
-constexpr int schedule_ops(const builder<T>& b, const cvec<bool>& live, cvec<int>& order, cvec<int>& step_n) {
+constexpr void schedule_ops(const builder<T>& b, const cvec<bool>& live, cvec<int>& order, cvec<int>& step_n) {
   if constexpr (!CTGRAD_VALUE_AT_BATCHES) {  // program order (by level, the straight-line code grew by a quarter)
     for (int i = 0; i < b.code.n; ++i)
       if (live[i] && b.code[i].k == kind::op) {
         order.push(i);
         step_n.push(1);
       }
-    return step_n.n;
+    return;
   }
   cvec<int> level(b.code.n, 0);
   int top = 0, count = 0;
@@ -833,7 +828,6 @@ constexpr int schedule_ops(const builder<T>& b, const cvec<bool>& live, cvec<int
       if (live[i] && b.code[i].k == kind::op) by_level[at[level[i]]++] = i;
   }
   cvec<bool> placed(b.code.n, false);
-  int steps = 0;
   for (int l = 1; l <= top; ++l) {
     for (int x = first[l]; x < first[l + 1]; ++x) {
       const int i = by_level[x];
@@ -851,10 +845,8 @@ constexpr int schedule_ops(const builder<T>& b, const cvec<bool>& live, cvec<int
           }
         }
       step_n.push(b.code[i].batch ? -n : n);  // a batch (even of one op) as -n
-      ++steps;
     }
   }
-  return steps;
 }
 
 /// A root as lower_live lowers it: a lazy gradient, the K-th of a sweep over its function

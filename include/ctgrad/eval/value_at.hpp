@@ -134,9 +134,8 @@ template <std::size_t First, std::size_t Base, auto& P, class T, std::size_t... 
        0)...};
 }
 
-
-// Evaluates the flat program of the roots in the list Roots (all of one element type T): one
-// statement per live instruction (flat::program), on a local array of slots, given the values of
+// Evaluates the flat program of the roots in the list Roots (all of one element type T), event by
+// event (flat::program: a batch, then single ops one statement each), on a local array of slots, given the values of
 // the roots' literals by id (lits) and the variables' bindings. Works in constant evaluation too.
 // Returns the roots' values as a std::array.
 template <class Roots, class T, class... Vs>

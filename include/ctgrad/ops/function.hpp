@@ -184,7 +184,7 @@ struct fn_shared_op : elementwise_op {
   // fn_given_op doubled the object code of W5's gradient at N = 64 and added a quarter to its g++
   // compile time (docs/design.md, "Run time: a function's shared part").
   template <class M = math::loop_math, class T>
-  [[gnu::noinline]] static constexpr T apply(T x) noexcept { return F::template shared<T, M>(x); }
+  [[gnu::noinline]] static constexpr T apply(T x) noexcept { return apply_inline<M>(x); }
   /// The same, inline: for value_at's batches, a loop over many x that the compiler vectorises.
   template <class M = math::loop_math, class T>
   CTGRAD_DETAIL_MATH_INLINE static constexpr T apply_inline(T x) noexcept { return F::template shared<T, M>(x); }
