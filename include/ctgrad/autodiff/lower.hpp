@@ -357,20 +357,21 @@ CTGRAD_DETAIL_MATH_INLINE constexpr void apply_lanes(const T (*x)[batch_block], 
     for (int k = 0; k < lane_width<T>; ++k) r[q + k] = apply_lane<Op, T>(x[J][q + k]...);
 #endif
 }
-// g++ at -O2 keeps the loops around the lanes (gathers, padding, stores) as written, and these cost
-// as much as the op at 10 lanes (W5 at N = 10: 408-423 ns a gradient against 316-327 ns with this
-// function at -O3); clang unrolls them at -O2 and has no such attribute.
+// Inlined where value_at calls it (always_inline), so the batch's lanes table, out and n are
+// constants there: the gathers become loads of known slots, unrolled for small batches. Out of line
+// (one function per op signature), g++ at -O2 kept the gather, padding and store loops as written
+// (W5 at N = 10: 1.45x the hand-derived gradient) and needed the function at -O3 with IPA clones per
+// call (0.45 s more compile per unit at N = 16 than inlined, and 1.15x at N = 10, -O3, against
+// 0.71-0.75x inlined).
 // The gathers stay scalar loops: clang vectorised them with AVX-512 gather instructions, whose
 // results the op's loads then waited for (W5 at N = 10 took 1.6 times as long as one op at a time).
-#if defined(__GNUC__) && !defined(__clang__)
-#define CTGRAD_DETAIL_BATCH_ATTRIBUTES [[gnu::noinline, gnu::optimize("O3")]]
-#define CTGRAD_DETAIL_SCALAR_LOOP
-#else
-#define CTGRAD_DETAIL_BATCH_ATTRIBUTES [[gnu::noinline]]
+#if defined(__clang__)
 #define CTGRAD_DETAIL_SCALAR_LOOP _Pragma("clang loop vectorize(disable)")
+#else
+#define CTGRAD_DETAIL_SCALAR_LOOP
 #endif
 template <class Sig, class T>
-CTGRAD_DETAIL_BATCH_ATTRIBUTES constexpr void exec_batch(T* s, int out, int n, const int* lanes) {
+CTGRAD_DETAIL_MATH_INLINE constexpr void exec_batch(T* s, int out, int n, const int* lanes) {
   using Op = typename Sig::op;
   constexpr int A = int(type_list_size<typename Sig::children_types>::value);
   constexpr int L = lane_width<T>;
