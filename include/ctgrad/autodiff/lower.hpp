@@ -31,8 +31,9 @@
 #endif
 /// 1: value_at computes the costly ops of one kind at one level of the graph as one vectorised batch
 /// (docs/design.md, "Run time: batches"); 0: every op one statement. Batches make W5's gradient 1.3
-/// to 2 times as fast, and cost about a second of g++ compile time per translation unit that uses
-/// them; -DCTGRAD_VALUE_AT_BATCHES=0 for units where compile time matters more. Same results.
+/// to 2 times as fast, and cost 0.3-0.6 s of g++ compile time per translation unit that uses them
+/// (W5, N = 8 to 64); -DCTGRAD_VALUE_AT_BATCHES=0 for units where compile time matters more. Same
+/// results.
 #ifndef CTGRAD_VALUE_AT_BATCHES
 #define CTGRAD_VALUE_AT_BATCHES 1
 #endif
