@@ -1,7 +1,9 @@
 // Tests for ctgrad/eval/value_at.hpp, compiled with the scalar entry header alone (ctgrad/scalar.hpp):
 // value_and_grad_at on the W5 function, a deep recurrence and a Hessian row, over families of
 // variables named with indexed_name, matches the hand-derived values and gradients, and the flat
-// program's result is the same in a constant expression as at run time.
+// program's result is the same in a constant expression as at run time. Batches on whatever the
+// target (their default is on with AVX2 only): the batch tests below check them.
+#define CTGRAD_VALUE_AT_BATCHES 1
 #define BOOST_TEST_MODULE value_at
 #include <boost/test/unit_test.hpp>
 
@@ -268,14 +270,24 @@ BOOST_AUTO_TEST_CASE(ops_of_one_kind_at_one_level_run_as_a_batch_with_the_result
   // value_at computes the costly ops of one signature at one level of the graph together, in lanes
   // (flat::exec_batch, docs/design.md "Run time: batches"): the values are bit for bit those of
   // the same program run one op at a time, in double and float, at ordinary points, in the tails,
-  // at zero; a NaN stays in the values that read it. 70 lanes spans two blocks of 64.
+  // at zero; a NaN stays in the values that read it. 70 lanes spans two blocks of 64. Batches of 9
+  // run inlined in double and through their out-of-line copy in float (narrower than
+  // batch_inline_min: two vectors of 8 floats).
+  static_assert(9 >= detail::flat::batch_inline_min<double> && 9 < detail::flat::batch_inline_min<float>);
   check_w5_batches<double, 9>(std::make_index_sequence<9>{});
   check_w5_batches<float, 9>(std::make_index_sequence<9>{});
   check_wide_batch<double, 70>(std::make_index_sequence<70>{});
 }
 
 BOOST_AUTO_TEST_CASE(batches_evaluate_in_constant_expressions) {
-  // A batch is a loop over lanes, usable in constant evaluation like the rest of the program.
+  // A batch is a loop over lanes, usable in constant evaluation like the rest of the program: here
+  // batches of 3 (out of line, narrower than batch_inline_min) and of 8 (inlined).
+  constexpr auto wide = grad(exp(a<0>{}) + exp(a<1>{}) + exp(a<2>{}) + exp(a<3>{}) + exp(a<4>{}) + exp(a<5>{}) +
+                                 exp(a<6>{}) + exp(a<7>{}),
+                             a<0>{}, a<7>{});
+  constexpr auto w = value_and_grad_at(wide, a<0>{} = 0.0, a<1>{} = 0.0, a<2>{} = 0.0, a<3>{} = 0.0, a<4>{} = 0.0,
+                                       a<5>{} = 0.0, a<6>{} = 0.0, a<7>{} = 0.0);
+  static_assert(w.first == 8.0 && w.second[0] == 1.0 && w.second[1] == 1.0);
   constexpr auto gs = grad(exp(a<0>{}) + exp(a<1>{}) + exp(a<2>{}) + log(a<0>{} * a<1>{}), a<0>{}, a<1>{}, a<2>{});
   constexpr auto r = value_and_grad_at(gs, a<0>{} = 1.0, a<1>{} = 2.0, a<2>{} = 0.0);
   static_assert(r.second[2] == 1.0);  // exp(0)

@@ -3,7 +3,9 @@
 // math::loop_math, lane_width lanes at a time), compile()'s loops through math::loop_math too; with
 // CTGRAD_VALUE_AT_BATCHES=0, value_at evaluates through math::scalar_math (eval/value_at_unbatched_test);
 // an activation whose value/d1/d2 take only T (a user's, written before the policy existed, or one
-// that needs none) works in both, computing the same values.
+// that needs none) works in both, computing the same values. Batches on whatever the target (their
+// default is on with AVX2 only).
+#define CTGRAD_VALUE_AT_BATCHES 1
 #define BOOST_TEST_MODULE activation_policy
 #include <boost/test/unit_test.hpp>
 

@@ -30,12 +30,18 @@
 #define CTGRAD_MAX_NODES 200000
 #endif
 /// 1: value_at computes the costly ops of one kind at one level of the graph as one vectorised batch
-/// (docs/design.md, "Run time: batches"); 0: every op one statement. Batches make W5's gradient 1.3
-/// to 2 times as fast, and cost 0.3-0.6 s of g++ compile time per translation unit that uses them
-/// (W5, N = 8 to 64); -DCTGRAD_VALUE_AT_BATCHES=0 for units where compile time matters more. Same
-/// results.
+/// (docs/design.md, "Run time: batches"); 0: every op one statement. Same results. Batches make W5's
+/// gradient 1.3 to 2 times as fast where the target has 256-bit vectors (AVX2: -march=native here),
+/// and cost 0.3-0.6 s of g++ compile time per translation unit that uses them (W5, N = 8 to 64);
+/// -DCTGRAD_VALUE_AT_BATCHES=0 for units where compile time matters more. Without AVX2 (SSE2's two
+/// doubles) they ran slower than one op at a time (W5 at N = 10: 831-916 ns against 672-674 ns) and
+/// cost more to compile, so the default is 1 only with AVX2.
 #ifndef CTGRAD_VALUE_AT_BATCHES
+#if defined(__AVX2__)
 #define CTGRAD_VALUE_AT_BATCHES 1
+#else
+#define CTGRAD_VALUE_AT_BATCHES 0
+#endif
 #endif
 
 namespace ctgrad {
@@ -392,6 +398,22 @@ CTGRAD_DETAIL_MATH_INLINE constexpr void exec_batch(T* s, int out, int n, const 
 }
 /// An event without a batch (value_at's code calls a batch function in every event).
 template <class T> constexpr void no_batch(T*, int, int, const int*) {}
+/// Batches at least this wide are inlined where value_at runs them. A narrower one calls its op
+/// signature's one out-of-line copy (batch_out_of_line): inlined, each batch of one of a deep
+/// recurrence (h = tanh(w_k h + b_k), three batches of one per step) was a whole vectorised op, and
+/// depth 64 compiled in 5.1 s instead of 2.4 s.
+template <class T> inline constexpr int batch_inline_min = 2 * lane_width<T>;
+template <class T, batch_fn<T> F>
+[[gnu::noinline]] constexpr void batch_out_of_line(T* s, int out, int n, const int* lanes) {
+  F(s, out, n, lanes);
+}
+/// What value_at calls for an event whose batch is F with N ops (N = 0: none).
+template <class T, batch_fn<T> F, int N>
+inline constexpr batch_fn<T> batch_call_v = [] {
+  if constexpr (N == 0) return &no_batch<T>;
+  else if constexpr (N >= batch_inline_min<T>) return F;
+  else return &batch_out_of_line<T, F>;
+}();
 /// The batch function of an op signature, or none (computed one statement at a time).
 template <class Sig, class T>
 inline constexpr batch_fn<T> batch_v = [] {

@@ -182,9 +182,9 @@ constexpr auto value_at_flat(const T* lits, const binding<Vs>&... bs) {
       meta::in_order{(s[J] = vars[constant_v<bound_at[J]>], 0)...};
       meta::in_order{(s[nv + L] = lits[constant_v<p.lit_id[L]>], 0)...};
       meta::in_order{(s[nv + nl + K] = constant_v<p.imm[K]>, 0)...};
-      // Each event: its batch (no_batch: none), then its run of single ops (an empty run is one
+      // Each event: its batch (batch_call_v: inlined, out of line when narrow, or none), then its run of single ops (an empty run is one
       // function for the whole program, First 0).
-      ((constant_v<(p.batch_n[C] ? p.op_batch[p.batch_op[C]] : &flat::no_batch<T>)>(s, int(nv + nl + ni) + p.batch_op[C], p.batch_n[C], lanes + p.batch_lanes[C]),
+      ((flat::batch_call_v<T, p.op_batch[p.batch_op[C]], p.batch_n[C]>(s, int(nv + nl + ni) + p.batch_op[C], p.batch_n[C], lanes + p.batch_lanes[C]),
         flat_run_chunk<(p.run_n[C] ? std::size_t(p.run_op[C]) : 0), nv + nl + ni, p>(s, std::make_index_sequence<std::size_t(p.run_n[C])>{})),
        ...);
       return std::array<T, nr>{s[constant_v<p.root_slot[R]>]...};
